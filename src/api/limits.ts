@@ -1,0 +1,35 @@
+import { MAX_KEY_LENGTH } from '../log/index.js';
+
+/*
+ * Bounds of the gRPC API (documented field by field in proto/tally/v1/). The server enforces them;
+ * the client only sizes its channel by MAX_MESSAGE_BYTES.
+ */
+
+/** Most entries one GetEntries call returns. */
+export const MAX_ENTRIES_PER_CALL = 1_000;
+
+/** Shortest key: an empty key is what proto3 sends when the field was forgotten. */
+export const MIN_KEY_BYTES = 1;
+/** Longest key: the log's leaf encoding prefixes the key with a single length byte. */
+export const MAX_KEY_BYTES = MAX_KEY_LENGTH;
+
+/** Shortest value: as for keys, an empty value is a forgotten field. */
+export const MIN_VALUE_BYTES = 1;
+/** Longest value (64 KiB); a Nix value (path, NAR hash and size, references) is far smaller. */
+export const MAX_VALUE_BYTES = 64 * 1024;
+
+/** Most entries in one Submit request. */
+export const MAX_SUBMIT_ENTRIES = 10_000;
+
+/**
+ * Largest gRPC message either side sends or accepts (grpc-js defaults to 4 MiB, which a large
+ * Submit batch exceeds). Too small for 10,000 maximal values, so big batches are also bounded by
+ * bytes: grpc-js rejects an oversized message with RESOURCE_EXHAUSTED.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** grpc-js channel/server options applying MAX_MESSAGE_BYTES; servers pass them to `new Server()`. */
+export const GRPC_MESSAGE_SIZE_OPTIONS = {
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+} as const;
