@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import { TallyError, InvalidArgumentError } from '../../errors.js';
+import type { PublishedLogs } from '../../daemon/published-log.js';
+import type { LogServiceServer } from '../gen/tally/v1/log.js';
+import { MAX_ENTRIES_PER_CALL } from '../limits.js';
+import { unary, type Implementation } from './unary.js';
+import { checkKey, checkLogIdFormat } from './validate.js';
+
+/** LogService: heads, entries, proofs and lookups of the logs this node publishes. Read-only. */
+export function createLogService(logs: PublishedLogs, logger: Logger): Implementation<LogServiceServer> {
+  const resolve = (logId: string) => {
+    if (logId !== '') checkLogIdFormat(logId);
+    return logs.get(logId);
+  };
+
+  return {
+    getHead: unary('GetHead', logger, ({ logId }) => ({ checkpoint: resolve(logId).store.getHead().note })),
+
+    getEntries: unary('GetEntries', logger, async ({ logId, start, end }) => {
+      const { store } = resolve(logId);
+      if (end <= start) throw new InvalidArgumentError(`GetEntries: end ${end} must be greater than start ${start}`);
+      if (start >= store.size) {
+        throw new TallyError('OUT_OF_RANGE', `GetEntries: start ${start} is past the end of the log (size ${store.size})`);
+      }
+      // Like CT's get-entries, a long range is answered in part; the caller continues from the last index.
+      const bounded = Math.min(end, start + MAX_ENTRIES_PER_CALL, store.size);
+      return { entries: await store.getEntries(start, bounded) };
+    }),
+
+    getInclusionProof: unary('GetInclusionProof', logger, ({ logId, index, size }) => {
+      const { store } = resolve(logId);
+      if (size === 0) throw new InvalidArgumentError('GetInclusionProof: size must be at least 1');
+      if (index >= size) throw new TallyError('OUT_OF_RANGE', `GetInclusionProof: index ${index} is not below size ${size}`);
+      return store.inclusionProof(index, size);
+    }),
+
+    getConsistencyProof: unary('GetConsistencyProof', logger, ({ logId, fromSize, toSize }) => {
+      const { store } = resolve(logId);
+      if (fromSize === 0) throw new InvalidArgumentError('GetConsistencyProof: from_size must be at least 1');
+      if (fromSize > toSize) {
+        throw new InvalidArgumentError(`GetConsistencyProof: from_size ${fromSize} is greater than to_size ${toSize}`);
+      }
+      return { proof: store.consistencyProof(fromSize, toSize) };
+    }),
+
+    lookup: unary('Lookup', logger, async ({ logId, key }) => {
+      const { store } = resolve(logId);
+      checkKey(key, 'Lookup: key');
+      const found = await store.lookup(key);
+      const { mapProof } = found;
+      return {
+        checkpoint: found.head.note,
+        mapProof: {
+          depth: mapProof.depth,
+          emptyBitmap: mapProof.emptyBitmap,
+          siblings: mapProof.siblings,
+          leaf: mapProof.leaf ?? undefined,
+        },
+        found: found.entry !== undefined,
+        entry: found.entry,
+        value: found.value ?? Buffer.alloc(0),
+        inclusionProof: found.inclusionProof ?? [],
+      };
+    }),
+  };
+}

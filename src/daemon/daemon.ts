@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import type { Logger } from 'pino';
+import { resolveStatePaths } from '../config/state-paths.js';
+import type { Config } from '../config/types.js';
+import { TallyError } from '../errors.js';
+import { AdminServiceService } from '../api/gen/tally/v1/admin.js';
+import { LogServiceService } from '../api/gen/tally/v1/log.js';
+import { NodeServiceService } from '../api/gen/tally/v1/node.js';
+import { bearerTokenGuard, createAdminService } from '../api/server/admin-service.js';
+import { createLogService } from '../api/server/log-service.js';
+import { createNodeService } from '../api/server/node-service.js';
+import { startGrpcListener, type GrpcListener } from './grpc-listener.js';
+import { openPublishedLog, PublishedLogs, type PublishedLog } from './published-log.js';
+import { StateLock } from './state-lock.js';
+
+export interface RunningDaemon {
+  /** Addresses really bound (ephemeral ports resolved). */
+  addresses: { api?: string; adminSocket: string; adminTcp?: string };
+  logs: PublishedLogs;
+  /** Stops listening, finishes commits in flight, closes storage. Idempotent. */
+  stop(): Promise<void>;
+}
+
+function readToken(file: string): string {
+  const token = fs.readFileSync(file, 'utf8').trim();
+  if (token.length < 16) throw new TallyError('INVALID_ARGUMENT', `admin token in ${file} is shorter than 16 characters`);
+  return token;
+}
+
+/** Wires the components together; owns nothing but their lifecycle. */
+export async function startDaemon(config: Config, logger: Logger): Promise<RunningDaemon> {
+  const paths = resolveStatePaths(config);
+  const lock = await StateLock.acquire(paths.stateDir);
+  const published: PublishedLog[] = [];
+  const listeners: GrpcListener[] = [];
+  const cleanup = async () => {
+    for (const l of listeners) await l.shutdown();
+    for (const log of published) {
+      await log.publisher.drain();
+      await log.store.close();
+    }
+    await lock.release();
+  };
+
+  try {
+    if (config.publish.enabled) {
+      published.push(await openPublishedLog(config.publish, paths.publishKeyFile, paths.stateDir, logger));
+    }
+    const logs = new PublishedLogs(published);
+    const publicServices = [
+      { definition: LogServiceService, implementation: createLogService(logs, logger) },
+      { definition: NodeServiceService, implementation: createNodeService(logs, logger) },
+    ];
+    const addresses: RunningDaemon['addresses'] = { adminSocket: paths.adminSocket };
+
+    if (config.api.listen) {
+      const api = await startGrpcListener(config.api.listen, publicServices, config.api.maxMessageBytes);
+      listeners.push(api);
+      addresses.api = api.address;
+    }
+    const admin = await startGrpcListener(
+      { socketPath: paths.adminSocket },
+      [{ definition: AdminServiceService, implementation: createAdminService(logs, logger, []) }],
+      config.api.maxMessageBytes,
+    );
+    listeners.push(admin);
+    if (config.admin.listen && config.admin.tokenFile) {
+      const guard = bearerTokenGuard(readToken(config.admin.tokenFile));
+      const adminTcp = await startGrpcListener(
+        config.admin.listen,
+        [{ definition: AdminServiceService, implementation: createAdminService(logs, logger, [guard]) }],
+        config.api.maxMessageBytes,
+      );
+      listeners.push(adminTcp);
+      addresses.adminTcp = adminTcp.address;
+    }
+
+    logger.info(
+      {
+        addresses,
+        stateDir: paths.stateDir,
+        logs: published.map((l) => ({ id: l.id, name: l.name, origin: l.origin, size: l.store.size })),
+      },
+      'tally daemon ready',
+    );
+
+    let stopping: Promise<void> | undefined;
+    return {
+      addresses,
+      logs,
+      stop: () => (stopping ??= cleanup()),
+    };
+  } catch (err) {
+    await cleanup().catch(() => undefined);
+    throw err;
+  }
+}
+

@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { TallyError } from '../errors.js';
+import { withLenientDecoding } from '../api/server/unary.js';
+
+export interface ServiceBinding {
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+/** A started grpc-js server on one address; `address` is what it really bound (port 0 resolved). */
+export interface GrpcListener {
+  address: string;
+  shutdown(): Promise<void>;
+}
+
+export async function startGrpcListener(
+  target: { host: string; port: number } | { socketPath: string },
+  services: ServiceBinding[],
+  maxMessageBytes: number,
+): Promise<GrpcListener> {
+  const server = new Server({
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+  });
+  for (const { definition, implementation } of services) {
+    server.addService(withLenientDecoding(definition), implementation);
+  }
+  let bindTarget: string;
+  if ('socketPath' in target) {
+    // We hold the state lock, so a socket file left here is a dead daemon's.
+    fs.rmSync(target.socketPath, { force: true });
+    bindTarget = `unix://${target.socketPath}`;
+  } else {
+    bindTarget = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+  }
+  // Create the socket unreadable by others from its first moment: the umask applies at bind().
+  const previousUmask = 'socketPath' in target ? process.umask(0o177) : undefined;
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(bindTarget, ServerCredentials.createInsecure(), (err, boundPort) =>
+        err ? reject(err) : resolve(boundPort),
+      ),
+    );
+  } catch (err) {
+    throw new TallyError('UNAVAILABLE', `cannot listen on ${bindTarget}: ${(err as Error).message}`);
+  } finally {
+    if (previousUmask !== undefined) process.umask(previousUmask);
+  }
+  if ('socketPath' in target) fs.chmodSync(target.socketPath, 0o600);
+  const address = 'socketPath' in target ? bindTarget : bindTarget.replace(/:\d+$/, `:${port}`);
+  return {
+    address,
+    shutdown: () =>
+      new Promise<void>((resolve) => {
+        // Finish in-flight calls, but do not wait forever for idle clients.
+        const force = setTimeout(() => server.forceShutdown(), 5000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { defaultOrigin, logIdOf } from '../checkpoint/log-id.js';
+import type { PublishConfig } from '../config/types.js';
+import {
+  generateSecretKey,
+  publicKeyOf,
+  readSecretKeyFile,
+  writeKeyPair,
+  type PublicKey,
+  type SecretKey,
+} from '../crypto/ed25519-keys.js';
+import { TallyError } from '../errors.js';
+import { GroupCommitPublisher } from '../publisher/group-commit.js';
+import { LogStore } from '../store/log-store.js';
+
+/** A log this node publishes: its identity, its store and its group-commit publisher. */
+export interface PublishedLog {
+  id: string;
+  name: string;
+  protocol: string;
+  publicKey: PublicKey;
+  origin: string;
+  meta: Record<string, string>;
+  store: LogStore;
+  publisher: GroupCommitPublisher;
+}
+
+/** Reads the key file, or on first start generates it (mode 0600) so the log keeps its identity. */
+export function ensureSecretKey(file: string, name: string, logger: Logger): SecretKey {
+  if (fs.existsSync(file)) return readSecretKeyFile(file);
+  const key = generateSecretKey(name);
+  const dir = path.dirname(file);
+  const expected = path.join(dir, `${name}.secret`);
+  if (path.resolve(file) !== path.resolve(expected)) {
+    throw new TallyError('NOT_FOUND', `key file ${file} does not exist (only the default key file is generated)`);
+  }
+  writeKeyPair(dir, key);
+  logger.info({ keyFile: file }, 'generated a new key');
+  return key;
+}
+
+export async function openPublishedLog(
+  config: PublishConfig,
+  keyFile: string,
+  stateDir: string,
+  logger: Logger,
+): Promise<PublishedLog> {
+  const key = ensureSecretKey(keyFile, config.name, logger);
+  const publicKey = publicKeyOf(key);
+  const id = logIdOf(publicKey, config.protocol);
+  const origin = config.origin ?? defaultOrigin(id);
+  const store = await LogStore.open(path.join(stateDir, 'logs', id), { key, origin });
+  const publisher = new GroupCommitPublisher(
+    store,
+    { maxBatchEntries: config.maxBatchEntries, maxBatchDelayMs: config.maxBatchDelayMs },
+    logger.child({ log: config.name }),
+  );
+  return { id, name: config.name, protocol: config.protocol, publicKey, origin, meta: config.meta, store, publisher };
+}
+
+/** Published logs by ID; an empty ID means the node's own (first) published log. */
+export class PublishedLogs {
+  private readonly byId = new Map<string, PublishedLog>();
+
+  constructor(readonly logs: PublishedLog[]) {
+    for (const log of logs) this.byId.set(log.id, log);
+  }
+
+  get(logId: string): PublishedLog {
+    if (logId === '') {
+      const first = this.logs[0];
+      if (!first) throw new TallyError('NOT_FOUND', 'this node publishes no log (publish.enabled = false)');
+      return first;
+    }
+    const log = this.byId.get(logId);
+    if (!log) throw new TallyError('NOT_FOUND', `unknown log ${logId}: this node does not publish it`);
+    return log;
+  }
+}

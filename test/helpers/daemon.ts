@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import { connectAdmin, connectPublic, type AdminClient, type PublicClient } from '../../src/api/client.js';
+import { distDir } from './tmp.js';
+
+export const cliPath = path.join(distDir, 'src/cli/main.js');
+
+export interface DaemonProcess {
+  proc: ChildProcess;
+  stateDir: string;
+  api: string;
+  adminSocket: string;
+  adminTcp?: string;
+  output: () => string;
+  publicClient(): PublicClient;
+  adminClient(): AdminClient;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  kill(): Promise<void>;
+}
+
+/** Config for tests: ephemeral ports so test files can run side by side. */
+export function testConfig(extra = ''): string {
+  return `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extra}`;
+}
+
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
+/** Starts `tally daemon` as a child process and waits for its "ready" log line. */
+export async function startDaemonProcess(options: {
+  stateDir: string;
+  config?: string;
+  args?: string[];
+  cwd?: string;
+}): Promise<DaemonProcess> {
+  const args = [cliPath, 'daemon', '--state', options.stateDir, ...(options.args ?? [])];
+  if (options.config !== undefined) {
+    fs.mkdirSync(options.stateDir, { recursive: true });
+    const configFile = path.join(path.dirname(options.stateDir), `${path.basename(options.stateDir)}.toml`);
+    fs.writeFileSync(configFile, options.config);
+    args.push('--config', configFile);
+  }
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
+  running.add(proc);
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code) => {
+      running.delete(proc);
+      resolve(code);
+    }),
+  );
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not become ready:\n${out}`)), 20_000);
+    const check = () => {
+      for (const line of out.split('\n')) {
+        if (!line.includes('tally daemon ready')) continue;
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as Record<string, unknown>);
+        return;
+      }
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  const addresses = ready.addresses as { api: string; adminSocket: string; adminTcp?: string };
+  const clients: { close(): void }[] = [];
+  return {
+    proc,
+    stateDir: options.stateDir,
+    api: addresses.api,
+    adminSocket: addresses.adminSocket,
+    adminTcp: addresses.adminTcp,
+    output: () => out,
+    publicClient() {
+      const c = connectPublic(addresses.api);
+      clients.push(c);
+      return c;
+    },
+    adminClient() {
+      const c = connectAdmin({ socketPath: addresses.adminSocket });
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      clients.forEach((c) => c.close());
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      clients.forEach((c) => c.close());
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], options: { cwd?: string; input?: string } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const proc = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    proc.stdin.end(options.input ?? '');
+    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
