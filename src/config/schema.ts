@@ -1,0 +1,261 @@
+import path from 'node:path';
+import * as z from 'zod';
+import { assertKeyName, parsePublicKey } from '../crypto/ed25519-keys.js';
+import { InvalidArgumentError } from '../errors.js';
+import { type HostPort, parseHostPort } from './address.js';
+import { checkCrossReferences } from './cross-references.js';
+import {
+  BUILTIN_POLICIES,
+  type BuiltinPolicyName,
+  LOG_LEVELS,
+  type PolicyParam,
+  type PolicySource,
+  PROTOCOLS,
+} from './types.js';
+
+/**
+ * The config file's schema: snake_case keys exactly as written in TOML, every table strict (a typo is
+ * an error, never silently ignored), defaults embedded. Leaves are already parsed (addresses, public
+ * keys, policy sources); `toConfig` renames to camelCase and resolves paths.
+ *
+ * Checks sit on the smallest value they read, so zod reports them together: a table's own checks
+ * run whenever that table is valid, whatever its siblings hold. Only checks that read several
+ * sections wait for the whole file (cross-references.ts).
+ */
+
+const MIB = 1024 * 1024;
+
+function integer(min: number, max: number) {
+  return z.number().int().min(min).max(max);
+}
+
+/** Runs a parser that throws InvalidArgumentError and reports its message as the issue. */
+function parsedText<T>(parse: (text: string) => T) {
+  return z.string().transform((text, ctx): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message, input: text });
+      return z.NEVER;
+    }
+  });
+}
+
+const keyName = parsedText((text) => {
+  assertKeyName(text);
+  return text;
+});
+
+function hostPort(text: string, options: { allowPortZero: boolean }): HostPort {
+  const parsed = parseHostPort(text, options);
+  if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+  return parsed;
+}
+
+const address = parsedText((text) => hostPort(text, { allowPortZero: false }));
+/** "" turns the listener off; port 0 binds any free port (tests). */
+const listenAddress = parsedText((text) =>
+  text === '' ? undefined : hostPort(text, { allowPortZero: true }),
+);
+/** "" means "the default" (a path under state_dir). */
+const optionalPath = z.string().transform((text) => (text === '' ? undefined : text));
+
+const origin = z
+  .string()
+  // eslint-disable-next-line no-control-regex
+  .refine((text) => !/[\x00-\x1f\x7f]/.test(text), 'must be one line without control characters')
+  .transform((text) => (text === '' ? undefined : text));
+
+/** Free-form strings shown to followers; keys are identifiers so every consumer can echo them. */
+const meta = z.record(
+  z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with a letter, then up to 63 of [A-Za-z0-9_-]'),
+  z.string(),
+);
+
+const policyParam: z.ZodType<PolicyParam> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.array(policyParam), z.record(z.string(), policyParam)]),
+);
+
+const policySource = parsedText((text): PolicySource => {
+  if (text.startsWith('builtin:')) {
+    const name = text.slice('builtin:'.length);
+    if (!(BUILTIN_POLICIES as readonly string[]).includes(name)) {
+      const known = BUILTIN_POLICIES.map((n) => `builtin:${n}`).join(', ');
+      throw new InvalidArgumentError(`unknown built-in policy ${JSON.stringify(text)}; known: ${known}`);
+    }
+    return { kind: 'builtin', name: name as BuiltinPolicyName };
+  }
+  if (text === '') throw new InvalidArgumentError('expected "builtin:<name>" or the path of a Lua file');
+  return { kind: 'file', path: text };
+});
+
+const publishSection = z.strictObject({
+  enabled: z.boolean().default(true),
+  name: keyName.prefault('tally'),
+  key_file: optionalPath.prefault(''),
+  protocol: z.enum(PROTOCOLS).default('nix'),
+  origin: origin.prefault(''),
+  max_batch_entries: integer(1, 100_000).default(10_000),
+  max_batch_delay_ms: integer(0, 60_000).default(0),
+  meta: meta.prefault({}),
+});
+
+const apiSection = z.strictObject({
+  listen: listenAddress.prefault('127.0.0.1:9002'),
+  max_message_bytes: integer(1024, 256 * MIB).default(4 * MIB),
+});
+
+const adminSection = z
+  .strictObject({
+    socket: optionalPath.prefault(''),
+    listen: listenAddress.prefault(''),
+    token_file: optionalPath.prefault(''),
+  })
+  .superRefine((admin, ctx) => {
+    if (admin.listen !== undefined && admin.token_file === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token_file'],
+        message: 'required when admin.listen is set: a TCP admin listener always needs a bearer token',
+        input: admin,
+      });
+    }
+  });
+
+const cacheSection = z.strictObject({
+  listen: listenAddress.prefault('127.0.0.1:9001'),
+  key_file: optionalPath.prefault(''),
+  store_dir: z
+    .string()
+    .refine((dir) => path.posix.isAbsolute(dir) && dir.length > 1 && !dir.endsWith('/'), {
+      message: 'must be an absolute path without a trailing slash, e.g. "/nix/store"',
+    })
+    .default('/nix/store'),
+  priority: integer(0, 10_000).default(40),
+  want_mass_query: z.boolean().default(true),
+  metrics_listen: listenAddress.prefault(''),
+});
+
+const pollIntervalSeconds = integer(1, 86_400);
+const requestTimeoutMs = integer(100, 600_000);
+
+const followDefaultsSection = z.strictObject({
+  poll_interval_seconds: pollIntervalSeconds.default(30),
+  request_timeout_ms: requestTimeoutMs.default(5000),
+});
+
+const followEntry = z.strictObject({
+  // "local" names this node's own log in policies, so no followed log may take it.
+  name: keyName.refine((name) => name !== 'local', '"local" is reserved for this node\'s own log'),
+  public_key: parsedText(parsePublicKey),
+  address,
+  protocol: z.enum(PROTOCOLS).default('nix'),
+  weight: z.number().gt(0).default(1),
+  origin: origin.prefault(''),
+  poll_interval_seconds: pollIntervalSeconds.optional(),
+  request_timeout_ms: requestTimeoutMs.optional(),
+  meta: meta.prefault({}),
+});
+
+const followList = z.array(followEntry).superRefine((follows, ctx) => {
+  const byName = new Map<string, number>();
+  const byKey = new Map<string, number>();
+  follows.forEach((follow, i) => {
+    const sameName = byName.get(follow.name);
+    if (sameName !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'name'],
+        message: `duplicate name ${JSON.stringify(follow.name)}, already used by follow[${sameName}]`,
+        input: follow.name,
+      });
+    } else byName.set(follow.name, i);
+    const keyHex = Buffer.from(follow.public_key.publicKey).toString('hex');
+    const sameKey = byKey.get(keyHex);
+    if (sameKey !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'public_key'],
+        message: `the same public key as follow[${sameKey}]: one log cannot be followed twice`,
+        input: follow.public_key,
+      });
+    } else byKey.set(keyHex, i);
+  });
+});
+
+const decideSection = z.strictObject({
+  cache_ttl_seconds: integer(0, 86_400).default(60),
+  cache_max_entries: integer(1, 10_000_000).default(100_000),
+  local_log_votes: z.boolean().default(false),
+});
+
+const policyEntry = z
+  .strictObject({
+    name: keyName,
+    file: policySource,
+    params: z.record(z.string(), policyParam).prefault({}),
+    limits: z
+      .strictObject({
+        instructions: integer(1000, 1_000_000_000).default(1_000_000),
+        memory_bytes: integer(MIB, 1024 * MIB).default(32 * MIB),
+      })
+      .prefault({}),
+  })
+  .superRefine((policy, ctx) => {
+    // Which names exist is checked against the follow list in cross-references.ts.
+    if (policy.file.kind === 'builtin' && policy.file.name === 'name-match') {
+      if (typeof policy.params.name !== 'string') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', 'name'],
+          message: 'builtin:name-match needs params.name: the name of a followed log, or "local"',
+          input: policy.params.name,
+        });
+      }
+    }
+  });
+
+/** Used when the file has no [[policy]]: agree when two thirds of the votes do. */
+export const DEFAULT_POLICY = { name: 'two-thirds', file: 'builtin:percentage', params: { threshold: 66 } };
+
+const policyList = z
+  .array(policyEntry)
+  .min(1, 'needs at least one [[policy]]; leave policy out for the default chain')
+  .superRefine((policies, ctx) => {
+    const seen = new Map<string, number>();
+    policies.forEach((policy, i) => {
+      const earlier = seen.get(policy.name);
+      if (earlier !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `duplicate name ${JSON.stringify(policy.name)}, already used by policy[${earlier}]`,
+          input: policy.name,
+        });
+      } else seen.set(policy.name, i);
+    });
+  });
+
+export const DEFAULT_STATE_DIR = './tally-data';
+
+const configFileTables = z.strictObject({
+  state_dir: z.string().min(1).default(DEFAULT_STATE_DIR),
+  log_level: z.enum(LOG_LEVELS).default('info'),
+  publish: publishSection.prefault({}),
+  api: apiSection.prefault({}),
+  admin: adminSection.prefault({}),
+  cache: cacheSection.prefault({}),
+  follow_defaults: followDefaultsSection.prefault({}),
+  follow: followList.prefault([]),
+  decide: decideSection.prefault({}),
+  policy: policyList.prefault([DEFAULT_POLICY]),
+});
+
+/** The config file after validation: snake_case as written, defaults filled, leaves parsed. */
+export type ConfigFile = z.output<typeof configFileTables>;
+
+/** The whole file's schema, exported so other tools (e.g. the NixOS module's test) validate with it. */
+export const configFileSchema = configFileTables.superRefine(checkCrossReferences);

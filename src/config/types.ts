@@ -1,0 +1,97 @@
+import type { PublicKey } from '../crypto/ed25519-keys.js';
+import type { HostPort } from './address.js';
+
+/**
+ * The daemon's validated configuration, in camelCase. Every value is concrete except where
+ * `undefined` carries meaning ("use the default under state_dir", "derive it", "disabled");
+ * `resolveStatePaths` turns the path defaults into absolute paths. Paths the file sets are already
+ * absolute here (resolved against the config file's directory).
+ */
+export interface Config {
+  stateDir: string; // absolute
+  logLevel: LogLevel;
+  publish: PublishConfig;
+  api: ApiConfig;
+  admin: AdminConfig;
+  cache: CacheConfig;
+  follow: FollowConfig[];
+  decide: DecideConfig;
+  policy: PolicyConfig[]; // a chain, tried in order until one decides; never empty
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const PROTOCOLS = ['nix'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export interface PublishConfig {
+  enabled: boolean;
+  name: string; // key name and log name
+  keyFile: string | undefined; // undefined: <stateDir>/keys/<name>.secret, generated on first start
+  protocol: Protocol;
+  origin: string | undefined; // undefined: derived from the log ID
+  maxBatchEntries: number;
+  maxBatchDelayMs: number;
+  meta: Record<string, string>;
+}
+
+export interface ApiConfig {
+  listen: HostPort | undefined; // undefined: the public gRPC API is off
+  maxMessageBytes: number;
+}
+
+export interface AdminConfig {
+  socket: string | undefined; // undefined: <stateDir>/admin.sock
+  listen: HostPort | undefined; // optional TCP listener, always with tokenFile
+  tokenFile: string | undefined;
+}
+
+export interface CacheConfig {
+  listen: HostPort | undefined; // undefined: the binary cache proxy is off
+  keyFile: string | undefined; // undefined: <stateDir>/keys/cache.secret
+  storeDir: string;
+  priority: number;
+  wantMassQuery: boolean;
+  metricsListen: HostPort | undefined;
+}
+
+/** A followed log; follow_defaults are already merged in. */
+export interface FollowConfig {
+  name: string;
+  publicKey: PublicKey; // the log ID is derived from it
+  address: HostPort;
+  protocol: Protocol;
+  weight: number; // > 0
+  origin: string | undefined; // undefined: derived from the log ID
+  pollIntervalSeconds: number;
+  requestTimeoutMs: number;
+  meta: Record<string, string>; // e.g. upstream = the builder's binary cache URL
+}
+
+export interface DecideConfig {
+  cacheTtlSeconds: number; // 0: decisions are not cached
+  cacheMaxEntries: number;
+  localLogVotes: boolean;
+}
+
+export const BUILTIN_POLICIES = ['percentage', 'name-match', 'weighted'] as const;
+export type BuiltinPolicyName = (typeof BUILTIN_POLICIES)[number];
+
+/** Where a policy's Lua comes from: `builtin:<name>` (lua-policies/<name>.lua) or a file. */
+export type PolicySource = { kind: 'builtin'; name: BuiltinPolicyName } | { kind: 'file'; path: string };
+
+/** What TOML can hold that a Lua table can receive (no dates). */
+export type PolicyParam = string | number | boolean | PolicyParam[] | { [key: string]: PolicyParam };
+
+export interface PolicyConfig {
+  name: string;
+  source: PolicySource;
+  params: Record<string, PolicyParam>;
+  limits: PolicyLimits;
+}
+
+export interface PolicyLimits {
+  instructions: number;
+  memoryBytes: number;
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import * as z from 'zod';
+import { parse as parseToml } from 'smol-toml';
+import { parseConfig } from '../../src/config/parse.js';
+import { configFileSchema } from '../../src/config/schema.js';
+
+const EXAMPLE_FILE = new URL('../../docs/example-config.toml', import.meta.url);
+const REFERENCE = fs.readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8');
+
+/** Every key path the schema knows; an array of tables is marked `follow[]`, tables of free keys are leaves. */
+function keyPaths(schema: z.ZodType, path: string[] = []): string[][] {
+  if (schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) {
+    return keyPaths(schema.unwrap() as z.ZodType, path);
+  }
+  if (schema instanceof z.ZodArray)
+    return keyPaths(schema.element as z.ZodType, [...path.slice(0, -1), `${path.at(-1)}[]`]);
+  if (schema instanceof z.ZodObject) {
+    return Object.entries(schema.shape).flatMap(([name, inner]) =>
+      keyPaths(inner as z.ZodType, [...path, name]),
+    );
+  }
+  return [path];
+}
+
+/** As [table, key within it]: table "" is the top level, `follow[]` reads "follow". */
+function schemaKeys(): [string, string][] {
+  return keyPaths(configFileSchema).map((path) =>
+    path.length === 1 ? ['', path[0]!] : [path[0]!.replace('[]', ''), path.slice(1).join('.')],
+  );
+}
+
+describe('docs/example-config.toml', () => {
+  const text = fs.readFileSync(EXAMPLE_FILE, 'utf8');
+
+  test('parses, with its example follows and policy chain', () => {
+    const config = parseConfig(text, { file: '/etc/tally/tally.toml' });
+    expect(config.follow.map((follow) => follow.name)).toEqual(['builder-a', 'builder-b']);
+    expect(config.policy.map((policy) => policy.name)).toEqual(['two-thirds', 'fallback-builder-a']);
+    expect(config.stateDir).toBe('/etc/tally/tally-data');
+  });
+
+  test('sets every key the schema knows', () => {
+    const raw = parseToml(text) as Record<string, unknown>;
+    const missing = schemaKeys().filter(([table, key]) => {
+      const tableValue = table === '' ? [raw] : [raw[table]].flat();
+      return !tableValue.some((entry) => {
+        let value: unknown = entry;
+        for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
+        return value !== undefined;
+      });
+    });
+    expect(missing).toEqual([]);
+  });
+});
+
+test('the key walk sees tables, arrays of tables and nested tables', () => {
+  const keys = schemaKeys();
+  expect(keys).toContainEqual(['', 'state_dir']);
+  expect(keys).toContainEqual(['follow_defaults', 'request_timeout_ms']);
+  expect(keys).toContainEqual(['follow', 'public_key']);
+  expect(keys).toContainEqual(['policy', 'limits.memory_bytes']);
+  expect(keys).toContainEqual(['publish', 'meta']);
+  expect(keys).toHaveLength(40); // 2 top-level + 8 + 2 + 3 + 6 + 2 + 9 + 3 + 5, counted from docs/config.md
+});
+
+describe('docs/config.md', () => {
+  test('documents every key in the table of its section', () => {
+    const sections = REFERENCE.split('\n## ');
+    const undocumented = schemaKeys().filter(([table, key]) => {
+      const heading = table === '' ? 'Top level' : `\`[${table}]\``;
+      const arrayHeading = `\`[[${table}]]\``;
+      const section = sections.find((s) => {
+        const firstLine = s.split('\n')[0]!;
+        return firstLine.startsWith(heading) || firstLine.startsWith(arrayHeading);
+      });
+      return section === undefined || !section.includes(`| \`${key}\` |`);
+    });
+    expect(undocumented).toEqual([]);
+  });
+});

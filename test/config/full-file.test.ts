@@ -1,0 +1,152 @@
+import { expect, test } from 'vitest';
+import { parseConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/types.js';
+import { KEY_A, KEY_A_BYTES, KEY_B, KEY_B_BYTES } from './fixtures.js';
+
+const FULL = `
+state_dir = "/var/lib/tally"
+log_level = "debug"
+
+[publish]
+enabled = true
+name = "builder-x"
+key_file = "/etc/tally/log.secret"
+protocol = "nix"
+origin = "tally.example.org/log"
+max_batch_entries = 500
+max_batch_delay_ms = 20
+[publish.meta]
+upstream = "https://cache.x.example"
+
+[api]
+listen = "[::]:9102"
+max_message_bytes = 1048576
+
+[admin]
+socket = "/run/tally/admin.sock"
+listen = "127.0.0.1:9103"
+token_file = "/etc/tally/admin.token"
+
+[cache]
+listen = "0.0.0.0:9101"
+key_file = "/etc/tally/cache.secret"
+store_dir = "/gnu/store"
+priority = 10
+want_mass_query = false
+metrics_listen = "127.0.0.1:9104"
+
+[follow_defaults]
+poll_interval_seconds = 15
+request_timeout_ms = 2000
+
+[[follow]]
+name = "builder-a"
+public_key = "${KEY_A}"
+address = "10.0.0.5:9002"
+protocol = "nix"
+weight = 2.5
+origin = "a.example/log"
+poll_interval_seconds = 5
+request_timeout_ms = 900
+[follow.meta]
+upstream = "https://cache.builder-a.example"
+
+[[follow]]
+name = "builder-b"
+public_key = "${KEY_B}"
+address = "b.example:9002"
+
+[decide]
+cache_ttl_seconds = 0
+cache_max_entries = 5
+local_log_votes = true
+
+[[policy]]
+name = "only-a"
+file = "builtin:name-match"
+[policy.params]
+name = "builder-a"
+
+[[policy]]
+name = "custom"
+file = "/etc/tally/policy.lua"
+[policy.params]
+threshold = 50
+trusted = ["builder-a", "local"]
+[policy.params.weights]
+builder-a = 1.5
+[policy.limits]
+instructions = 5000
+memory_bytes = 2097152
+`;
+
+test('a file setting every key becomes the expected typed config', () => {
+  const expected: Config = {
+    stateDir: '/var/lib/tally',
+    logLevel: 'debug',
+    publish: {
+      enabled: true,
+      name: 'builder-x',
+      keyFile: '/etc/tally/log.secret',
+      protocol: 'nix',
+      origin: 'tally.example.org/log',
+      maxBatchEntries: 500,
+      maxBatchDelayMs: 20,
+      meta: { upstream: 'https://cache.x.example' },
+    },
+    api: { listen: { host: '::', port: 9102 }, maxMessageBytes: 1048576 },
+    admin: {
+      socket: '/run/tally/admin.sock',
+      listen: { host: '127.0.0.1', port: 9103 },
+      tokenFile: '/etc/tally/admin.token',
+    },
+    cache: {
+      listen: { host: '0.0.0.0', port: 9101 },
+      keyFile: '/etc/tally/cache.secret',
+      storeDir: '/gnu/store',
+      priority: 10,
+      wantMassQuery: false,
+      metricsListen: { host: '127.0.0.1', port: 9104 },
+    },
+    follow: [
+      {
+        name: 'builder-a',
+        publicKey: { name: 'builder-a-1', publicKey: KEY_A_BYTES },
+        address: { host: '10.0.0.5', port: 9002 },
+        protocol: 'nix',
+        weight: 2.5,
+        origin: 'a.example/log',
+        pollIntervalSeconds: 5,
+        requestTimeoutMs: 900,
+        meta: { upstream: 'https://cache.builder-a.example' },
+      },
+      {
+        name: 'builder-b',
+        publicKey: { name: 'builder-b-1', publicKey: KEY_B_BYTES },
+        address: { host: 'b.example', port: 9002 },
+        protocol: 'nix',
+        weight: 1,
+        origin: undefined,
+        pollIntervalSeconds: 15, // from follow_defaults
+        requestTimeoutMs: 2000,
+        meta: {},
+      },
+    ],
+    decide: { cacheTtlSeconds: 0, cacheMaxEntries: 5, localLogVotes: true },
+    policy: [
+      {
+        name: 'only-a',
+        source: { kind: 'builtin', name: 'name-match' },
+        params: { name: 'builder-a' },
+        limits: { instructions: 1000000, memoryBytes: 33554432 },
+      },
+      {
+        name: 'custom',
+        source: { kind: 'file', path: '/etc/tally/policy.lua' },
+        params: { threshold: 50, trusted: ['builder-a', 'local'], weights: { 'builder-a': 1.5 } },
+        limits: { instructions: 5000, memoryBytes: 2097152 },
+      },
+    ],
+  };
+  expect(parseConfig(FULL, { file: '/etc/tally/tally.toml' })).toEqual(expected);
+});
