@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { addApiOptions, parseKeyArgument, withPublicClient, type ApiOptions } from '../../api-options.js';
+import { readPublicKeyArgument } from '../../key-argument.js';
+import { runCommand } from '../../output.js';
+import { verifiedLookup } from '../../verified-lookup.js';
+
+export function registerVerifyLookup(verify: Command): void {
+  addApiOptions(
+    verify
+      .command('lookup')
+      .description('look KEY up and verify checkpoint -> map proof -> inclusion proof -> value against --key')
+      .argument('<key>', 'a Nix store path, a 32-character Nix hash part, or hex bytes')
+      .requiredOption('--key <pubkey>', 'the log key you trust: a .public file or "name:base64"'),
+  )
+    .addHelpText('after', '\nExample:\n  $ tally verify lookup 0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr --api builder:9002 --key builder-1.public')
+    .action((keyText: string, options: ApiOptions & { key: string }) =>
+      runCommand(options, () =>
+        withPublicClient(options, (client) =>
+          verifiedLookup(client, options.log, parseKeyArgument(keyText), readPublicKeyArgument(options.key)),
+        ),
+      ),
+    );
+}
