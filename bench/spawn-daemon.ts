@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const cli = path.resolve(import.meta.dirname, '../src/cli/main.js');
+
+/** Starts a real `tally daemon` child on ephemeral ports; resolves with its bound addresses. */
+export async function spawnDaemon(
+  stateDir: string,
+  extraConfig = '',
+): Promise<{ proc: ChildProcess; api: string; adminSocket: string; stop(): Promise<void> }> {
+  fs.mkdirSync(stateDir, { recursive: true });
+  const configFile = `${stateDir}.toml`;
+  fs.writeFileSync(configFile, `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extraConfig}`);
+  const proc = spawn(process.execPath, [cli, 'daemon', '--config', configFile, '--state', stateDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const ready = await new Promise<{ api: string; adminSocket: string }>((resolve, reject) => {
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const line = out.split('\n').find((l) => l.includes('tally daemon ready'));
+      if (line) resolve(JSON.parse(line).addresses);
+    });
+    proc.on('exit', (code) => reject(new Error(`daemon exited with ${code}: ${out}`)));
+  });
+  return {
+    proc,
+    ...ready,
+    stop: () =>
+      new Promise((resolve) => {
+        proc.on('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
