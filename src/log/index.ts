@@ -1,0 +1,14 @@
+/** RFC 9162 Merkle log core: hashing, leaf encoding, compact-range appends, proof plans, verifiers. */
+export { EMPTY_ROOT, hashChildren, hashLeaf } from './hasher.js';
+export { MAX_KEY_LENGTH, decodeLeaf, encodeLeaf, type DecodedLeaf } from './leaf.js';
+export type { LeafRange, NodeId } from './node-id.js';
+export { planConsistencyProof, planInclusionProof, planRoot, type NodePlan } from './plan.js';
+export {
+  appendLeaves,
+  frontierNodeIds,
+  rootOfFrontier,
+  type AppendResult,
+  type Frontier,
+  type NewNode,
+} from './frontier.js';
+export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';

@@ -1,0 +1,100 @@
+import { DIGEST_LENGTH } from '../crypto/sha256.js';
+import { InvalidArgumentError } from '../errors.js';
+import { requireCount } from './bits.js';
+import { EMPTY_ROOT, hashChildren } from './hasher.js';
+import { decomposeRange, type LeafRange, type NodeId } from './node-id.js';
+import { consistencyProofRanges, inclusionProofRanges } from './proof-ranges.js';
+
+/**
+ * What storage must read to answer a query, and how to finish it. Storage fetches hashes[i] for
+ * nodes[i] (all complete subtrees of the tree at the queried size, no duplicates) in one bulk read,
+ * then calls assemble, which only hashes.
+ */
+export interface NodePlan<T> {
+  nodes: NodeId[];
+  assemble(hashes: Buffer[]): T;
+}
+
+/** MTH(D[0:size]); EMPTY_ROOT for size 0. */
+export function planRoot(size: number): NodePlan<Buffer> {
+  requireCount('tree size', size);
+  if (size === 0) {
+    return {
+      nodes: [],
+      assemble: (hashes) => {
+        checkHashes(hashes, []);
+        return Buffer.from(EMPTY_ROOT);
+      },
+    };
+  }
+  const plan = planRangeHashes([{ start: 0, count: size }]);
+  return { nodes: plan.nodes, assemble: (hashes) => plan.assemble(hashes)[0] as Buffer };
+}
+
+/** RFC 9162 2.1.3.1 inclusion proof PATH(index, D[0:size]), ordered leaf to root. */
+export function planInclusionProof(index: number, size: number): NodePlan<Buffer[]> {
+  requireCount('leaf index', index);
+  requireCount('tree size', size);
+  if (index >= size) {
+    throw new InvalidArgumentError(`leaf index ${index} is out of range for tree size ${size}`);
+  }
+  return planRangeHashes(inclusionProofRanges(index, size));
+}
+
+/** RFC 9162 2.1.4.1 consistency proof PROOF(m, D[0:n]) for 0 < m <= n ([] when m == n). */
+export function planConsistencyProof(m: number, n: number): NodePlan<Buffer[]> {
+  requireCount('old tree size', m);
+  requireCount('new tree size', n);
+  if (m === 0) throw new InvalidArgumentError('old tree size must be at least 1 for a consistency proof');
+  if (m > n) {
+    throw new InvalidArgumentError(`old tree size ${m} is larger than new tree size ${n}`);
+  }
+  return planRangeHashes(consistencyProofRanges(m, n));
+}
+
+/** Plans the MTH of each range, composing a range that is not a perfect subtree from its parts. */
+function planRangeHashes(ranges: LeafRange[]): NodePlan<Buffer[]> {
+  const nodes: NodeId[] = [];
+  const slotByNode = new Map<string, number>();
+  const slotsPerRange = ranges.map((range) =>
+    decomposeRange(range).map((node) => {
+      const key = `${node.level}/${node.index}`;
+      let slot = slotByNode.get(key);
+      if (slot === undefined) {
+        slot = nodes.length;
+        slotByNode.set(key, slot);
+        nodes.push(node);
+      }
+      return slot;
+    }),
+  );
+  return {
+    nodes,
+    assemble(hashes) {
+      checkHashes(hashes, nodes);
+      return slotsPerRange.map((slots) => foldRight(slots, hashes));
+    },
+  };
+}
+
+/** H(h[s0], H(h[s1], ... h[s_last])): the MTH of consecutive perfect subtrees, largest first. */
+function foldRight(slots: number[], hashes: Buffer[]): Buffer {
+  let slot = slots.length - 1;
+  let acc = hashes[slots[slot] as number] as Buffer;
+  for (slot--; slot >= 0; slot--) acc = hashChildren(hashes[slots[slot] as number] as Buffer, acc);
+  return acc;
+}
+
+function checkHashes(hashes: Buffer[], nodes: NodeId[]): void {
+  if (hashes.length !== nodes.length) {
+    throw new InvalidArgumentError(`plan needs ${nodes.length} node hashes, got ${hashes.length}`);
+  }
+  nodes.forEach((node, i) => {
+    const hash = hashes[i];
+    if (hash === undefined || hash.length !== DIGEST_LENGTH) {
+      throw new InvalidArgumentError(
+        `hash of node level ${node.level} index ${node.index} must be ${DIGEST_LENGTH} bytes, got ${hash?.length}`,
+      );
+    }
+  });
+}

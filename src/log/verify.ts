@@ -1,0 +1,164 @@
+import { DIGEST_LENGTH } from '../crypto/sha256.js';
+import { VerificationError } from '../errors.js';
+import { requireCount } from './bits.js';
+import { EMPTY_ROOT, hashChildren } from './hasher.js';
+import { consistencyProofRanges, inclusionProofRanges } from './proof-ranges.js';
+
+/*
+ * Pure RFC 9162 verifiers. Proofs, hashes and roots are untrusted input: anything wrong with them
+ * throws VerificationError. Sizes and indices that are not non-negative safe integers are caller
+ * bugs and throw InvalidArgumentError. The walks below halve numbers with exact division because
+ * JS shift operators truncate to 32 bits.
+ */
+
+/**
+ * RFC 9162 2.1.3.2: the root implied by leafHash at index in a tree of size, given its inclusion
+ * proof. Throws VerificationError if index >= size or the proof has the wrong shape.
+ */
+export function rootFromInclusionProof(
+  leafHash: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Uint8Array[],
+): Buffer {
+  requireCount('leaf index', index);
+  requireCount('tree size', size);
+  if (index >= size) fail('inclusion proof', `leaf index ${index} is out of range for tree size ${size}`);
+  checkDigest('inclusion proof', 'leaf hash', leafHash);
+  const expectedLength = inclusionProofRanges(index, size).length;
+  if (proof.length !== expectedLength) {
+    fail(
+      'inclusion proof',
+      `has ${proof.length} hashes, expected ${expectedLength} for leaf ${index} in tree size ${size}`,
+    );
+  }
+  proof.forEach((hash, i) => checkDigest('inclusion proof', `element ${i}`, hash));
+
+  // RFC 9162 steps 2-5 verbatim; after the exact length check its sn === 0 guards cannot trip.
+  let fn = index;
+  let sn = size - 1;
+  let r: Buffer = Buffer.from(leafHash);
+  for (const p of proof) {
+    if (sn === 0) fail('inclusion proof', 'is longer than the path to the root');
+    if (fn % 2 === 1 || fn === sn) {
+      r = hashChildren(p, r);
+      // fn == sn and even: skip the levels where this node has no right sibling.
+      while (fn % 2 === 0 && fn !== 0) {
+        fn /= 2;
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      r = hashChildren(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  if (sn !== 0) fail('inclusion proof', 'is shorter than the path to the root');
+  return r;
+}
+
+/** RFC 9162 2.1.3.2: checks that leafHash is at index in the tree of size with the given root. */
+export function verifyInclusion(
+  leafHash: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): void {
+  checkDigest('inclusion proof', 'root', root);
+  const computed = rootFromInclusionProof(leafHash, index, size, proof);
+  if (!computed.equals(root)) {
+    fail(
+      'inclusion proof',
+      `leaf ${index} in tree size ${size} leads to root ${computed.toString('hex')}, expected ${hex(root)}`,
+    );
+  }
+}
+
+/**
+ * RFC 9162 2.1.4.2: checks that the tree of size m with root oldRoot is a prefix of the tree of
+ * size n with root newRoot. For m == n the proof must be empty and the roots equal; for m == 0 the
+ * proof must be empty and oldRoot must be the empty-tree root (any newRoot is consistent with it).
+ */
+export function verifyConsistency(
+  m: number,
+  n: number,
+  oldRoot: Uint8Array,
+  newRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): void {
+  const what = 'consistency proof';
+  requireCount('old tree size', m);
+  requireCount('new tree size', n);
+  if (m > n) fail(what, `old tree size ${m} is larger than new tree size ${n}`);
+  checkDigest(what, 'old root', oldRoot);
+  checkDigest(what, 'new root', newRoot);
+  const expectedLength = m === 0 ? 0 : consistencyProofRanges(m, n).length;
+  if (proof.length !== expectedLength) {
+    fail(what, `has ${proof.length} hashes, expected ${expectedLength} from size ${m} to size ${n}`);
+  }
+  proof.forEach((hash, i) => checkDigest(what, `element ${i}`, hash));
+
+  if (m === 0) {
+    if (!EMPTY_ROOT.equals(oldRoot))
+      fail(what, `old root of the empty tree is ${hex(oldRoot)}, not the empty root`);
+    if (n > 0) return; // every tree extends the empty tree
+  }
+  if (m === n) {
+    if (!Buffer.from(oldRoot).equals(newRoot)) {
+      fail(what, `trees of equal size ${m} have different roots ${hex(oldRoot)} and ${hex(newRoot)}`);
+    }
+    return;
+  }
+
+  // Step 2: when m is a power of two the old tree is a perfect subtree the proof omits; its hash is
+  // the old root.
+  const path = isPowerOfTwo(m) ? [oldRoot, ...proof] : proof;
+  // RFC 9162 steps 3-7 verbatim; after the exact length check its sn === 0 guards cannot trip.
+  let fn = m - 1;
+  let sn = n - 1;
+  while (fn % 2 === 1) {
+    fn = (fn - 1) / 2;
+    sn = Math.floor(sn / 2);
+  }
+  let fr: Buffer = Buffer.from(path[0] as Uint8Array);
+  let sr: Buffer = fr;
+  for (let i = 1; i < path.length; i++) {
+    const c = path[i] as Uint8Array;
+    if (sn === 0) fail(what, 'is longer than the path to the new root');
+    if (fn % 2 === 1 || fn === sn) {
+      fr = hashChildren(c, fr);
+      sr = hashChildren(c, sr);
+      // fn == sn and even: skip the levels where this node has no right sibling.
+      while (fn % 2 === 0 && fn !== 0) {
+        fn /= 2;
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      sr = hashChildren(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  if (sn !== 0) fail(what, 'is shorter than the path to the new root');
+  if (!fr.equals(oldRoot)) fail(what, `leads to old root ${fr.toString('hex')}, expected ${hex(oldRoot)}`);
+  if (!sr.equals(newRoot)) fail(what, `leads to new root ${sr.toString('hex')}, expected ${hex(newRoot)}`);
+}
+
+function isPowerOfTwo(n: number): boolean {
+  let v = n;
+  while (v % 2 === 0 && v > 1) v /= 2;
+  return v === 1;
+}
+
+function checkDigest(what: string, name: string, hash: Uint8Array): void {
+  if (hash.length !== DIGEST_LENGTH) fail(what, `${name} is ${hash.length} bytes, expected ${DIGEST_LENGTH}`);
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+function fail(what: string, detail: string): never {
+  throw new VerificationError(`${what}: ${detail}`);
+}
