@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli } from './run-cli.js';
+import { assertBuilt, runCli } from './run-cli.js';
 
 // Fixture key (seed = bytes 0..31); see test/checkpoint/checkpoint.test.ts for where each value comes from.
 const FIXTURE_PUBLIC = 'tally-fixture-1:A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=';
@@ -18,9 +18,9 @@ const CHECKPOINT_NOTE =
 
 let dir: string;
 beforeAll(() => {
-  ensureBuilt();
+  assertBuilt();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-cli-'));
-}, 180_000);
+});
 afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -113,6 +113,7 @@ export function runCli(args: string[], options: { cwd?: string; input?: string }
     proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     proc.stdin.end(options.input ?? '');
-    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': close fires only after stdout and stderr are fully read.
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
