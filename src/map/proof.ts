@@ -1,0 +1,28 @@
+import { isEmptyHash } from './hash.js';
+import { mapPath } from './path.js';
+import { bitmapLength } from './proof-shape.js';
+import type { MapNodeSource, MapProof } from './types.js';
+import { walkToTerminal } from './walk.js';
+
+/**
+ * A membership proof when `key` is present, otherwise a non-membership proof (the terminal is
+ * empty or holds another key's leaf). Copies out of the source so the proof owns its bytes.
+ */
+export function buildMapProof(source: MapNodeSource, key: Uint8Array): MapProof {
+  const walk = walkToTerminal(source, mapPath(key));
+  const emptyBitmap = Buffer.alloc(bitmapLength(walk.depth));
+  const siblings: Buffer[] = [];
+  walk.siblings.forEach((sibling, i) => {
+    if (isEmptyHash(sibling)) emptyBitmap[i >> 3] = emptyBitmap[i >> 3]! | (0x80 >> (i & 7));
+    else siblings.push(Buffer.from(sibling));
+  });
+  const leaf =
+    walk.leaf === null
+      ? null
+      : {
+          path: Buffer.from(walk.leaf.path),
+          logIndex: walk.leaf.logIndex,
+          valueDigest: Buffer.from(walk.leaf.valueDigest),
+        };
+  return { depth: walk.depth, emptyBitmap, siblings, leaf };
+}
