@@ -1,0 +1,50 @@
+-- percentage: the digest held by the most logs wins if those logs are at least `threshold`
+-- percent (0..100) of ALL voting logs: absent and unavailable logs count in the denominator, so
+-- one answering log out of three is 33%, never 100%. A tie for the most votes is undecided.
+-- Confidence: the fraction of all logs that hold the winning digest.
+
+return function(votes, params)
+  local threshold = params.threshold
+  if type(threshold) ~= "number" or threshold < 0 or threshold > 100 then
+    error("param threshold must be a number of percent from 0 to 100", 0)
+  end
+  local total = #votes
+  if total == 0 then
+    return nil, "no logs voted"
+  end
+
+  local counts, digests = {}, {}
+  for _, vote in ipairs(votes) do
+    if vote.status == "agrees" then
+      local digest = vote.digest
+      if counts[digest] == nil then
+        counts[digest] = 0
+        digests[#digests + 1] = digest
+      end
+      counts[digest] = counts[digest] + 1
+    end
+  end
+
+  local best, most, tied = nil, 0, false
+  for _, digest in ipairs(digests) do
+    local count = counts[digest]
+    if count > most then
+      best, most, tied = digest, count, false
+    elseif count == most then
+      tied = true
+    end
+  end
+
+  if best == nil then
+    return nil, string.format("none of %d logs has an entry", total)
+  end
+  if tied then
+    return nil, string.format("tie: several digests each have %d of %d logs", most, total)
+  end
+  -- Compare in integers (most * 100 >= threshold * total) so 2 of 3 meets 66 but not 66.7.
+  if most * 100 < threshold * total then
+    return nil, string.format("%d of %d logs agree (%.1f%%), below the %g%% threshold",
+      most, total, most * 100 / total, threshold)
+  end
+  return best, most / total
+end

@@ -1,0 +1,49 @@
+-- weighted: each log's vote counts its weight. The digest with the largest summed weight wins if
+-- that sum is at least `threshold` percent (0..100, like percentage.lua) of the total weight of
+-- ALL voting logs, absent and unavailable ones included. A tie for the largest sum is undecided.
+-- Confidence: the winning weight as a fraction of the total weight.
+
+return function(votes, params)
+  local threshold = params.threshold
+  if type(threshold) ~= "number" or threshold < 0 or threshold > 100 then
+    error("param threshold must be a number of percent from 0 to 100", 0)
+  end
+
+  local total, sums, digests = 0, {}, {}
+  for _, vote in ipairs(votes) do
+    total = total + vote.weight
+    if vote.status == "agrees" then
+      local digest = vote.digest
+      if sums[digest] == nil then
+        sums[digest] = 0
+        digests[#digests + 1] = digest
+      end
+      sums[digest] = sums[digest] + vote.weight
+    end
+  end
+  if total <= 0 then
+    return nil, "no voting log has any weight"
+  end
+
+  local best, heaviest, tied = nil, 0, false
+  for _, digest in ipairs(digests) do
+    local sum = sums[digest]
+    if sum > heaviest then
+      best, heaviest, tied = digest, sum, false
+    elseif sum == heaviest then
+      tied = true
+    end
+  end
+
+  if best == nil then
+    return nil, "no log with weight has an entry"
+  end
+  if tied then
+    return nil, string.format("tie: several digests each have weight %g of %g", heaviest, total)
+  end
+  if heaviest * 100 < threshold * total then
+    return nil, string.format("weight %g of %g agrees (%.1f%%), below the %g%% threshold",
+      heaviest, total, heaviest * 100 / total, threshold)
+  end
+  return best, heaviest / total
+end

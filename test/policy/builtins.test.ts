@@ -1,0 +1,173 @@
+import { describe, expect, test } from 'vitest';
+
+import { builtinPolicyFile, loadPolicy, type PolicyParams } from '../../src/policy/index.js';
+import { A, absent, agrees, B, C, unavailable } from './votes.js';
+
+const builtin = (name: 'percentage' | 'name-match' | 'weighted', params: PolicyParams) =>
+  loadPolicy({ name, file: builtinPolicyFile(name), params });
+
+describe('percentage.lua', () => {
+  const twoThirds = builtin('percentage', { threshold: 66 });
+
+  test('unanimous logs decide with confidence 1', () => {
+    expect(twoThirds.evaluate([agrees('x', A), agrees('y', A), agrees('z', A)])).toEqual({
+      decided: true,
+      digest: A,
+      confidence: 1,
+      policy: 'percentage',
+    });
+  });
+
+  test('2 of 3 with a dissenter meet a 66% threshold', () => {
+    const outcome = twoThirds.evaluate([agrees('x', A), agrees('y', B), agrees('z', A)]);
+    expect(outcome).toMatchObject({ decided: true, digest: A });
+    expect(outcome.decided && outcome.confidence).toBeCloseTo(2 / 3);
+  });
+
+  test('2 of 3 do not meet a 67% threshold', () => {
+    const outcome = builtin('percentage', { threshold: 67 }).evaluate([
+      agrees('x', A),
+      agrees('y', B),
+      agrees('z', A),
+    ]);
+    expect(outcome).toEqual({
+      decided: false,
+      reason: '2 of 3 logs agree (66.7%), below the 67% threshold',
+      policy: 'percentage',
+    });
+  });
+
+  test('a three-way split is undecided', () => {
+    expect(twoThirds.evaluate([agrees('x', A), agrees('y', B), agrees('z', C)])).toMatchObject({
+      decided: false,
+    });
+  });
+
+  test('an unavailable log counts in the denominator: 2 agreeing of 4 is 50%', () => {
+    const outcome = twoThirds.evaluate([agrees('w', A), agrees('x', A), absent('y'), unavailable('z')]);
+    expect(outcome).toEqual({
+      decided: false,
+      reason: '2 of 4 logs agree (50.0%), below the 66% threshold',
+      policy: 'percentage',
+    });
+  });
+
+  test('one answering log of three is 33%, not 100% (the Trustix bug)', () => {
+    const outcome = builtin('percentage', { threshold: 50 }).evaluate([
+      agrees('x', A),
+      unavailable('y'),
+      absent('z'),
+    ]);
+    expect(outcome).toMatchObject({
+      decided: false,
+      reason: '1 of 3 logs agree (33.3%), below the 50% threshold',
+    });
+  });
+
+  test('a tie for the top is undecided even when both meet the threshold', () => {
+    const outcome = builtin('percentage', { threshold: 50 }).evaluate([
+      agrees('w', A),
+      agrees('x', A),
+      agrees('y', B),
+      agrees('z', B),
+    ]);
+    expect(outcome).toMatchObject({ decided: false, reason: 'tie: several digests each have 2 of 4 logs' });
+  });
+
+  test('no entry anywhere is undecided', () => {
+    expect(twoThirds.evaluate([absent('x'), unavailable('y')])).toMatchObject({
+      decided: false,
+      reason: 'none of 2 logs has an entry',
+    });
+  });
+
+  test('a missing or out-of-range threshold is refused at load', () => {
+    expect(() => builtin('percentage', {})).toThrow(/param threshold must be a number of percent/);
+    expect(() => builtin('percentage', { threshold: 101 })).toThrow(/param threshold/);
+    expect(() => builtin('percentage', { threshold: '66' })).toThrow(/param threshold/);
+  });
+});
+
+describe('name-match.lua', () => {
+  const trustY = builtin('name-match', { name: 'y' });
+
+  test('takes what the named log says, with the share of logs that agree as confidence', () => {
+    const outcome = trustY.evaluate([agrees('x', A), agrees('y', B), agrees('z', B), absent('w')]);
+    expect(outcome).toEqual({ decided: true, digest: B, confidence: 0.5, policy: 'name-match' });
+  });
+
+  test('the named log absent is undecided', () => {
+    expect(trustY.evaluate([agrees('x', A), absent('y')])).toEqual({
+      decided: false,
+      reason: 'log "y" is absent',
+      policy: 'name-match',
+    });
+  });
+
+  test('the named log unavailable is undecided', () => {
+    expect(trustY.evaluate([agrees('x', A), unavailable('y')])).toMatchObject({
+      reason: 'log "y" is unavailable',
+    });
+  });
+
+  test('no vote from the named log is undecided', () => {
+    expect(trustY.evaluate([agrees('x', A)])).toMatchObject({
+      decided: false,
+      reason: expect.stringMatching(/no vote/),
+    });
+  });
+
+  test('a missing name is refused at load', () => {
+    expect(() => builtin('name-match', {})).toThrow(/param name must be the name of a log/);
+  });
+});
+
+describe('weighted.lua', () => {
+  test('unanimous logs decide with confidence 1', () => {
+    const outcome = builtin('weighted', { threshold: 60 }).evaluate([agrees('x', A, 2), agrees('y', A, 1)]);
+    expect(outcome).toEqual({ decided: true, digest: A, confidence: 1, policy: 'weighted' });
+  });
+
+  test('one heavy log outweighs two light dissenters', () => {
+    const votes = [agrees('x', A, 3), agrees('y', B, 1), agrees('z', B, 1)];
+    const outcome = builtin('weighted', { threshold: 60 }).evaluate(votes);
+    expect(outcome).toMatchObject({ decided: true, digest: A });
+    expect(outcome.decided && outcome.confidence).toBeCloseTo(0.6);
+  });
+
+  test('the threshold is a percentage of all weight, absent and unavailable logs included', () => {
+    const votes = [agrees('x', A, 3), absent('y', 1), unavailable('z', 1)];
+    expect(builtin('weighted', { threshold: 60 }).evaluate(votes)).toMatchObject({
+      decided: true,
+      digest: A,
+    });
+    expect(builtin('weighted', { threshold: 61 }).evaluate(votes)).toEqual({
+      decided: false,
+      reason: 'weight 3 of 5 agrees (60.0%), below the 61% threshold',
+      policy: 'weighted',
+    });
+  });
+
+  test('a three-way split is undecided', () => {
+    const outcome = builtin('weighted', { threshold: 50 }).evaluate([
+      agrees('x', A),
+      agrees('y', B),
+      agrees('z', C),
+    ]);
+    expect(outcome).toMatchObject({ decided: false });
+  });
+
+  test('a tie for the heaviest digest is undecided', () => {
+    const outcome = builtin('weighted', { threshold: 40 }).evaluate([
+      agrees('x', A, 2),
+      agrees('y', B, 1),
+      agrees('z', B, 1),
+    ]);
+    expect(outcome).toMatchObject({ decided: false, reason: 'tie: several digests each have weight 2 of 4' });
+  });
+
+  test('all weights zero is undecided', () => {
+    const outcome = builtin('weighted', { threshold: 50 }).evaluate([agrees('x', A, 0)]);
+    expect(outcome).toMatchObject({ decided: false, reason: 'no voting log has any weight' });
+  });
+});

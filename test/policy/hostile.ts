@@ -1,0 +1,36 @@
+import { expect } from 'vitest';
+
+import { loadPolicy, type Policy, type PolicyLimits } from '../../src/policy/index.js';
+import { A, agrees } from './votes.js';
+
+/** Votes that trigger the attack, and votes that do not. */
+export const EVIL = [agrees('evil', A)];
+export const GOOD = [agrees('good', A)];
+
+/**
+ * A policy that runs `attack` (line 3 of the chunk) when the first vote comes from log "evil", and
+ * otherwise decides for the first vote's digest. It passes the load-time check (no votes).
+ */
+export function hostile(attack: string, limits?: Partial<PolicyLimits>): Policy {
+  const source = [
+    'return function(votes)',
+    '  if votes[1] and votes[1].name == "evil" then',
+    attack,
+    '  end',
+    '  if #votes == 0 then return nil, "no votes" end',
+    '  return votes[1].digest, 1',
+    'end',
+  ].join('\n');
+  return loadPolicy({ name: 'hostile', source, limits });
+}
+
+/** The attack ends in an undecided outcome whose reason matches, and the policy then still works. */
+export function expectContained(policy: Policy, reason: RegExp): void {
+  expect(policy.evaluate(EVIL)).toEqual({
+    decided: false,
+    reason: expect.stringMatching(reason),
+    policy: 'hostile',
+  });
+  expect(policy.evaluate(GOOD)).toEqual({ decided: true, digest: A, confidence: 1, policy: 'hostile' });
+  expect(policy.evaluate(EVIL)).toMatchObject({ decided: false, reason: expect.stringMatching(reason) });
+}
