@@ -1,4 +1,4 @@
-/** The sparse Merkle tree ("the map"): key -> (log index, value digest); see docs/protocol/map.md. */
+/** The sparse Merkle tree ("the map"): key -> (log index, value digest); see docs/PROTOCOL.md, "The map". */
 export type { MapInsert, MapLeaf, MapNodeSource, MapProof, MapValue, MapWrite } from './types.js';
 export { mapLeafHash, mapNodeHash } from './hash.js';
 export { MAX_KEY_LENGTH, MIN_KEY_LENGTH, PATH_BITS, mapPath } from './path.js';

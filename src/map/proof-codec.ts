@@ -6,7 +6,7 @@ import type { MapLeaf, MapProof } from './types.js';
 import { readU64BE, writeU64BE } from './u64.js';
 
 /*
- * Byte layout of an encoded map proof (docs/protocol/map.md):
+ * Byte layout of an encoded map proof (docs/PROTOCOL.md, "The map"):
  *   u16be depth (0..256)
  *   u8    terminal: 0x00 = empty subtree, 0x01 = leaf
  *   emptyBitmap  ceil(depth/8) bytes

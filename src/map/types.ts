@@ -30,7 +30,7 @@ export interface MapNodeSource {
 export type MapWrite = [positionKey: Buffer, record: Buffer];
 
 /**
- * A compact membership or non-membership proof for one key (byte layout in docs/protocol/map.md).
+ * A compact membership or non-membership proof for one key (byte layout in docs/PROTOCOL.md, "The map").
  * Siblings are listed from the root downwards; empty ones are only flagged in the bitmap.
  */
 export interface MapProof {

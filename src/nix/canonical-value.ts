@@ -17,7 +17,7 @@ import { compareBytewise, DEFAULT_STORE_DIR, parseStorePath, parseStorePathBaseN
  *   CA:[ <content address>]        at most one, normal form (see content-address.ts)
  *
  * A list line is its key and colon followed by one " <item>" per item, so an empty list is the
- * bare "References:" / "CA:" with no trailing space. docs/protocol/nix.md is the normative text.
+ * bare "References:" / "CA:" with no trailing space. docs/PROTOCOL.md, "Nix entries" is the normative text.
  */
 export interface NixOutput {
   /** Full store path, e.g. /nix/store/<hash>-<name>. */

@@ -11,7 +11,7 @@ describe('leaf encoding', () => {
     expect(encodeLeaf(key, digest)).toEqual(expected);
   });
 
-  it('matches the worked example in docs/protocol/log.md (computed with Python hashlib)', () => {
+  it('matches the worked example in docs/PROTOCOL.md, "The log" (computed with Python hashlib)', () => {
     const key = Buffer.from(Array.from({ length: 20 }, (_, i) => i + 1));
     const valueDigest = Buffer.from(
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',

@@ -1,4 +1,4 @@
-// The worked example in docs/protocol/map.md: if these change, the protocol changed.
+// The worked example in docs/PROTOCOL.md, "The map": if these change, the protocol changed.
 import { describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import {

@@ -149,7 +149,7 @@ export interface LookupResponse {
 }
 
 /**
- * A compact sparse-Merkle-tree proof for one key (docs/protocol/map.md). The path walked is
+ * A compact sparse-Merkle-tree proof for one key (docs/PROTOCOL.md, "The map"). The path walked is
  * SHA-256(key), most significant bit first; the proof stops at the first position that is empty
  * or holds a single leaf.
  */
