@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerDaemon } from './commands/daemon.js';
+import { registerDecide } from './commands/decide.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerEntries } from './commands/entries.js';
 import { registerHead } from './commands/head.js';
 import { registerLogs } from './commands/logs.js';
@@ -10,6 +12,9 @@ import { registerSubmit } from './commands/submit.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerLogId } from './commands/log-id.js';
 import { registerVerify } from './commands/verify/index.js';
+import { registerPostBuildHook } from './commands/post-build-hook.js';
+import { registerSubmitClosure } from './commands/submit-closure.js';
+import { registerPublishCache } from './commands/publish-cache.js';
 import { ExitCode } from './output.js';
 
 /** The `tally` command line. Exit codes: see output.ts. */
@@ -37,7 +42,12 @@ Example:
   registerProve(program);
   registerLookup(program);
   registerLogs(program);
+  registerDecide(program);
+  registerEvidence(program);
   registerVerify(program);
+  registerPostBuildHook(program);
+  registerSubmitClosure(program);
+  registerPublishCache(program);
   return program;
 }
 

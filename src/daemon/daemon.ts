@@ -7,11 +7,18 @@ import { AdminServiceService } from '../api/gen/tally/v1/admin.js';
 import { LogServiceService } from '../api/gen/tally/v1/log.js';
 import { NodeServiceService } from '../api/gen/tally/v1/node.js';
 import { bearerTokenGuard, createAdminService } from '../api/server/admin-service.js';
+import { createDecideHandlers } from '../api/server/decide-service.js';
 import { createLogService } from '../api/server/log-service.js';
+import type { Guard } from '../api/server/unary.js';
 import { createNodeService } from '../api/server/node-service.js';
+import { Decider, loadPolicyChain } from '../decide/index.js';
+import { Follower } from '../follower/index.js';
 import { startGrpcListener, type GrpcListener } from './grpc-listener.js';
 import { openPublishedLog, PublishedLogs, type PublishedLog } from './published-log.js';
 import { StateLock } from './state-lock.js';
+import { spoolDirOf } from '../publish/spool.js';
+import { startSpoolIngester, type SpoolIngester } from '../publish/spool-ingester.js';
+import { spoolSubmitTo } from '../publish/spool-submit.js';
 
 export interface RunningDaemon {
   /** Addresses really bound (ephemeral ports resolved). */
@@ -33,8 +40,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
   const lock = await StateLock.acquire(paths.stateDir);
   const published: PublishedLog[] = [];
   const listeners: GrpcListener[] = [];
+  let spool: SpoolIngester | undefined;
+  let follower: Follower | undefined;
   const cleanup = async () => {
+    await spool?.stop();
     for (const l of listeners) await l.shutdown();
+    await follower?.stop();
     for (const log of published) {
       await log.publisher.drain();
       await log.store.close();
@@ -47,9 +58,23 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       published.push(await openPublishedLog(config.publish, paths.publishKeyFile, paths.stateDir, logger));
     }
     const logs = new PublishedLogs(published);
+    // Policies are loaded and checked before anything listens: a broken script stops the start.
+    const chain = loadPolicyChain(config.policy);
+    if (config.follow.length > 0) follower = await Follower.open(config.follow, paths.stateDir, logger);
+    const decider = new Decider(
+      follower?.logs ?? [],
+      config.decide.localLogVotes ? published[0] : undefined,
+      chain,
+      config.decide,
+      logger.child({ component: 'decide' }),
+    );
+    const followedRows = () => follower?.logInfos() ?? [];
+    // The decide handlers carry the guards of the listener they are served on.
+    const adminService = (guards: Guard[]) =>
+      createAdminService(logs, logger, guards, createDecideHandlers(decider, follower, logger, guards));
     const publicServices = [
       { definition: LogServiceService, implementation: createLogService(logs, logger) },
-      { definition: NodeServiceService, implementation: createNodeService(logs, logger) },
+      { definition: NodeServiceService, implementation: createNodeService(logs, logger, followedRows) },
     ];
     const addresses: RunningDaemon['addresses'] = { adminSocket: paths.adminSocket };
 
@@ -60,7 +85,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     }
     const admin = await startGrpcListener(
       { socketPath: paths.adminSocket },
-      [{ definition: AdminServiceService, implementation: createAdminService(logs, logger, []) }],
+      [{ definition: AdminServiceService, implementation: adminService([]) }],
       config.api.maxMessageBytes,
     );
     listeners.push(admin);
@@ -68,16 +93,23 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       const guard = bearerTokenGuard(readToken(config.admin.tokenFile));
       const adminTcp = await startGrpcListener(
         config.admin.listen,
-        [{ definition: AdminServiceService, implementation: createAdminService(logs, logger, [guard]) }],
+        [{ definition: AdminServiceService, implementation: adminService([guard]) }],
         config.api.maxMessageBytes,
       );
       listeners.push(adminTcp);
       addresses.adminTcp = adminTcp.address;
     }
 
+    if (published.length > 0) {
+      // Submissions the post-build hook spooled while this daemon was down.
+      spool = startSpoolIngester({ spoolDir: spoolDirOf(paths.stateDir), submit: spoolSubmitTo(logs), logger });
+    }
+
+    follower?.start();
     logger.info(
       {
         addresses,
+        followed: follower?.logs.map((l) => ({ id: l.id, name: l.name, state: l.state })) ?? [],
         stateDir: paths.stateDir,
         logs: published.map((l) => ({ id: l.id, name: l.name, origin: l.origin, size: l.store.size })),
       },

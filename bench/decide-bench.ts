@@ -1,0 +1,141 @@
+/**
+ * npm run bench:decide — decisions/s with 5 followed logs (5 real publishing daemons as child
+ * processes; the follower and decider in this process), cold (cache bypassed: a verified remote
+ * Lookup per log per decision) and warm (cached); then one million policy evaluations
+ * (bench/policy-bench.ts) with RSS every 100k. Prints JSON lines.
+ *
+ * Usage: node dist/bench/decide-bench.js [--keys N] [--cold N] [--warm N] [--concurrency N] [--policy-evaluations N]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { connectAdmin } from '../src/api/client.js';
+import { parseHostPort } from '../src/config/address.js';
+import type { DecideConfig, FollowConfig } from '../src/config/types.js';
+import { readPublicKeyFile } from '../src/crypto/ed25519-keys.js';
+import { sha256 } from '../src/crypto/sha256.js';
+import { Decider, loadPolicyChain } from '../src/decide/index.js';
+import { Follower } from '../src/follower/index.js';
+import { spawnDaemon } from './spawn-daemon.js';
+
+const { values: args } = parseArgs({
+  options: {
+    keys: { type: 'string', default: '2000' },
+    cold: { type: 'string', default: '10000' },
+    warm: { type: 'string', default: '500000' },
+    concurrency: { type: 'string', default: '64' },
+    'policy-evaluations': { type: 'string', default: '1000000' },
+  },
+});
+const [keyCount, coldCount, warmCount, concurrency] = [args.keys, args.cold, args.warm, args.concurrency].map(
+  Number,
+) as [number, number, number, number];
+const LOGS = 5;
+const report = (what: string, fields: Record<string, number | string>) =>
+  console.log(JSON.stringify({ what, ...fields }));
+const keyOf = (i: number) => sha256(Buffer.from(`bench key ${i}`)).subarray(0, 20);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-bench-decide-'));
+report('setup', { cpus: os.cpus().length, node: process.version, logs: LOGS, keys: keyCount });
+
+const publishers = await Promise.all(
+  Array.from({ length: LOGS }, (_, i) => spawnDaemon(path.join(dir, `b${i}`), `[publish]\nname = "b${i}"\n`)),
+);
+for (const [i, p] of publishers.entries()) {
+  const admin = connectAdmin({ socketPath: p.adminSocket });
+  for (let start = 0; start < keyCount; start += 1000) {
+    const entries = [];
+    for (let k = start; k < Math.min(keyCount, start + 1000); k++) {
+      entries.push({ key: keyOf(k), value: Buffer.from(`output of key ${k}: ${'x'.repeat(150)}`) });
+    }
+    await admin.submit({ logId: '', entries });
+  }
+  admin.close();
+  void i;
+}
+
+const follows: FollowConfig[] = publishers.map((p, i) => {
+  const address = parseHostPort(p.api);
+  if ('error' in address) throw new Error(address.error);
+  return {
+    name: `b${i}`,
+    publicKey: readPublicKeyFile(path.join(dir, `b${i}`, 'keys', `b${i}.public`)),
+    address,
+    protocol: 'nix',
+    weight: 1,
+    origin: undefined,
+    pollIntervalSeconds: 30,
+    requestTimeoutMs: 60_000,
+    meta: {},
+  };
+});
+const logger = pino({ level: 'silent' });
+const follower = await Follower.open(follows, path.join(dir, 'follower-state'), logger);
+follower.start();
+const chain = loadPolicyChain([
+  {
+    name: 'two-thirds',
+    source: { kind: 'builtin', name: 'percentage' },
+    params: { threshold: 66 },
+    limits: { instructions: 1_000_000, memoryBytes: 32 * 1024 * 1024 },
+  },
+]);
+const decideConfig: DecideConfig = { cacheTtlSeconds: 3600, cacheMaxEntries: 100_000, localLogVotes: false };
+const decider = new Decider(follower.logs, undefined, chain, decideConfig, logger);
+
+/** Runs `total` decisions with `concurrency` in flight; returns decisions/s. */
+async function run(total: number, bypassCache: boolean): Promise<number> {
+  let next = 0;
+  let undecided = 0;
+  let example = '';
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const n = next++;
+        const d = await decider.decide(keyOf(n % keyCount), { bypassCache });
+        if (!d.decided || d.agreeing.length !== LOGS) {
+          undecided++;
+          example ||= JSON.stringify({ reason: d.reason, unavailable: d.unavailable, absent: d.absent });
+        }
+      }
+    }),
+  );
+  const rate = total / ((performance.now() - started) / 1000);
+  if (undecided > 0)
+    throw new Error(`${undecided} of ${total} decisions were not unanimous, e.g. ${example}`);
+  return Math.round(rate);
+}
+
+const stopAll = async () => {
+  await follower.stop();
+  await Promise.all(publishers.map((p) => p.stop()));
+  fs.rmSync(dir, { recursive: true, force: true });
+};
+try {
+  await run(Math.min(500, coldCount), true); // warm up connections and the JIT
+  report('decide cold (cache bypassed, 5 verified Lookups each)', {
+    decisions: coldCount,
+    concurrency,
+    perSecond: await run(coldCount, true),
+  });
+  await run(keyCount, false); // fill the cache
+  report('decide warm (cached)', {
+    decisions: warmCount,
+    concurrency,
+    perSecond: await run(warmCount, false),
+  });
+  report('rss after deciding', { rssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024) });
+} finally {
+  await stopAll();
+}
+
+// One million policy evaluations in one process: bench/policy-bench.ts prints RSS every 100k.
+const evaluations = args['policy-evaluations'];
+const child = spawn(process.execPath, [path.join(import.meta.dirname, 'policy-bench.js'), evaluations], {
+  stdio: 'inherit',
+});
+process.exitCode = (await new Promise<number | null>((resolve) => child.on('exit', resolve))) ?? 1;

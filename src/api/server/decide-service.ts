@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import { TallyError } from '../../errors.js';
+import type { Decider, Decision, LogVoteReport } from '../../decide/index.js';
+import type { Follower } from '../../follower/index.js';
+import type { DecideResponse, LogVote } from '../gen/tally/v1/admin.js';
+import type { AdminExtensions } from './admin-service.js';
+import { unary, type Guard } from './unary.js';
+import { checkKey, checkLogIdFormat } from './validate.js';
+
+const EMPTY = Buffer.alloc(0);
+
+const toLogVote = (vote: LogVoteReport): LogVote => ({
+  logId: vote.logId,
+  name: vote.name,
+  digest: vote.digest ?? EMPTY,
+  detail: vote.detail,
+});
+
+export function toDecideResponse(decision: Decision): DecideResponse {
+  return {
+    decided: decision.decided,
+    digest: decision.digest ?? EMPTY,
+    value: decision.value ?? EMPTY,
+    confidence: decision.confidence,
+    policy: decision.policy,
+    agreeing: decision.agreeing.map(toLogVote),
+    dissenting: decision.dissenting.map(toLogVote),
+    absent: decision.absent.map(toLogVote),
+    unavailable: decision.unavailable.map(toLogVote),
+    reason: decision.reason,
+  };
+}
+
+/**
+ * AdminService.Decide and GetEvidence. `guards` must be those of the listener the handlers are
+ * served on (the bearer token over TCP). Without a follower there is no evidence to show.
+ */
+export function createDecideHandlers(
+  decider: Decider,
+  follower: Follower | undefined,
+  logger: Logger,
+  guards: Guard[],
+): AdminExtensions {
+  return {
+    decide: unary(
+      'Decide',
+      logger,
+      async ({ key, bypassCache }) => {
+        checkKey(key, 'Decide: key');
+        return toDecideResponse(await decider.decide(key, { bypassCache }));
+      },
+      guards,
+    ),
+    getEvidence: unary(
+      'GetEvidence',
+      logger,
+      async ({ logId }) => {
+        if (logId === '') return { evidence: follower ? await follower.evidence() : [] };
+        checkLogIdFormat(logId);
+        if (!follower)
+          throw new TallyError('NOT_FOUND', `log ${logId} is not followed by this node (it follows none)`);
+        follower.get(logId); // NOT_FOUND for a log that is not followed
+        return { evidence: await follower.evidence(logId) };
+      },
+      guards,
+    ),
+  };
+}

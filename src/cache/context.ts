@@ -1,0 +1,23 @@
+import type { SecretKey } from '../crypto/ed25519-keys.js';
+import type { DecisionSource } from './decision-source.js';
+import type { UpstreamHealth } from './upstream-health.js';
+
+/** What every route of the proxy shares. */
+export interface CacheContext {
+  decisions: DecisionSource;
+  /** The proxy's own signing key (format of `nix-store --generate-binary-cache-key`). */
+  key: SecretKey;
+  storeDir: string;
+  priority: number;
+  wantMassQuery: boolean;
+  upstreamTimeoutMs: number;
+  health: UpstreamHealth;
+}
+
+/** Header carrying why a path is not served; Nix ignores it, people and tests read it. */
+export const REASON_HEADER = 'x-tally-reason';
+
+/** A header-safe rendering of a reason: printable ASCII, bounded. */
+export function headerText(reason: string): string {
+  return reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 1000);
+}

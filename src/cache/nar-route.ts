@@ -1,0 +1,125 @@
+import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseProxyNarUrl, type ProxyNarRequest } from '../nix/nar-url.js';
+import { parseNarHash } from '../nix/nar-hash.js';
+import type { NixOutput } from '../nix/canonical-value.js';
+import { VerificationError } from '../errors.js';
+import type { CacheContext } from './context.js';
+import { decidedOutput } from './decided-output.js';
+import { decompressed, isSupportedCompression } from './decompress.js';
+import { narVerifier } from './nar-verifier.js';
+import { refuse } from './narinfo-route.js';
+import { openNarStream, upstreamUrl } from './upstream-client.js';
+import { findUpstreamNarinfo } from './upstream-narinfo.js';
+
+interface OpenedNar {
+  upstream: string;
+  compression: string;
+  body: Readable;
+}
+
+/**
+ * `/nar/<NarHash>.nar?hash=<hash part>` (the URL our narinfos carry): streamed from an agreeing
+ * upstream, decompressed, hashed on the way and served uncompressed. A NAR that does not hash to
+ * the decided NarHash is cut off before its last bytes (the socket is destroyed, so Nix sees a
+ * short body and rejects it) and its upstream is set aside, so the next request uses another.
+ */
+export function registerNarRoute(app: FastifyInstance, ctx: CacheContext): void {
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/nar/:file',
+    exposeHeadRoute: false,
+    handler: async (request, reply) => {
+      let nar: ProxyNarRequest;
+      try {
+        nar = parseProxyNarUrl(request.url);
+      } catch (e) {
+        return refuse(reply, 400, (e as Error).message);
+      }
+      const decided = await decidedOutput(ctx, nar.hashPart);
+      if (!decided.ok) return refuse(reply, decided.status, decided.reason);
+      if (decided.output.narHash !== nar.narHash) {
+        return refuse(reply, 404, `${nar.narHash} is not the decided NarHash of ${nar.hashPart}`);
+      }
+      const opened = await openAgreeingNar(ctx, request, nar.hashPart, decided.output, decided.upstreams);
+      if (!opened.ok) return refuse(reply, opened.status, opened.reason);
+      const { upstream, compression, body } = opened.nar;
+      const headers = {
+        'content-type': 'application/x-nix-nar',
+        'content-length': String(decided.output.narSize),
+      };
+      if (request.method === 'HEAD') {
+        body.destroy();
+        return reply.headers(headers).send();
+      }
+      reply.hijack();
+      reply.raw.writeHead(200, headers);
+      const log = request.log.child({ upstream, hashPart: nar.hashPart, compression });
+      let source: Readable;
+      try {
+        source = decompressed(body, compression);
+      } catch (e) {
+        body.destroy();
+        reply.raw.destroy();
+        log.error({ err: (e as Error).message }, 'NAR decompression could not start');
+        return reply;
+      }
+      const verifier = narVerifier(parseNarHash(decided.output.narHash), decided.output.narSize);
+      pipeline(source, verifier, reply.raw, (err) => {
+        if (!err) return;
+        reply.raw.destroy();
+        if (err instanceof VerificationError) {
+          ctx.health.markBad(upstream);
+          log.warn({ err: err.message }, 'NAR failed verification: transfer aborted, upstream marked bad');
+        } else {
+          log.warn({ err: err.message }, 'NAR transfer aborted (upstream failed or client went away)');
+        }
+      });
+      return reply;
+    },
+  });
+}
+
+type Opened = { ok: true; nar: OpenedNar } | { ok: false; status: 404 | 502; reason: string };
+
+async function openAgreeingNar(
+  ctx: CacheContext,
+  request: FastifyRequest,
+  hashPart: string,
+  decided: NixOutput,
+  upstreams: string[],
+): Promise<Opened> {
+  const problems: string[] = [];
+  for (const upstream of ctx.health.order(upstreams)) {
+    const found = await findUpstreamNarinfo({
+      hashPart,
+      decided,
+      upstreams: [upstream],
+      storeDir: ctx.storeDir,
+      timeoutMs: ctx.upstreamTimeoutMs,
+      logger: request.log,
+      accept: (n) =>
+        isSupportedCompression(n.compression) ? undefined : `unsupported Compression ${n.compression}`,
+    });
+    if (!found.ok) {
+      if (found.kind === 'failed') problems.push(found.reason);
+      continue;
+    }
+    try {
+      const url = upstreamUrl(upstream, found.narinfo.url);
+      const body = await openNarStream(url, ctx.upstreamTimeoutMs);
+      return { ok: true, nar: { upstream, compression: found.narinfo.compression, body } };
+    } catch (e) {
+      request.log.warn({ upstream, hashPart, err: (e as Error).message }, 'upstream NAR unavailable');
+      problems.push(`${upstream}: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length === 0)
+    return { ok: false, status: 404, reason: `no agreeing upstream has ${hashPart}` };
+  return {
+    ok: false,
+    status: 502,
+    reason: `no agreeing upstream could serve the NAR: ${problems.join('; ')}`,
+  };
+}

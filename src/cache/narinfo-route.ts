@@ -1,0 +1,38 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { printNarinfo } from '../nix/narinfo.js';
+import { rewriteForProxy } from '../nix/rewrite-narinfo.js';
+import { headerText, REASON_HEADER, type CacheContext } from './context.js';
+import { decidedOutput } from './decided-output.js';
+import { findUpstreamNarinfo } from './upstream-narinfo.js';
+
+const NARINFO = /^(.*)\.narinfo$/;
+
+/**
+ * `/<hash>.narinfo`: the narinfo of an agreeing upstream, cross-checked against the decided
+ * value, rewritten to point at this proxy and signed with its key. fastify answers HEAD from
+ * this same handler, without the body, so HEAD and GET cannot differ.
+ */
+export function registerNarinfoRoute(app: FastifyInstance, ctx: CacheContext): void {
+  app.get<{ Params: { file: string } }>('/:file', async (request, reply) => {
+    const match = NARINFO.exec(request.params.file);
+    if (!match) return refuse(reply, 404, 'not a binary cache file');
+    const hashPart = match[1]!;
+    const decided = await decidedOutput(ctx, hashPart);
+    if (!decided.ok) return refuse(reply, decided.status, decided.reason);
+    const found = await findUpstreamNarinfo({
+      hashPart,
+      decided: decided.output,
+      upstreams: ctx.health.order(decided.upstreams),
+      storeDir: ctx.storeDir,
+      timeoutMs: ctx.upstreamTimeoutMs,
+      logger: request.log,
+    });
+    if (!found.ok) return refuse(reply, found.kind === 'missing' ? 404 : 502, found.reason);
+    const served = rewriteForProxy(found.narinfo, { key: ctx.key, storeDir: ctx.storeDir });
+    return reply.type('text/x-nix-narinfo').send(printNarinfo(served));
+  });
+}
+
+export function refuse(reply: FastifyReply, status: number, reason: string): FastifyReply {
+  return reply.code(status).header(REASON_HEADER, headerText(reason)).type('text/plain').send(`${reason}\n`);
+}

@@ -1,0 +1,64 @@
+import { lookupAnswerFromResponse } from '../api/lookup-answer.js';
+import type { PublishedLog } from '../daemon/published-log.js';
+import type { FollowedLog } from '../follower/index.js';
+import { verifyLookupChain } from '../verify/lookup-chain.js';
+import type { Ballot } from './types.js';
+
+/** The name the local published log votes under (reserved in [[follow]]). */
+export const LOCAL_LOG_NAME = 'local';
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Asks one followed log about `key` and verifies the whole answer: checkpoint signature, map proof,
+ * inclusion proof, value digest, then that its checkpoint is consistent with the stored head
+ * (advancing it when newer). Any failure makes the ballot unavailable: a tampered proof never votes.
+ * The Lookup's deadline is the log's request timeout (set on its client).
+ */
+export async function followedBallot(log: FollowedLog, key: Buffer): Promise<Ballot> {
+  const ballot = (fields: Pick<Ballot, 'status' | 'detail'> & Partial<Ballot>): Ballot => ({
+    logId: log.id,
+    name: log.name,
+    weight: log.config.weight,
+    compromised: log.compromised,
+    ...fields,
+  });
+  if (log.compromised) return ballot({ status: 'unavailable', detail: `compromised: ${log.reason}` });
+  try {
+    const response = await log.client.lookup({ logId: log.id, key });
+    const answer = lookupAnswerFromResponse(response);
+    const verified = verifyLookupChain(answer, key, log.config.publicKey, log.origin);
+    const problem = await log.anchor(verified.checkpoint, answer.checkpointNote);
+    if (problem !== null)
+      return ballot({ status: 'unavailable', detail: problem, compromised: log.compromised });
+    if (!verified.present)
+      return ballot({ status: 'absent', detail: `proven absent at size ${verified.checkpoint.size}` });
+    return ballot({
+      status: 'agrees',
+      digest: verified.digest,
+      value: verified.value,
+      detail: `entry ${verified.index} at size ${verified.checkpoint.size}`,
+    });
+  } catch (err) {
+    return ballot({ status: 'unavailable', detail: messageOf(err) });
+  }
+}
+
+/** This node's own log votes from its store directly: its data is the one thing it need not verify. */
+export async function localBallot(log: PublishedLog, key: Buffer): Promise<Ballot> {
+  const base = { logId: log.id, name: LOCAL_LOG_NAME, weight: 1, compromised: false };
+  try {
+    const found = await log.store.lookup(key);
+    if (!found.entry)
+      return { ...base, status: 'absent', detail: `absent at size ${found.head.checkpoint.size}` };
+    return {
+      ...base,
+      status: 'agrees',
+      digest: found.entry.valueDigest,
+      value: found.value ?? undefined,
+      detail: `entry ${found.entry.index} at size ${found.head.checkpoint.size}`,
+    };
+  } catch (err) {
+    return { ...base, status: 'unavailable', detail: messageOf(err) };
+  }
+}

@@ -1,0 +1,20 @@
+import type { EvidenceKind } from './head-check.js';
+
+/** Two signed checkpoints of one log that cannot both be honest, as stored and served. */
+export interface EvidenceRecord {
+  logId: string;
+  kind: EvidenceKind;
+  detectedAtUnix: number;
+  /** The earlier verified checkpoint note. */
+  oldCheckpoint: string;
+  /** The later signed checkpoint note that contradicts it. */
+  newCheckpoint: string;
+  detail: string;
+}
+
+/** The latest verified head of a followed log, as stored. */
+export interface StoredHead {
+  note: string;
+  /** When it was last seen (fetched or confirmed), Unix milliseconds. */
+  seenAtMs: number;
+}

@@ -1,0 +1,211 @@
+import type { Logger } from 'pino';
+import type { PublicClient } from '../api/client.js';
+import { verifyCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { defaultOrigin, logIdOf } from '../checkpoint/log-id.js';
+import type { FollowConfig } from '../config/types.js';
+import type { EvidenceRecord, StoredHead } from './evidence.js';
+import type { FollowerStore } from './follower-store.js';
+import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
+
+/** healthy: latest head verified; unreachable: the last fetch failed; compromised: misbehaviour proven. */
+export type FollowState = 'healthy' | 'unreachable' | 'compromised';
+
+export interface VerifiedHead {
+  checkpoint: Checkpoint;
+  note: string;
+  seenAtMs: number;
+}
+
+/** Where a checkpoint came from: GetHead promises the latest head, a Lookup may lag behind it. */
+type Source = 'latest' | 'lookup';
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * One followed log: its identity, its verified head and its state. Every change of the stored head
+ * runs one at a time (a queue), so two answers racing each other cannot look like a rollback.
+ */
+export class FollowedLog {
+  readonly id: string;
+  readonly origin: string;
+  state: FollowState = 'unreachable';
+  reason = 'not polled yet';
+  head: VerifiedHead | undefined;
+  /** Failed polls in a row, for the backoff. */
+  failures = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly config: FollowConfig,
+    readonly client: PublicClient,
+    private readonly store: FollowerStore,
+    private readonly logger: Logger,
+    stored: StoredHead | undefined,
+    evidence: EvidenceRecord[],
+  ) {
+    this.id = logIdOf(config.publicKey, config.protocol);
+    this.origin = config.origin ?? defaultOrigin(this.id);
+    if (stored) {
+      // Verified before it was stored; checked again so a tampered state directory cannot sneak in.
+      this.head = { checkpoint: verifyCheckpoint(stored.note, config.publicKey, this.origin), ...stored };
+    }
+    const first = evidence[0];
+    if (first) this.markCompromised(first);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get compromised(): boolean {
+    return this.state === 'compromised';
+  }
+
+  /** Fetches the log's latest head and accepts it if it verifies. Never throws: failures set the state. */
+  poll(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.compromised) return;
+      let note: string;
+      let checkpoint: Checkpoint;
+      try {
+        note = (await this.client.getHead({ logId: this.id })).checkpoint;
+      } catch (err) {
+        return this.setUnreachable(messageOf(err));
+      }
+      try {
+        checkpoint = verifyCheckpoint(note, this.config.publicKey, this.origin);
+      } catch (err) {
+        return this.setUnreachable(`head does not verify: ${messageOf(err)}`);
+      }
+      const problem = await this.accept(checkpoint, note, 'latest');
+      if (problem === null) this.setHealthy();
+      else if (!this.compromised) this.setUnreachable(problem);
+    });
+  }
+
+  /**
+   * Makes sure a checkpoint a Lookup was verified against (signature already checked) is consistent
+   * with the stored head, advancing the stored head when it is newer. Returns null when it is, else
+   * why the answer cannot count (the log may now be compromised).
+   */
+  anchor(checkpoint: Checkpoint, note: string): Promise<string | null> {
+    return this.exclusive(async () => {
+      const problem = await this.accept(checkpoint, note, 'lookup');
+      if (problem === null && this.state === 'unreachable') this.setHealthy();
+      return problem;
+    });
+  }
+
+  /** Resolves once every queued head change is done. */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
+  private async accept(checkpoint: Checkpoint, note: string, source: Source): Promise<string | null> {
+    if (this.compromised) return `compromised: ${this.reason}`;
+    const stored = this.head;
+    const judgement = judgeHead(stored?.checkpoint, checkpoint);
+    switch (judgement.kind) {
+      case 'first':
+        await this.storeHead(checkpoint, note);
+        return null;
+      case 'same':
+        stored!.seenAtMs = Date.now();
+        return null;
+      case 'misbehaved':
+        return this.compromise(judgement.evidence, note, judgement.detail);
+      case 'newer':
+        return this.checkConsistency(stored!.checkpoint, checkpoint, note, async () => {
+          await this.storeHead(checkpoint, note);
+          return null;
+        });
+      case 'older':
+        if (source === 'latest') {
+          return this.compromise(
+            'rollback',
+            note,
+            `the log's head has size ${checkpoint.size}, below the size ${stored!.checkpoint.size} it already signed`,
+          );
+        }
+        // A Lookup answered from an older head is fine if that head is a prefix of the stored one.
+        return this.checkConsistency(checkpoint, stored!.checkpoint, note, () => Promise.resolve(null));
+    }
+  }
+
+  private async checkConsistency(
+    smaller: Checkpoint,
+    larger: Checkpoint,
+    note: string,
+    onConsistent: () => Promise<string | null>,
+  ): Promise<string | null> {
+    let proof: Buffer[] = [];
+    if (!needsNoProof(smaller, larger)) {
+      try {
+        proof = (
+          await this.client.getConsistencyProof({
+            logId: this.id,
+            fromSize: smaller.size,
+            toSize: larger.size,
+          })
+        ).proof;
+      } catch (err) {
+        return `cannot get a consistency proof from size ${smaller.size} to ${larger.size}: ${messageOf(err)}`;
+      }
+    }
+    const failure = consistencyFailure(smaller, larger, proof);
+    if (failure !== null) return this.compromise('inconsistent', note, failure);
+    return onConsistent();
+  }
+
+  private async storeHead(checkpoint: Checkpoint, note: string): Promise<void> {
+    const head = { checkpoint, note, seenAtMs: Date.now() };
+    await this.store.putHead(this.id, { note, seenAtMs: head.seenAtMs });
+    this.head = head;
+  }
+
+  private async compromise(kind: EvidenceKind, note: string, detail: string): Promise<string> {
+    const record: EvidenceRecord = {
+      logId: this.id,
+      kind,
+      detectedAtUnix: Math.floor(Date.now() / 1000),
+      oldCheckpoint: this.head?.note ?? '',
+      newCheckpoint: note,
+      detail,
+    };
+    await this.store.addEvidence(record);
+    this.markCompromised(record);
+    this.logger.error(
+      { log: this.name, logId: this.id, kind, detail },
+      'followed log is compromised; it no longer votes',
+    );
+    return `compromised: ${this.reason}`;
+  }
+
+  private markCompromised(record: EvidenceRecord): void {
+    this.state = 'compromised';
+    this.reason = `${record.kind}: ${record.detail}`;
+  }
+
+  private setHealthy(): void {
+    if (this.state !== 'healthy')
+      this.logger.info({ log: this.name, size: this.head?.checkpoint.size }, 'followed log is healthy');
+    this.state = 'healthy';
+    this.reason = '';
+    this.failures = 0;
+  }
+
+  private setUnreachable(reason: string): void {
+    if (this.state !== 'unreachable' || this.failures === 0) {
+      this.logger.warn({ log: this.name, reason }, 'followed log is unreachable; retrying with backoff');
+    }
+    this.state = 'unreachable';
+    this.reason = reason;
+    this.failures++;
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

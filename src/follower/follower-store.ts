@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import { ClassicLevel } from 'classic-level';
+import { TallyError } from '../errors.js';
+import type { EvidenceRecord, StoredHead } from './evidence.js';
+
+/*
+ * The follower's own LevelDB (<stateDir>/follower), separate from the published logs:
+ *   head/<logId>             -> JSON StoredHead   (overwritten as the head advances)
+ *   evidence/<logId>/<seq>   -> JSON EvidenceRecord (append-only; seq is 12 decimal digits)
+ * Every write is synced: a head must never go back after a crash, and evidence must not vanish.
+ */
+
+const HEAD_PREFIX = 'head/';
+const EVIDENCE_PREFIX = 'evidence/';
+const SYNC = { sync: true } as const;
+
+export class FollowerStore {
+  private constructor(
+    private readonly db: ClassicLevel<string, string>,
+    private evidenceCount: number,
+  ) {}
+
+  static async open(dir: string): Promise<FollowerStore> {
+    fs.mkdirSync(dir, { recursive: true });
+    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    try {
+      await db.open();
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new TallyError('UNAVAILABLE', `cannot open follower store at ${dir}: ${cause}`);
+    }
+    const store = new FollowerStore(db, 0);
+    store.evidenceCount = (await store.allEvidence()).length;
+    return store;
+  }
+
+  async heads(): Promise<Map<string, StoredHead>> {
+    const heads = new Map<string, StoredHead>();
+    for await (const [key, value] of this.db.iterator({ gte: HEAD_PREFIX, lt: `${HEAD_PREFIX}\xff` })) {
+      heads.set(key.slice(HEAD_PREFIX.length), JSON.parse(value) as StoredHead);
+    }
+    return heads;
+  }
+
+  async putHead(logId: string, head: StoredHead): Promise<void> {
+    await this.db.put(HEAD_PREFIX + logId, JSON.stringify(head), SYNC);
+  }
+
+  /** Every evidence record, oldest first. */
+  async allEvidence(): Promise<EvidenceRecord[]> {
+    const records: { seq: string; record: EvidenceRecord }[] = [];
+    for await (const [key, value] of this.db.iterator({
+      gte: EVIDENCE_PREFIX,
+      lt: `${EVIDENCE_PREFIX}\xff`,
+    })) {
+      records.push({ seq: key.slice(key.lastIndexOf('/') + 1), record: JSON.parse(value) as EvidenceRecord });
+    }
+    return records.sort((a, b) => (a.seq < b.seq ? -1 : 1)).map((r) => r.record);
+  }
+
+  async addEvidence(record: EvidenceRecord): Promise<void> {
+    const seq = String(this.evidenceCount++).padStart(12, '0');
+    await this.db.put(`${EVIDENCE_PREFIX}${record.logId}/${seq}`, JSON.stringify(record), SYNC);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,16 @@
+import { checkKey, checkValue } from '../api/server/validate.js';
+import type { PublishedLogs } from '../daemon/published-log.js';
+import type { SpoolSubmit } from './spool-ingester.js';
+
+/** Spooled submissions go through the same checks and publisher as an admin Submit. */
+export function spoolSubmitTo(logs: PublishedLogs): SpoolSubmit {
+  return async ({ logId, entries }) => {
+    const log = logs.get(logId);
+    entries.forEach((e, i) => {
+      checkKey(e.key, `spool entries[${i}].key`);
+      checkValue(e.value, `spool entries[${i}].value`);
+    });
+    const { results } = await log.publisher.submit(entries);
+    return results.map((r) => r.status);
+  };
+}

@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyCheckpoint } from '../../src/checkpoint/checkpoint.js';
+import { logIdOf } from '../../src/checkpoint/log-id.js';
+import { generateSecretKey, parsePublicKey, writeKeyPair } from '../../src/crypto/ed25519-keys.js';
+import { runCli, type DaemonProcess } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/tmp.js';
+import {
+  digestOf,
+  eventually,
+  followOf,
+  freePort,
+  keyOf,
+  names,
+  publish,
+  startFollower,
+  startPublisher,
+  type FollowEntry,
+  type Publisher,
+} from './cluster.js';
+
+/**
+ * A rollback (a publisher restored from an older copy of its state directory) and a fork (two
+ * daemons signing with one key, different entries at the same size) are detected, kept as
+ * evidence, stop counting, and survive a follower restart.
+ */
+describe('misbehaving followed logs', () => {
+  const root = tempDir('tally-misbehave-');
+  const forkKeyFile = path.join(root, 'keys', 'forked.secret');
+  let honest: Publisher;
+  let rolled: Publisher;
+  let forkA: Publisher;
+  let rolledPort: number;
+  let forkPort: number;
+  let follows: FollowEntry[];
+  let follower: DaemonProcess;
+  const followerState = path.join(root, 'follower');
+  const idOf = (p: Publisher) => logIdOf(parsePublicKey(p.publicKey));
+
+  beforeAll(async () => {
+    writeKeyPair(path.dirname(forkKeyFile), generateSecretKey('forked'));
+    [rolledPort, forkPort] = [await freePort(), await freePort()];
+    [honest, rolled, forkA] = await Promise.all([
+      startPublisher(root, 'honest'),
+      startPublisher(root, 'rolled', { port: rolledPort }),
+      startPublisher(root, 'forked', {
+        port: forkPort,
+        stateDir: path.join(root, 'fork-a'),
+        keyFile: forkKeyFile,
+      }),
+    ]);
+    for (const p of [honest, rolled, forkA]) await publish(p, 'a', 'output a');
+    follows = [honest, rolled, forkA].map(followOf);
+    follower = await startFollower(followerState, follows);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([honest, rolled, forkA].map((p) => p?.daemon.stop()));
+    await follower?.stop();
+  });
+
+  const evidenceOf = async (logId: string) => (await follower.adminClient().getEvidence({ logId })).evidence;
+  const stateOf = async (name: string) =>
+    (await follower.publicClient().listLogs({})).logs.find((l) => l.name === name)!;
+
+  it('a log restored from an older copy of its state directory is a rollback: evidence, excluded from votes', async () => {
+    // Copy the state at size 1, grow the log to size 3, and let the follower verify size 3.
+    await rolled.daemon.stop();
+    const backup = path.join(root, 'rolled-backup');
+    fs.cpSync(rolled.daemon.stateDir, backup, { recursive: true });
+    rolled = await startPublisher(root, 'rolled', { port: rolledPort });
+    await publish(rolled, 'b', 'output b');
+    await publish(rolled, 'c', 'output c');
+    await eventually(async () => ((await stateOf('rolled')).state === 'healthy' ? true : undefined));
+    const seen = await follower.adminClient().decide({ key: keyOf('c'), bypassCache: true });
+    // Undecided (1 of 3 logs hold it), but rolled answered from its verified size-3 head.
+    expect(seen.dissenting.map((v) => [v.name, v.detail])).toEqual([['rolled', 'entry 2 at size 3']]);
+    expect((await stateOf('rolled')).headSize).toBe(3);
+
+    // Restore the old copy: the log now claims size 1 again.
+    await rolled.daemon.stop();
+    fs.rmSync(rolled.daemon.stateDir, { recursive: true });
+    fs.cpSync(backup, rolled.daemon.stateDir, { recursive: true });
+    rolled = await startPublisher(root, 'rolled', { port: rolledPort });
+
+    const evidence = await eventually(async () => {
+      const found = await evidenceOf(idOf(rolled));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(evidence.map((e) => e.kind)).toEqual(['rollback']);
+    const key = parsePublicKey(rolled.publicKey);
+    expect(verifyCheckpoint(evidence[0]!.oldCheckpoint, key).size).toBe(3);
+    expect(verifyCheckpoint(evidence[0]!.newCheckpoint, key).size).toBe(1);
+    const state = await stateOf('rolled');
+    expect([state.state, state.headSize]).toEqual(['compromised', 3]);
+    expect(state.reason).toMatch(/rollback/);
+
+    // It no longer counts: of the two logs left, both agree (100%); it is listed as unavailable.
+    const d = await follower.adminClient().decide({ key: keyOf('a'), bypassCache: true });
+    expect(d.decided).toBe(true);
+    expect(d.confidence).toBe(1);
+    expect(names(d.agreeing)).toEqual(['forked', 'honest']);
+    expect(d.unavailable.map((v) => [v.name, v.detail.startsWith('compromised: rollback')])).toEqual([
+      ['rolled', true],
+    ]);
+
+    const cli = await runCli(['evidence', idOf(rolled), '--state', follower.stateDir]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/^rollback in log [0-9a-f]{64}/);
+  });
+
+  it('two checkpoints of the same size with different roots are a fork', async () => {
+    expect((await stateOf('forked')).headSize).toBe(1);
+    // Another daemon with the same key and origin, a different entry at the same size, at the same address.
+    await forkA.daemon.stop();
+    forkA = await startPublisher(root, 'forked', {
+      port: forkPort,
+      stateDir: path.join(root, 'fork-b'),
+      keyFile: forkKeyFile,
+    });
+    await publish(forkA, 'a', 'output a, forked');
+
+    const evidence = await eventually(async () => {
+      const found = await evidenceOf(idOf(forkA));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(evidence.map((e) => e.kind)).toEqual(['fork']);
+    const key = parsePublicKey(forkA.publicKey);
+    const [older, newer] = [evidence[0]!.oldCheckpoint, evidence[0]!.newCheckpoint].map((n) =>
+      verifyCheckpoint(n, key),
+    );
+    expect([older!.size, newer!.size]).toEqual([1, 1]);
+    expect(older!.logRoot.equals(newer!.logRoot)).toBe(false);
+
+    const d = await follower.adminClient().decide({ key: keyOf('a'), bypassCache: true });
+    expect(names(d.agreeing)).toEqual(['honest']);
+    expect(names(d.unavailable)).toEqual(['forked', 'rolled']);
+    expect(d.digest.toString('hex')).toBe(digestOf('output a'));
+  });
+
+  it('a follower restart keeps the stored heads and the evidence', async () => {
+    const before = (await evidenceOf('')).map((e) => [e.logId, e.kind, e.oldCheckpoint, e.newCheckpoint]);
+    expect(before.length).toBe(2);
+    await follower.stop();
+    follower = await startFollower(followerState, follows);
+    const after = (await evidenceOf('')).map((e) => [e.logId, e.kind, e.oldCheckpoint, e.newCheckpoint]);
+    expect(after).toEqual(before);
+    const rows = (await follower.publicClient().listLogs({})).logs;
+    expect(rows.map((l) => [l.name, l.state, l.headSize])).toEqual([
+      ['honest', 'healthy', 1],
+      ['rolled', 'compromised', 3],
+      ['forked', 'compromised', 1],
+    ]);
+  });
+});

@@ -1,0 +1,174 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeNixValue, nixOutputsFromPathInfoJson } from '../../src/nix/index.js';
+import { runCli, startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/tmp.js';
+import { createTestNixStore, textDerivation, writeHookScript, type TestNixStore } from './nix-store.js';
+
+/*
+ * Publishing with a real Nix (Debian's nix-bin, 2.8 here): builds in a throwaway store, the real
+ * post-build hook, closures and a `nix copy` binary cache, each checked against the log.
+ */
+
+let root: string;
+let store: TestNixStore;
+const nonce = crypto.randomBytes(4).toString('hex');
+
+beforeAll(() => {
+  root = tempDir('tally-publish-');
+  store = createTestNixStore(path.join(root, 'nix'));
+});
+
+const hashPartOf = (storePath: string) => path.basename(storePath).slice(0, 32);
+
+/** The value the log must hold for a path: the canonical value of what `nix path-info` says. */
+function expectedValue(storePath: string): Buffer {
+  const [output] = nixOutputsFromPathInfoJson(store.pathInfoJson([storePath]), { storeDir: store.storeDir });
+  return encodeNixValue(output!, { storeDir: store.storeDir });
+}
+
+async function lookupValue(daemon: DaemonProcess, storePath: string): Promise<Buffer | undefined> {
+  const { code, stdout, stderr } = await runCli([
+    'lookup',
+    hashPartOf(storePath),
+    '--api',
+    daemon.api,
+    '--json',
+  ]);
+  expect(code, stderr).toBe(0);
+  const answer = JSON.parse(stdout) as { present: boolean; value?: string };
+  return answer.present ? Buffer.from(answer.value!, 'base64') : undefined;
+}
+
+/** Raw facts from Nix's JSON, independent of tally's parser. */
+function rawPathInfo(storePath: string): { narSize: number } {
+  const json = store.pathInfoJson([storePath]) as Array<{ narSize: number }>;
+  return json[0]!;
+}
+
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('publishing with a real Nix', () => {
+  it('the post-build hook publishes a nix-build under the store-path key with the canonical value', async () => {
+    const daemon = await startDaemonProcess({ stateDir: path.join(root, 'state-a'), config: testConfig() });
+    const hook = writeHookScript(path.join(root, 'hook-a.sh'), ['--state', daemon.stateDir]);
+    const out = await store.build(textDerivation(`hooked-${nonce}`, 'echo hooked > $out'), {
+      postBuildHook: hook,
+    });
+
+    const value = await lookupValue(daemon, out);
+    expect(value).toBeDefined();
+    expect(value!.equals(expectedValue(out))).toBe(true);
+    const text = value!.toString('utf8');
+    expect(text).toContain(`StorePath: ${out}\n`);
+    expect(text).toContain(`NarSize: ${rawPathInfo(out).narSize}\n`);
+    expect(fs.existsSync(path.join(daemon.stateDir, 'spool'))).toBe(false);
+    await daemon.stop();
+  }, 90_000);
+
+  it('a build whose daemon stops mid-build still succeeds; the hook spools and the restarted daemon logs it', async () => {
+    const stateDir = path.join(root, 'state-b');
+    const first = await startDaemonProcess({ stateDir, config: testConfig() });
+    const hook = writeHookScript(path.join(root, 'hook-b.sh'), ['--state', stateDir]);
+    const go = path.join(root, 'go-b');
+    const started = path.join(root, 'started-b');
+    // The builder waits for the test to stop the daemon before it finishes. Its PATH is empty:
+    // shell builtins and absolute paths only; it gives up after 60 s.
+    const build = store.build(
+      textDerivation(
+        `spooled-${nonce}`,
+        `: > ${started}; i=0; while [ ! -e ${go} ] && [ $i -lt 600 ]; do /bin/sleep 0.1; i=$((i+1)); done; echo spooled > $out`,
+      ),
+      { postBuildHook: hook },
+    );
+    await waitFor('the build to start', () => fs.existsSync(started), 60_000);
+    expect(await first.stop()).toBe(0);
+    fs.writeFileSync(go, '');
+    const out = await build;
+
+    const spoolDir = path.join(stateDir, 'spool');
+    const spooled = fs.readdirSync(spoolDir).filter((n) => n.endsWith('.json'));
+    expect(spooled).toHaveLength(1);
+
+    const second = await startDaemonProcess({ stateDir, config: testConfig() });
+    await waitFor('the spool to be ingested', () => !fs.existsSync(path.join(spoolDir, spooled[0]!)));
+    expect(fs.existsSync(path.join(spoolDir, 'rejected'))).toBe(false);
+    const value = await lookupValue(second, out);
+    expect(value?.equals(expectedValue(out))).toBe(true);
+    await second.stop();
+  }, 120_000);
+
+  describe('with a two-path closure', () => {
+    let daemon: DaemonProcess;
+    beforeAll(async () => {
+      daemon = await startDaemonProcess({ stateDir: path.join(root, 'state-cd'), config: testConfig() });
+    });
+
+    /** `top` refers to `dep`, so the closure of `top` is both. */
+    async function buildClosure(tag: string): Promise<{ top: string; dep: string }> {
+      const expr = `let dep = ${textDerivation(`dep-${tag}-${nonce}`, 'echo dep > $out')}; in builtins.derivation { name = "top-${tag}-${nonce}"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "echo \${dep} > $out" ]; }`;
+      const top = await store.build(expr);
+      const dep = fs.readFileSync(top, 'utf8').trim();
+      expect(dep.startsWith(store.storeDir + '/')).toBe(true);
+      return { top, dep };
+    }
+
+    it('submit-closure publishes every path of the closure, and again finds them present', async () => {
+      const { top, dep } = await buildClosure('closure');
+      const args = ['submit-closure', top, '--admin-socket', daemon.adminSocket, '--json'];
+      const first = await store.cli(args);
+      expect(first.code, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, paths: 2, appended: 2, alreadyPresent: 0 });
+      // Not a TTY: no progress output.
+      expect(first.stderr).toBe('');
+      for (const p of [top, dep]) expect((await lookupValue(daemon, p))?.equals(expectedValue(p))).toBe(true);
+      const topValue = (await lookupValue(daemon, top))!.toString('utf8');
+      expect(topValue).toContain(`References: ${path.basename(dep)}\n`);
+
+      const again = await store.cli(args);
+      expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, paths: 2, appended: 0, alreadyPresent: 2 });
+    }, 90_000);
+
+    it('publish-cache publishes every narinfo of a `nix copy` cache, agreeing with nix path-info', async () => {
+      const { top, dep } = await buildClosure('cache');
+      const cacheDir = path.join(root, 'cache');
+      store.nix(['copy', '--to', `file://${cacheDir}`, top]);
+      expect(fs.readdirSync(cacheDir).filter((n) => n.endsWith('.narinfo'))).toHaveLength(2);
+
+      const { code, stdout, stderr } = await store.cli([
+        'publish-cache',
+        `file://${cacheDir}`,
+        '--admin-socket',
+        daemon.adminSocket,
+        '--json',
+      ]);
+      expect(code, stderr).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ ok: true, narinfos: 2, appended: 2 });
+      // The narinfo route and the path-info route produce the same bytes: builders agree.
+      for (const p of [top, dep]) expect((await lookupValue(daemon, p))?.equals(expectedValue(p))).toBe(true);
+    }, 90_000);
+
+    it('publish-cache refuses an HTTP cache without --paths, naming the limitation', async () => {
+      const { code, stderr } = await runCli([
+        'publish-cache',
+        'http://127.0.0.1:1',
+        '--admin-socket',
+        daemon.adminSocket,
+      ]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/cannot be listed: give its store paths with --paths/);
+    });
+  });
+});
