@@ -2,7 +2,10 @@ import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import unbzip2Stream from 'unbzip2-stream';
-import { XzReadableStream } from 'xz-decompress';
+// xz-decompress is CommonJS without named-export hints: Node's ESM loader needs the default import.
+import xzDecompress from 'xz-decompress';
+
+const { XzReadableStream } = xzDecompress;
 
 /**
  * Streaming decompressors for the `Compression` values of Nix binary caches. Chosen by the

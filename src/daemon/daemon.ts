@@ -13,6 +13,7 @@ import type { Guard } from '../api/server/unary.js';
 import { createNodeService } from '../api/server/node-service.js';
 import { Decider, loadPolicyChain } from '../decide/index.js';
 import { Follower } from '../follower/index.js';
+import { decisionsFromDecider, startCacheListener, type CacheListener } from './cache-listener.js';
 import { startGrpcListener, type GrpcListener } from './grpc-listener.js';
 import { openPublishedLog, PublishedLogs, type PublishedLog } from './published-log.js';
 import { StateLock } from './state-lock.js';
@@ -22,7 +23,7 @@ import { spoolSubmitTo } from '../publish/spool-submit.js';
 
 export interface RunningDaemon {
   /** Addresses really bound (ephemeral ports resolved). */
-  addresses: { api?: string; adminSocket: string; adminTcp?: string };
+  addresses: { api?: string; adminSocket: string; adminTcp?: string; cache?: string };
   logs: PublishedLogs;
   /** Stops listening, finishes commits in flight, closes storage. Idempotent. */
   stop(): Promise<void>;
@@ -42,7 +43,9 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
   const listeners: GrpcListener[] = [];
   let spool: SpoolIngester | undefined;
   let follower: Follower | undefined;
+  let cache: CacheListener | undefined;
   const cleanup = async () => {
+    await cache?.close();
     await spool?.stop();
     for (const l of listeners) await l.shutdown();
     await follower?.stop();
@@ -98,6 +101,17 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       );
       listeners.push(adminTcp);
       addresses.adminTcp = adminTcp.address;
+    }
+
+    if (config.cache.listen) {
+      cache = await startCacheListener(
+        config.cache.listen,
+        config.cache,
+        paths.cacheKeyFile,
+        decisionsFromDecider(decider, config.follow),
+        logger,
+      );
+      addresses.cache = cache.address;
     }
 
     if (published.length > 0) {

@@ -10,6 +10,14 @@ describe('embedded defaults', () => {
     // Exactly what a user runs: no config, no --state (the helper passes --state ./tally-data, the default).
     const first = await startDaemonProcess({ stateDir: './tally-data', cwd });
     expect(first.api).toBe('127.0.0.1:9002');
+    // The binary cache answers on 9001; with no followed logs nothing is decided, and it says why.
+    expect(first.cache).toBe('127.0.0.1:9001');
+    const info = await fetch('http://127.0.0.1:9001/nix-cache-info');
+    expect(await info.text()).toMatch(/^StoreDir: \/nix\/store$/m);
+    const narinfo = await fetch('http://127.0.0.1:9001/0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr.narinfo');
+    expect(narinfo.status).toBe(404);
+    expect(narinfo.headers.get('x-tally-reason')).toBeTruthy();
+    expect(fs.statSync(path.join(cwd, 'tally-data/keys/cache.secret')).mode & 0o777).toBe(0o600);
     const keyFile = path.join(cwd, 'tally-data/keys/tally.secret');
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(cwd, 'tally-data/admin.sock')).mode & 0o777).toBe(0o600);

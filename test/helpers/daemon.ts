@@ -13,6 +13,7 @@ export interface DaemonProcess {
   api: string;
   adminSocket: string;
   adminTcp?: string;
+  cache?: string;
   output: () => string;
   publicClient(): PublicClient;
   adminClient(): AdminClient;
@@ -72,7 +73,7 @@ export async function startDaemonProcess(options: {
       reject(new Error(`daemon exited with ${code} before it was ready:\n${out}`));
     });
   });
-  const addresses = ready.addresses as { api: string; adminSocket: string; adminTcp?: string };
+  const addresses = ready.addresses as { api: string; adminSocket: string; adminTcp?: string; cache?: string };
   const clients: { close(): void }[] = [];
   return {
     proc,
@@ -80,6 +81,7 @@ export async function startDaemonProcess(options: {
     api: addresses.api,
     adminSocket: addresses.adminSocket,
     adminTcp: addresses.adminTcp,
+    cache: addresses.cache,
     output: () => out,
     publicClient() {
       const c = connectPublic(addresses.api);
