@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateSecretKey } from '../src/crypto/ed25519-keys.js';
+import { formatSecretKey, generateSecretKey } from '../src/crypto/ed25519-keys.js';
 import { sha256 } from '../src/crypto/sha256.js';
 import { LogStore } from '../src/store/log-store.js';
-import { diskBytes, peakRssMiB } from './disk-usage.js';
+import { diskBytes, peakRssMiB, rssSplitMiB } from './disk-usage.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,28 +37,60 @@ const valueOf = (n: number) => {
   return v;
 };
 
-const storeOptions = { key: generateSecretKey('bench'), origin: 'tally.bench/log' };
+// With --dir the signing key is kept beside the store, so the store can be reopened for profiling.
+const storeKey = generateSecretKey('bench');
+if (args.dir)
+  fs.writeFileSync(path.join(dir, 'bench.key'), formatSecretKey(storeKey) + '\n', { mode: 0o600 });
+const storeOptions = { key: storeKey, origin: 'tally.bench/log' };
 const store = await LogStore.open(path.join(dir, 'log'), storeOptions);
 report('setup', { entries: total, batch: batchSize, cpus: os.cpus().length, node: process.version, dir });
 
+// CPU seconds (all threads: main, LevelDB compaction, libuv pool) next to wall-clock rates: on a
+// shared machine the wall clock mostly measures the neighbours, CPU time measures the work.
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+// Anonymous memory is sampled after every batch and every 1,000 proofs (maxRSS counts both kinds).
+let peakAnonMiB = 0;
+const samplePeakAnon = () => (peakAnonMiB = Math.max(peakAnonMiB, rssSplitMiB().anonMiB));
+const memory = () => {
+  const m = process.memoryUsage();
+  const mib = (n: number) => Math.round(n / 2 ** 20);
+  const split = rssSplitMiB();
+  samplePeakAnon();
+  return {
+    rssMiB: mib(m.rss),
+    rssAnonMiB: split.anonMiB,
+    rssFileMiB: split.fileMiB,
+    heapMiB: mib(m.heapUsed),
+  };
+};
+
 const started = performance.now();
+const startedCpu = cpuSeconds();
 let windowStart = started;
+let windowCpu = startedCpu;
 let windowEntries = 0;
 for (let n = 0; n < total; n += batchSize) {
   const count = Math.min(batchSize, total - n);
   const batch = Array.from({ length: count }, (_, i) => ({ key: keyOf(n + i), value: valueOf(n + i) }));
   await store.integrate(batch);
+  samplePeakAnon();
   windowEntries += count;
   const done = n + count;
   if (done % 100_000 === 0 || done === total) {
     const now = performance.now();
+    const cpu = cpuSeconds();
     report('appends', {
       at: done,
       appendsPerSecCumulative: Math.round(done / ((now - started) / 1000)),
       appendsPerSecLast100k: Math.round(windowEntries / ((now - windowStart) / 1000)),
-      rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+      appendsPerCpuSecLast100k: Math.round(windowEntries / (cpu - windowCpu)),
+      ...memory(),
     });
     windowStart = now;
+    windowCpu = cpu;
     windowEntries = 0;
   }
 }
@@ -72,23 +104,46 @@ report('disk', {
   totalMiB: Math.round(bytes / 2 ** 20),
 });
 
+let t = performance.now();
+let tCpu = cpuSeconds();
+const rates = () => ({
+  perSec: Math.round(proofCount / ((performance.now() - t) / 1000)),
+  perCpuSec: Math.round(proofCount / (cpuSeconds() - tCpu)),
+});
 const reopened = await LogStore.open(path.join(dir, 'log'), storeOptions);
+report('reopen', {
+  ms: Math.round(performance.now() - t),
+  cpuMs: Math.round((cpuSeconds() - tCpu) * 1000),
+  ...memory(),
+});
 const size = reopened.size;
 let sink = 0;
-let t = performance.now();
+t = performance.now();
+tCpu = cpuSeconds();
 for (let i = 0; i < proofCount; i++) {
   const index = Math.floor(Math.random() * size);
   sink += reopened.inclusionProof(index, size).proof.length;
+  if (i % 1000 === 0) samplePeakAnon();
 }
-report('inclusion proofs', { perSec: Math.round(proofCount / ((performance.now() - t) / 1000)), size });
+report('inclusion proofs', { ...rates(), size });
 
 t = performance.now();
+tCpu = cpuSeconds();
 for (let i = 0; i < proofCount; i++) {
   // Half present keys, half absent ones, so both proof kinds are measured.
-  const key = i % 2 === 0 ? keyOf(Math.floor(Math.random() * size)) : sha256(Buffer.from(`absent ${i}`)).subarray(0, 20);
+  const key =
+    i % 2 === 0
+      ? keyOf(Math.floor(Math.random() * size))
+      : sha256(Buffer.from(`absent ${i}`)).subarray(0, 20);
   sink += (await reopened.lookup(key)).mapProof.siblings.length;
+  if (i % 1000 === 0) samplePeakAnon();
 }
-report('lookups (map proof + inclusion proof + value)', { perSec: Math.round(proofCount / ((performance.now() - t) / 1000)) });
+report('lookups (map proof + inclusion proof + value)', rates());
 await reopened.close();
-report('memory', { peakRssMiB: Math.round(peakRssMiB()), sink });
+report('memory', {
+  peakRssMiB: Math.round(peakRssMiB()),
+  peakAnonMiBSampled: peakAnonMiB,
+  ...memory(),
+  sink,
+});
 if (!args.dir) fs.rmSync(dir, { recursive: true, force: true });

@@ -50,7 +50,10 @@ export class BatchWalk {
   /** Records for the last `positions()`, in the same order (undefined = empty position). */
   supply(records: ReadonlyArray<Buffer | undefined>): void {
     if (records.length !== this.runs.length / 2) {
-      throw new TallyError('INTERNAL', `batch walk needs ${this.runs.length / 2} records, got ${records.length}`);
+      throw new TallyError(
+        'INTERNAL',
+        `batch walk needs ${this.runs.length / 2} records, got ${records.length}`,
+      );
     }
     const next: number[] = [];
     for (let r = 0; r < this.runs.length; r += 2) {
@@ -63,7 +66,8 @@ export class BatchWalk {
         for (let i = lo; i < hi; i++) this.terminalLeaves[this.order[i]!] = record.leaf;
         continue;
       }
-      if (this.depth === PATH_BITS) throw new TallyError('INTERNAL', 'corrupt map: internal node at depth 256');
+      if (this.depth === PATH_BITS)
+        throw new TallyError('INTERNAL', 'corrupt map: internal node at depth 256');
       const mid = this.firstRightIndex(lo, hi);
       if (mid > lo) next.push(lo, mid);
       if (mid < hi) next.push(mid, hi);

@@ -3,8 +3,11 @@
  * Every key starts with a one-byte table tag; integers are big-endian so iteration order is index order.
  *
  *   'L' u64 index           -> leaf data (encodeLeaf: key length, key, value digest)
- *   'N' u8 level, u64 index -> 32-byte hash of the complete subtree (level, index); written once
- *   'M' map position key    -> map node record (overwritten in place; only the latest map is kept)
+ *   'N' u8 level, u64 index -> 32-byte hash of the complete subtree (level >= 1, index); written
+ *                              once (level 0 = the leaf hashes, computed from 'L')
+ *   'M' map position key    -> map node record (overwritten in place; only the latest map is kept).
+ *                              Internal records of the top levels are not stored: the store keeps
+ *                              them in memory and rebuilds them at open (see MapTopCache).
  *   'V' digest(32)          -> value bytes, content-addressed
  *   'C' u64 size            -> signed checkpoint note at that size (history, for auditors)
  *   'H'                     -> the current signed checkpoint note (the head)

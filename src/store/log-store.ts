@@ -17,10 +17,18 @@ import {
   type NodeId,
   type NodePlan,
 } from '../log/index.js';
-import { buildMapProof, mapGet, mapInsertBatch, mapPath, mapRoot, type MapProof } from '../map/index.js';
+import {
+  buildMapProof,
+  mapInsertBatch,
+  mapPath,
+  mapRoot,
+  type MapLeaf,
+  type MapProof,
+} from '../map/index.js';
 import { signCheckpoint, verifyCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
-import { MapNodeCache } from './map-node-cache.js';
-import { checkpointKey, HEAD_KEY, leafKey, leafRange, indexOfLeafKey, mapKey, nodeKey, valueKey } from './keys.js';
+import { LogNodeCache } from './log-node-cache.js';
+import { StoredMap } from './stored-map.js';
+import { checkpointKey, HEAD_KEY, leafKey, leafRange, indexOfLeafKey, nodeKey, valueKey } from './keys.js';
 
 export interface LogStoreOptions {
   /** Signs every new checkpoint. */
@@ -59,8 +67,21 @@ export interface LookupResult {
   inclusionProof?: Buffer[];
 }
 
-// Positions of depth <= 16 are cached: ~2^17 records at most, a few MiB.
-const CACHED_MAP_POSITION_BYTES = 4;
+/*
+ * Memory budget (see BENCHMARKS.md): map records of depth <= 18 are held in memory (a 38 MB slab,
+ * nearly full from ~500k keys on), so an insert or a proof reads only the ~3 deepest levels of
+ * its path; log nodes of level >= 1 are held in memory (16 bytes per entry), so an inclusion
+ * proof reads one node.
+ */
+const CACHED_MAP_DEPTH = 18;
+const CACHED_LOG_LEVEL = 1;
+
+/*
+ * Stored hashes do not compress, so snappy only cost time. Without compression LevelDB serves
+ * reads straight from its mmap'd table files and bypasses the block cache, so the default 8 MiB
+ * cache is plenty; larger write buffers and files (16 MiB / 8 MiB) measured no faster at 1M entries.
+ */
+const DB_OPTIONS = { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: false } as const;
 
 /**
  * One published log in its own LevelDB: the RFC 9162 tree, the sparse Merkle map, the values and
@@ -73,20 +94,22 @@ const CACHED_MAP_POSITION_BYTES = 4;
 export class LogStore {
   private head!: Head;
   private frontier!: { size: number; hashes: Buffer[] };
-  private readonly mapNodes: MapNodeCache;
+  private map!: StoredMap;
+  private logNodes!: LogNodeCache;
+  /** The whole running integration (reads, then write), so close can wait for it. */
+  private integrating: Promise<unknown> | null = null;
+  /** The batch write in flight: map readers wait for it (the map is the only state updated in place). */
   private writing: Promise<unknown> | null = null;
   private closed = false;
 
   private constructor(
     private readonly db: ClassicLevel<Buffer, Buffer>,
     private readonly options: LogStoreOptions,
-  ) {
-    this.mapNodes = new MapNodeCache(db, CACHED_MAP_POSITION_BYTES);
-  }
+  ) {}
 
   static async open(dir: string, options: LogStoreOptions): Promise<LogStore> {
     fs.mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const db = new ClassicLevel<Buffer, Buffer>(dir, DB_OPTIONS);
     try {
       await db.open();
     } catch (err) {
@@ -108,6 +131,8 @@ export class LogStore {
   }
 
   private async load(): Promise<void> {
+    this.map = await StoredMap.load(this.db, CACHED_MAP_DEPTH);
+    this.logNodes = new LogNodeCache(CACHED_LOG_LEVEL);
     const note = this.db.getSync(HEAD_KEY);
     if (note === undefined) {
       // A new log: its first checkpoint is the signed empty tree, written before anything else.
@@ -131,18 +156,25 @@ export class LogStore {
     }
     const text = note.toString('utf8');
     const checkpoint = verifyCheckpoint(text, this.publicKey, this.options.origin);
+    await this.logNodes.load(this.db, checkpoint.size);
     const ids = frontierNodeIds(checkpoint.size);
     const hashes = this.readNodes(ids);
     this.frontier = { size: checkpoint.size, hashes };
     // Integrity check at start: the stored tree must reproduce the signed root.
     if (!rootOfFrontier(this.frontier).equals(checkpoint.logRoot)) {
-      throw new TallyError('INTERNAL', 'log store is corrupt: the stored tree does not match the signed head');
+      throw new TallyError(
+        'INTERNAL',
+        'log store is corrupt: the stored tree does not match the signed head',
+      );
+    }
+    if (!this.currentMapRoot().equals(checkpoint.mapRoot)) {
+      throw new TallyError('INTERNAL', 'log store is corrupt: the stored map does not match the signed head');
     }
     this.head = { checkpoint, note: text };
   }
 
   private currentMapRoot(): Buffer {
-    return mapRoot(this.mapNodes);
+    return mapRoot(this.map);
   }
 
   getHead(): Head {
@@ -159,35 +191,52 @@ export class LogStore {
    */
   async integrate(submissions: Submission[]): Promise<{ results: SubmissionResult[]; head: Head }> {
     this.assertOpen();
-    if (this.writing) throw new TallyError('INTERNAL', 'integrate called while another integration is running');
+    if (this.integrating)
+      throw new TallyError('INTERNAL', 'integrate called while another integration is running');
+    const integration = this.integrateNow(submissions);
+    this.integrating = integration;
+    try {
+      return await integration;
+    } finally {
+      this.integrating = null;
+    }
+  }
+
+  private async integrateNow(
+    submissions: Submission[],
+  ): Promise<{ results: SubmissionResult[]; head: Head }> {
+    // One walk down the map for the whole batch answers first-write-wins for every key and reads
+    // (once) every record the insert below needs.
+    const paths = submissions.map((s) => mapPath(s.key));
+    const mapRead = await this.map.readAlong(paths);
     const results: SubmissionResult[] = [];
     const seenInBatch = new Map<string, { index: number; digest: Buffer }>();
     const newLeaves: { key: Buffer; digest: Buffer; value: Buffer }[] = [];
     let nextIndex = this.frontier.size;
-    for (const { key, value } of submissions) {
+    submissions.forEach(({ key, value }, i) => {
       const digest = sha256(value);
       const keyId = key.toString('latin1');
-      const existing = seenInBatch.get(keyId) ?? toIndexDigest(mapGet(this.mapNodes, key));
+      const existing = seenInBatch.get(keyId) ?? storedValue(mapRead.terminals[i]!, paths[i]!);
       if (existing) {
         results.push(
           existing.digest.equals(digest)
             ? { status: 'already_present', index: existing.index, digest }
             : { status: 'conflict', index: existing.index, existingDigest: existing.digest },
         );
-        continue;
+        return;
       }
       const index = nextIndex++;
       seenInBatch.set(keyId, { index, digest });
       newLeaves.push({ key, digest, value });
       results.push({ status: 'appended', index, digest });
-    }
+    });
     if (newLeaves.length === 0) return { results, head: this.head };
 
     const leafData = newLeaves.map((l) => encodeLeaf(l.key, l.digest));
     const { frontier, newNodes } = appendLeaves(this.frontier, leafData.map(hashLeaf));
     const firstIndex = this.frontier.size;
     const map = mapInsertBatch(
-      this.mapNodes,
+      mapRead.source,
       newLeaves.map((l, i) => ({ key: l.key, logIndex: firstIndex + i, valueDigest: l.digest })),
     );
     const checkpoint: Checkpoint = {
@@ -201,8 +250,9 @@ export class LogStore {
 
     const batch = this.db.batch();
     leafData.forEach((data, i) => batch.put(leafKey(firstIndex + i), data));
-    for (const n of newNodes) batch.put(nodeKey(n.level, n.index), n.hash);
-    for (const [position, record] of map.writes) batch.put(mapKey(position), record);
+    // Level-0 nodes are the leaf hashes: the leaves themselves are stored, so those are not.
+    for (const n of newNodes) if (n.level > 0) batch.put(nodeKey(n.level, n.index), n.hash);
+    this.map.stage(batch, map.writes);
     for (const l of newLeaves) batch.put(valueKey(l.digest), l.value);
     batch.put(checkpointKey(checkpoint.size), noteBytes);
     batch.put(HEAD_KEY, noteBytes);
@@ -214,8 +264,10 @@ export class LogStore {
     } finally {
       this.writing = null;
     }
+    // Only now, with the batch durable, may the in-memory state move to the new head.
     this.frontier = frontier;
-    this.mapNodes.applyCommitted(map.writes);
+    this.map.applyCommitted(map.writes);
+    this.logNodes.appendCommitted(newNodes);
     this.head = { checkpoint, note };
     return { results, head: this.head };
   }
@@ -228,7 +280,10 @@ export class LogStore {
       throw new InvalidArgumentError(`entries range [${start}, ${end}) is not a valid range`);
     }
     if (start >= size && !(start === 0 && end === 0)) {
-      throw new TallyError('OUT_OF_RANGE', `entries start ${start} is past the end of the log (size ${size})`);
+      throw new TallyError(
+        'OUT_OF_RANGE',
+        `entries start ${start} is past the end of the log (size ${size})`,
+      );
     }
     const entries: LogEntry[] = [];
     for await (const [key, data] of this.db.iterator({ ...leafRange(start, Math.min(end, size)) })) {
@@ -242,9 +297,7 @@ export class LogStore {
     this.assertOpen();
     this.assertWithinHead(size, 'inclusion proof size');
     const proof = this.runPlan(planInclusionProof(index, size));
-    const leafData = this.db.getSync(leafKey(index));
-    if (leafData === undefined) throw new TallyError('INTERNAL', `leaf ${index} is missing from the store`);
-    return { leafHash: hashLeaf(leafData), proof };
+    return { leafHash: this.readNode(0, index), proof };
   }
 
   consistencyProof(fromSize: number, toSize: number): Buffer[] {
@@ -264,7 +317,7 @@ export class LogStore {
     await this.quiescent();
     // From here on, synchronous: no batch can start until this function returns.
     const head = this.head;
-    const mapProof = buildMapProof(this.mapNodes, key);
+    const mapProof = buildMapProof(this.map, key);
     const found = mapProof.leaf && mapProof.leaf.path.equals(mapPath(key)) ? mapProof.leaf : null;
     if (!found) return { head, mapProof };
     const entry: LogEntry = { index: found.logIndex, key, valueDigest: found.valueDigest };
@@ -286,7 +339,7 @@ export class LogStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.quiescent();
+    while (this.integrating) await this.integrating.catch(() => undefined);
     await this.db.close();
   }
 
@@ -299,15 +352,25 @@ export class LogStore {
   }
 
   private readNodes(ids: NodeId[]): Buffer[] {
-    return ids.map(({ level, index }) => {
-      const hash = this.db.getSync(nodeKey(level, index));
-      if (hash === undefined) throw new TallyError('INTERNAL', `tree node (${level}, ${index}) is missing`);
-      return hash;
-    });
+    return ids.map(({ level, index }) => this.readNode(level, index));
+  }
+
+  private readNode(level: number, index: number): Buffer {
+    const cached = this.logNodes.get(level, index);
+    if (cached !== undefined) return cached;
+    if (level === 0) {
+      const leafData = this.db.getSync(leafKey(index));
+      if (leafData === undefined) throw new TallyError('INTERNAL', `leaf ${index} is missing from the store`);
+      return hashLeaf(leafData);
+    }
+    const hash = this.db.getSync(nodeKey(level, index));
+    if (hash === undefined) throw new TallyError('INTERNAL', `tree node (${level}, ${index}) is missing`);
+    return hash;
   }
 
   private assertWithinHead(size: number, what: string): void {
-    if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`${what} ${size} is not a valid size`);
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new InvalidArgumentError(`${what} ${size} is not a valid size`);
     if (size > this.size) {
       throw new TallyError('OUT_OF_RANGE', `${what} ${size} is past the current head (size ${this.size})`);
     }
@@ -318,6 +381,8 @@ export class LogStore {
   }
 }
 
-function toIndexDigest(v: { logIndex: number; valueDigest: Buffer } | undefined) {
-  return v ? { index: v.logIndex, digest: v.valueDigest } : undefined;
+/** The key's stored entry when the walk's terminal leaf is the key's own; copied out of the map cache. */
+function storedValue(terminal: MapLeaf | null, path: Buffer): { index: number; digest: Buffer } | undefined {
+  if (terminal === null || !terminal.path.equals(path)) return undefined;
+  return { index: terminal.logIndex, digest: Buffer.from(terminal.valueDigest) };
 }

@@ -1,0 +1,119 @@
+// The store keeps the top of the map and the upper log levels in memory, and rebuilds the map's top
+// at open instead of storing it. Its answers must equal those of the uncached pure cores over a
+// plain in-memory node table, before and after reopening, and a damaged map must be refused.
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { describe, expect, it } from 'vitest';
+import { generateSecretKey } from '../../src/crypto/ed25519-keys.js';
+import { sha256 } from '../../src/crypto/sha256.js';
+import { encodeLeaf, hashLeaf } from '../../src/log/index.js';
+import { buildMapProof, mapInsertBatch, mapRoot } from '../../src/map/index.js';
+import { LogStore } from '../../src/store/log-store.js';
+import { naiveMth, naivePath, naiveProof } from '../log/reference.js';
+import { MemoryNodeSource, keysSharingPrefix, sameProof } from '../map/support.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const origin = 'tally.test/caches';
+const key = generateSecretKey('caches-test');
+const valueOf = (k: Buffer) => Buffer.concat([Buffer.from('value of '), k]);
+
+// Batches shaped to reach every storage case: a lone first key (a leaf at the root, later pushed
+// down), random keys, and pairs sharing 24 path bits, whose records lie below the cached depths.
+const batches: Buffer[][] = [
+  [Buffer.from('first')],
+  Array.from({ length: 40 }, (_, i) => Buffer.from(`random ${i}`)),
+  [...keysSharingPrefix(24, 2, 'deep-a'), Buffer.from('with the deep pair')],
+  [...keysSharingPrefix(24, 2, 'deep-b'), ...Array.from({ length: 25 }, (_, i) => Buffer.from(`more ${i}`))],
+  [Buffer.from('last')],
+];
+const allKeys = batches.flat();
+const absentKeys = Array.from({ length: 20 }, (_, i) => Buffer.from(`absent ${i}`));
+
+async function filledStore() {
+  const dir = path.join(tempDir(), 'log');
+  const store = await LogStore.open(dir, { key, origin });
+  const reference = new MemoryNodeSource();
+  const sizes: number[] = [];
+  for (const batch of batches) {
+    const first = store.size;
+    const { head } = await store.integrate(batch.map((k) => ({ key: k, value: valueOf(k) })));
+    reference.apply(
+      mapInsertBatch(
+        reference,
+        batch.map((k, i) => ({ key: k, logIndex: first + i, valueDigest: sha256(valueOf(k)) })),
+      ).writes,
+    );
+    expect(head.checkpoint.mapRoot.equals(mapRoot(reference))).toBe(true);
+    sizes.push(head.checkpoint.size);
+  }
+  return { dir, store, reference, sizes };
+}
+
+async function expectSameMap(store: LogStore, reference: MemoryNodeSource) {
+  for (const k of [...allKeys, ...absentKeys]) {
+    const answer = await store.lookup(k);
+    expect(sameProof(answer.mapProof, buildMapProof(reference, k))).toBe(true);
+  }
+}
+
+function expectSameLog(store: LogStore, sizes: number[]) {
+  const leafHashes = allKeys.map((k) => hashLeaf(encodeLeaf(k, sha256(valueOf(k)))));
+  const mth = naiveMth(leafHashes);
+  const hex = (hashes: Buffer[]) => hashes.map((h) => h.toString('hex'));
+  for (const size of sizes) {
+    expect(store.rootAt(size).equals(mth(0, size))).toBe(true);
+    for (let index = 0; index < size; index++) {
+      const { leafHash, proof } = store.inclusionProof(index, size);
+      expect(leafHash.equals(leafHashes[index]!)).toBe(true);
+      expect(hex(proof)).toEqual(hex(naivePath(mth, index, 0, size)));
+    }
+    for (const old of sizes.filter((s) => s <= size)) {
+      expect(hex(store.consistencyProof(old, size))).toEqual(hex(naiveProof(mth, old, size)));
+    }
+  }
+}
+
+describe('store caches', () => {
+  it('answer like the uncached cores, before and after reopen', async () => {
+    const { dir, store, reference, sizes } = await filledStore();
+    await expectSameMap(store, reference);
+    expectSameLog(store, sizes);
+    await store.close();
+
+    const reopened = await LogStore.open(dir, { key, origin });
+    expect(reopened.getHead().checkpoint.mapRoot.equals(mapRoot(reference))).toBe(true);
+    await expectSameMap(reopened, reference);
+    expectSameLog(reopened, sizes);
+    // Appending after a reopen extends the rebuilt caches correctly.
+    const extra = [Buffer.from('after reopen'), ...keysSharingPrefix(24, 2, 'deep-c')];
+    const first = reopened.size;
+    const { head } = await reopened.integrate(extra.map((k) => ({ key: k, value: valueOf(k) })));
+    reference.apply(
+      mapInsertBatch(
+        reference,
+        extra.map((k, i) => ({ key: k, logIndex: first + i, valueDigest: sha256(valueOf(k)) })),
+      ).writes,
+    );
+    expect(head.checkpoint.mapRoot.equals(mapRoot(reference))).toBe(true);
+    await reopened.close();
+  }, 60_000);
+
+  it('refuses to open when a stored map record was altered', async () => {
+    const { dir, store } = await filledStore();
+    await store.close();
+    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    // A record one level below the cached depths: the rebuild at open hashes these.
+    const [boundary] = await db
+      .keys({ gte: Buffer.from([0x4d, 0, 19]), lt: Buffer.from([0x4d, 0, 20]) })
+      .all();
+    expect(boundary).toBeDefined();
+    const altered = Buffer.from(db.getSync(boundary!)!);
+    altered[altered.length - 1]! ^= 1;
+    await db.put(boundary!, altered);
+    await db.close();
+    await expect(LogStore.open(dir, { key, origin })).rejects.toThrow(
+      /stored map does not match the signed head/,
+    );
+  }, 60_000);
+});
