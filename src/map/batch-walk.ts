@@ -1,5 +1,5 @@
 import { TallyError } from '../errors.js';
-import { PATH_BITS, pathBit } from './path.js';
+import { PATH_BITS, pathBit, sharePrefix } from './path.js';
 import { positionKey } from './position.js';
 import { decodeRecord } from './record.js';
 import type { MapLeaf } from './types.js';
@@ -14,6 +14,10 @@ import type { MapLeaf } from './types.js';
  *   const walk = new BatchWalk(paths);
  *   while (!walk.done) walk.supply(read(walk.positions()));
  *   walk.terminals() // per path: the leaf at its terminal, or null for an empty terminal
+ *
+ * A caller that already knows every path passes through internal nodes down to depth
+ * startDepth - 1 (say, from an in-memory copy of the top of the tree) can start the walk at
+ * startDepth; the positions above it are then neither asked for nor needed.
  */
 export class BatchWalk {
   private depth = 0;
@@ -23,9 +27,23 @@ export class BatchWalk {
   private runs: number[];
   private readonly terminalLeaves: (MapLeaf | null)[];
 
-  constructor(private readonly paths: readonly Buffer[]) {
+  constructor(
+    private readonly paths: readonly Buffer[],
+    startDepth = 0,
+  ) {
+    if (!Number.isInteger(startDepth) || startDepth < 0 || startDepth > PATH_BITS) {
+      throw new TallyError('INTERNAL', `batch walk start depth must be 0..${PATH_BITS}, got ${startDepth}`);
+    }
+    this.depth = startDepth;
     this.order = paths.map((_, i) => i).sort((a, b) => Buffer.compare(paths[a]!, paths[b]!));
-    this.runs = paths.length > 0 ? [0, paths.length] : [];
+    // One run per distinct startDepth-bit prefix: sorted paths sharing it are contiguous.
+    this.runs = [];
+    for (let lo = 0, i = 1; i <= paths.length; i++) {
+      if (i === paths.length || !sharePrefix(paths[this.order[lo]!]!, paths[this.order[i]!]!, startDepth)) {
+        this.runs.push(lo, i);
+        lo = i;
+      }
+    }
     this.terminalLeaves = new Array<MapLeaf | null>(paths.length).fill(null);
   }
 

@@ -32,12 +32,15 @@ export const nodeKey = (level: number, index: number): Buffer => withU64(TAG_NOD
 export const checkpointKey = (size: number): Buffer => withU64(TAG_CHECKPOINT, [], size);
 export const HEAD_KEY = Buffer.from([TAG_HEAD]);
 
-export function mapKey(positionKey: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([TAG_MAP]), positionKey]);
-}
+export const mapKey = (positionKey: Uint8Array): Buffer => tagged(TAG_MAP, positionKey);
+export const valueKey = (digest: Uint8Array): Buffer => tagged(TAG_VALUE, digest);
 
-export function valueKey(digest: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from([TAG_VALUE]), digest]);
+// Called for every map record of every batch: one allocation, no intermediate buffers.
+function tagged(tag: number, rest: Uint8Array): Buffer {
+  const key = Buffer.allocUnsafe(1 + rest.length);
+  key[0] = tag;
+  key.set(rest, 1);
+  return key;
 }
 
 /** Range bounds covering leaves [start, end). */

@@ -1,10 +1,12 @@
 import type { ChainedBatch, ClassicLevel } from 'classic-level';
 import { BatchWalk } from '../map/batch-walk.js';
-import type { MapLeaf, MapNodeSource, MapWrite } from '../map/index.js';
+import { positionKey, type MapLeaf, type MapNodeSource, type MapWrite } from '../map/index.js';
+import { walkToTerminal } from '../map/walk.js';
 import { mapKey } from './keys.js';
 import { MapTopCache } from './map-top-cache.js';
 
 const LEAF_RECORD_PREFIX = 0x02;
+const NODE_RECORD_PREFIX = 0x03;
 
 /** What one batch read of the map found, and a source that answers the insert walk from memory. */
 export interface MapBatchRead {
@@ -36,30 +38,42 @@ export class StoredMap implements MapNodeSource {
   }
 
   /**
-   * Walks all paths together, one depth at a time, reading each uncached depth with one getMany.
-   * Reads committed state only: the caller must not commit map writes until it is done with the result.
+   * Finds every path's terminal, reading each position at most once. Paths that end within the
+   * cached depths are walked there; the others (those whose cached depth-`maxDepth` position is an
+   * internal node, so every position above it is internal too) walk on together below the cache,
+   * one depth at a time, with one getMany per depth. Reads committed state only: the caller must
+   * not commit map writes until it is done with the result.
    */
   async readAlong(paths: readonly Buffer[]): Promise<MapBatchRead> {
-    const walk = new BatchWalk(paths);
+    const terminals = new Array<MapLeaf | null>(paths.length).fill(null);
+    const continuing: number[] = [];
+    paths.forEach((path, i) => {
+      const bottom = this.top.get(positionKey(this.top.maxDepth, path));
+      if (bottom !== undefined && bottom[0] === NODE_RECORD_PREFIX) continuing.push(i);
+      else terminals[i] = walkToTerminal(this.top, path).leaf;
+    });
+
+    const walk = new BatchWalk(
+      continuing.map((i) => paths[i]!),
+      this.top.maxDepth + 1,
+    );
     const deep = new Map<string, Buffer | undefined>();
     while (!walk.done) {
       const positions = walk.positions();
-      if (walk.currentDepth <= this.top.maxDepth) {
-        walk.supply(positions.map((p) => this.top.get(p)));
-        continue;
-      }
       const records = await this.db.getMany(positions.map(mapKey));
       positions.forEach((p, i) => deep.set(p.toString('latin1'), records[i]));
       walk.supply(records);
     }
+    walk.terminals().forEach((leaf, j) => (terminals[continuing[j]!] = leaf));
+
     const source: MapNodeSource = {
-      get: (positionKey) => {
-        if (this.top.covers(positionKey)) return this.top.get(positionKey);
-        const id = positionKey.toString('latin1');
-        return deep.has(id) ? deep.get(id) : this.get(positionKey);
+      get: (key) => {
+        if (this.top.covers(key)) return this.top.get(key);
+        const id = key.toString('latin1');
+        return deep.has(id) ? deep.get(id) : this.get(key);
       },
     };
-    return { terminals: walk.terminals(), source };
+    return { terminals, source };
   }
 
   /**

@@ -2,7 +2,13 @@
 // position once and for nothing walkToTerminal would not read.
 import { describe, expect, it } from 'vitest';
 import { BatchWalk } from '../../src/map/batch-walk.js';
-import { mapInsertBatch, mapPath, type MapInsert, type MapNodeSource } from '../../src/map/index.js';
+import {
+  mapInsertBatch,
+  mapPath,
+  positionKey,
+  type MapInsert,
+  type MapNodeSource,
+} from '../../src/map/index.js';
 import { walkToTerminal } from '../../src/map/walk.js';
 import { CountingSource, MemoryNodeSource, keysSharingPrefix, seededRandom } from './support.js';
 
@@ -60,6 +66,26 @@ describe('BatchWalk', () => {
     const counting = new CountingSource(source);
     for (const path of paths) walkToTerminal(counting, path);
     expect([...new Set(asked)].sort()).toEqual([...new Set(counting.reads)].sort());
+  });
+
+  it('starts below a depth every path passes through internal nodes, asking for nothing above it', () => {
+    const startDepth = 3;
+    const paths = stored.slice(0, 80).map((k) => mapPath(k));
+    // The precondition: each path's position at startDepth - 1 holds an internal node (prefix 0x03).
+    for (const path of paths) expect(source.get(positionKey(startDepth - 1, path))?.[0]).toBe(0x03);
+    const walk = new BatchWalk(paths, startDepth);
+    const asked: Buffer[] = [];
+    while (!walk.done) {
+      const positions = walk.positions();
+      asked.push(...positions);
+      walk.supply(positions.map((p) => source.get(p)));
+    }
+    expect(asked.every((p) => p.readUInt16BE(0) >= startDepth)).toBe(true);
+    expect(new Set(asked.map((p) => p.toString('hex'))).size).toBe(asked.length);
+    walk.terminals().forEach((leaf, i) => {
+      expect(leaf?.path.equals(paths[i]!)).toBe(true);
+      expect(leaf?.logIndex).toBe(walkToTerminal(source, paths[i]!).leaf?.logIndex);
+    });
   });
 
   it('walks an empty map to empty terminals at the root, and an empty batch to nothing', () => {

@@ -98,6 +98,30 @@ describe('store caches', () => {
     await reopened.close();
   }, 60_000);
 
+  it('checks first-write-wins for keys whose map leaves lie below the cached depths', async () => {
+    const dir = path.join(tempDir(), 'log');
+    const store = await LogStore.open(dir, { key, origin });
+    // Three keys sharing 22 path bits: once two are in, the third's walk continues below the cache.
+    const [a, b, c] = keysSharingPrefix(22, 3, 'deep-t') as [Buffer, Buffer, Buffer];
+    await store.integrate([a, b].map((k) => ({ key: k, value: valueOf(k) })));
+    const { results } = await store.integrate([
+      { key: c, value: valueOf(c) },
+      { key: a, value: valueOf(a) },
+      { key: b, value: Buffer.from('another value') },
+      { key: c, value: valueOf(c) },
+    ]);
+    expect(results.map((r) => [r.status, r.index])).toEqual([
+      ['appended', 2],
+      ['already_present', 0],
+      ['conflict', 1],
+      ['already_present', 2],
+    ]);
+    const answer = await store.lookup(c);
+    expect(answer.entry?.index).toBe(2);
+    expect(answer.mapProof.depth).toBeGreaterThan(22);
+    await store.close();
+  });
+
   it('refuses to open when a stored map record was altered', async () => {
     const { dir, store } = await filledStore();
     await store.close();
