@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const cli = path.resolve(import.meta.dirname, '../src/cli/main.js');
+/** Extra node flags for the daemons, e.g. TALLY_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" to profile them. */
+const nodeArgs = (process.env.TALLY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Starts a real `tally daemon` child on ephemeral ports; resolves with its bound addresses. */
 export async function spawnDaemon(
@@ -12,7 +14,7 @@ export async function spawnDaemon(
   fs.mkdirSync(stateDir, { recursive: true });
   const configFile = `${stateDir}.toml`;
   fs.writeFileSync(configFile, `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extraConfig}`);
-  const proc = spawn(process.execPath, [cli, 'daemon', '--config', configFile, '--state', stateDir], {
+  const proc = spawn(process.execPath, [...nodeArgs, cli, 'daemon', '--config', configFile, '--state', stateDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

@@ -27,6 +27,8 @@ import {
   type GetHeadResponse,
   type GetInclusionProofRequest,
   type GetInclusionProofResponse,
+  type LookupManyRequest,
+  type LookupManyResponse,
   type LookupRequest,
   type LookupResponse,
 } from './gen/tally/v1/log.js';
@@ -37,7 +39,7 @@ import {
   type ListLogsRequest,
   type ListLogsResponse,
 } from './gen/tally/v1/node.js';
-import { GRPC_MESSAGE_SIZE_OPTIONS } from './limits.js';
+import { GRPC_CLIENT_OPTIONS } from './limits.js';
 import { tallyErrorFromGrpc } from './status.js';
 
 /*
@@ -81,7 +83,7 @@ class Connection {
     }
     // Plaintext: public answers are verified against signed checkpoints, and admin traffic is on a
     // Unix socket or carries its own token.
-    this.channel = new Channel(target, credentials.createInsecure(), GRPC_MESSAGE_SIZE_OPTIONS);
+    this.channel = new Channel(target, credentials.createInsecure(), GRPC_CLIENT_OPTIONS);
   }
 
   /** Stubs of the generated client classes, all on this connection's channel. */
@@ -150,6 +152,12 @@ export class PublicClient {
       this.log.lookup(request, md, opts, cb),
     );
   }
+  lookupMany(request: LookupManyRequest): Promise<LookupManyResponse> {
+    return this.connection.call('LogService.LookupMany', (md, opts, cb) =>
+      this.log.lookupMany(request, md, opts, cb),
+    );
+  }
+
 
   listLogs(request: ListLogsRequest = {}): Promise<ListLogsResponse> {
     return this.connection.call('NodeService.ListLogs', (md, opts, cb) =>

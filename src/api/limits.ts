@@ -8,6 +8,9 @@ import { MAX_KEY_LENGTH } from '../log/index.js';
 /** Most entries one GetEntries call returns. */
 export const MAX_ENTRIES_PER_CALL = 1_000;
 
+/** Most keys in one LookupMany request (each answer may carry a 64 KiB value: 16 MiB at most). */
+export const MAX_LOOKUP_KEYS_PER_CALL = 256;
+
 /** Shortest key: an empty key is what proto3 sends when the field was forgotten. */
 export const MIN_KEY_BYTES = 1;
 /** Longest key: the log's leaf encoding prefixes the key with a single length byte. */
@@ -32,4 +35,21 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const GRPC_MESSAGE_SIZE_OPTIONS = {
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+} as const;
+
+/**
+ * grpc-js options both sides set for speed. Channelz bookkeeping (per-call counters and traces for
+ * a debugging service tally does not expose) cost measurable CPU on every call.
+ */
+export const GRPC_LEAN_OPTIONS = { 'grpc.enable_channelz': 0 } as const;
+
+/**
+ * Client channels also switch off transparent retries: every call then skips the retry layer's
+ * message buffering. tally's callers handle failures themselves (the follower backs off, the CLI
+ * reports), and no tally RPC is worth repeating blindly.
+ */
+export const GRPC_CLIENT_OPTIONS = {
+  ...GRPC_MESSAGE_SIZE_OPTIONS,
+  ...GRPC_LEAN_OPTIONS,
+  'grpc.enable_retries': 0,
 } as const;

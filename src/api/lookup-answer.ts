@@ -1,23 +1,28 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { LookupAnswer } from '../verify/lookup-chain.js';
-import type { LookupResponse } from './gen/tally/v1/log.js';
+import type { KeyLookup, LookupResponse } from './gen/tally/v1/log.js';
 
 /** Converts a wire Lookup response into the untrusted answer `verifyLookupChain` checks. */
 export function lookupAnswerFromResponse(response: LookupResponse): LookupAnswer {
-  const proof = response.mapProof;
-  if (!proof) throw new InvalidArgumentError('lookup response has no map proof');
+  return lookupAnswerOf(response.checkpoint, response);
+}
+
+/** Converts one LookupMany answer, with the response's shared checkpoint, the same way. */
+export function lookupAnswerOf(checkpointNote: string, answer: KeyLookup): LookupAnswer {
+  const proof = answer.mapProof;
+  if (!proof) throw new InvalidArgumentError('lookup answer has no map proof');
   return {
-    checkpointNote: response.checkpoint,
+    checkpointNote,
     mapProof: {
       depth: proof.depth,
       emptyBitmap: proof.emptyBitmap,
       siblings: proof.siblings,
       leaf: proof.leaf ?? null,
     },
-    found: response.found,
-    entryIndex: response.entry?.index,
-    entryDigest: response.entry?.valueDigest,
-    value: response.found ? response.value : undefined,
-    inclusionProof: response.inclusionProof,
+    found: answer.found,
+    entryIndex: answer.entry?.index,
+    entryDigest: answer.entry?.valueDigest,
+    value: answer.found ? answer.value : undefined,
+    inclusionProof: answer.inclusionProof,
   };
 }

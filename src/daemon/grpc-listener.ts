@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { TallyError } from '../errors.js';
+import { GRPC_LEAN_OPTIONS } from '../api/limits.js';
 import { withLenientDecoding } from '../api/server/unary.js';
 
 export interface ServiceBinding {
@@ -22,6 +23,7 @@ export async function startGrpcListener(
   const server = new Server({
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    ...GRPC_LEAN_OPTIONS,
   });
   for (const { definition, implementation } of services) {
     server.addService(withLenientDecoding(definition), implementation);

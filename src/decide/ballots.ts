@@ -1,7 +1,6 @@
-import { lookupAnswerFromResponse } from '../api/lookup-answer.js';
 import type { PublishedLog } from '../daemon/published-log.js';
 import type { FollowedLog } from '../follower/index.js';
-import { verifyLookupChain } from '../verify/lookup-chain.js';
+import { verifyLookupAgainst } from '../verify/lookup-chain.js';
 import type { Ballot } from './types.js';
 
 /** The name the local published log votes under (reserved in [[follow]]). */
@@ -10,8 +9,8 @@ export const LOCAL_LOG_NAME = 'local';
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
- * Asks one followed log about `key` and verifies the whole answer: checkpoint signature, map proof,
- * inclusion proof, value digest, then that its checkpoint is consistent with the stored head
+ * Asks one followed log about `key` (in a LookupMany call shared with concurrent decisions) and
+ * verifies the whole answer: checkpoint signature, map proof, inclusion proof, value digest, then that its checkpoint is consistent with the stored head
  * (advancing it when newer). Any failure makes the ballot unavailable: a tampered proof never votes.
  * The Lookup's deadline is the log's request timeout (set on its client).
  */
@@ -25,9 +24,8 @@ export async function followedBallot(log: FollowedLog, key: Buffer): Promise<Bal
   });
   if (log.compromised) return ballot({ status: 'unavailable', detail: `compromised: ${log.reason}` });
   try {
-    const response = await log.client.lookup({ logId: log.id, key });
-    const answer = lookupAnswerFromResponse(response);
-    const verified = verifyLookupChain(answer, key, log.config.publicKey, log.origin);
+    const answer = await log.lookups.lookup(key);
+    const verified = verifyLookupAgainst(log.verifiedCheckpoint(answer.checkpointNote), answer, key);
     const problem = await log.anchor(verified.checkpoint, answer.checkpointNote);
     if (problem !== null)
       return ballot({ status: 'unavailable', detail: problem, compromised: log.compromised });

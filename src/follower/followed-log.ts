@@ -5,6 +5,7 @@ import { defaultOrigin, logIdOf } from '../checkpoint/log-id.js';
 import type { FollowConfig } from '../config/types.js';
 import type { EvidenceRecord, StoredHead } from './evidence.js';
 import type { FollowerStore } from './follower-store.js';
+import { LookupBatcher } from './lookup-batcher.js';
 import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
 
 /** healthy: latest head verified; unreachable: the last fetch failed; compromised: misbehaviour proven. */
@@ -33,7 +34,11 @@ export class FollowedLog {
   head: VerifiedHead | undefined;
   /** Failed polls in a row, for the backoff. */
   failures = 0;
+  /** Lookups of this log, shared among concurrent decisions. */
+  readonly lookups: LookupBatcher;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last note verified by `verifiedCheckpoint` that is not the head, with what it signs. */
+  private lastVerified: VerifiedHead | undefined;
 
   constructor(
     readonly config: FollowConfig,
@@ -45,6 +50,7 @@ export class FollowedLog {
   ) {
     this.id = logIdOf(config.publicKey, config.protocol);
     this.origin = config.origin ?? defaultOrigin(this.id);
+    this.lookups = new LookupBatcher(client, this.id);
     if (stored) {
       // Verified before it was stored; checked again so a tampered state directory cannot sneak in.
       this.head = { checkpoint: verifyCheckpoint(stored.note, config.publicKey, this.origin), ...stored };
@@ -84,11 +90,31 @@ export class FollowedLog {
   }
 
   /**
+   * The checkpoint a note signs, verified against this log's key and origin. A note equal to one
+   * already verified (the stored head, or the last note seen here) is not verified again: the same
+   * bytes under the same key verify the same way, and most answers carry the unchanged head.
+   * Throws VerificationError when the note does not verify.
+   */
+  verifiedCheckpoint(note: string): Checkpoint {
+    if (this.head?.note === note) return this.head.checkpoint;
+    if (this.lastVerified?.note === note) return this.lastVerified.checkpoint;
+    const checkpoint = verifyCheckpoint(note, this.config.publicKey, this.origin);
+    this.lastVerified = { checkpoint, note, seenAtMs: Date.now() };
+    return checkpoint;
+  }
+
+  /**
    * Makes sure a checkpoint a Lookup was verified against (signature already checked) is consistent
    * with the stored head, advancing the stored head when it is newer. Returns null when it is, else
    * why the answer cannot count (the log may now be compromised).
    */
   anchor(checkpoint: Checkpoint, note: string): Promise<string | null> {
+    // The common case, an answer against the stored head, needs no turn in the queue.
+    if (!this.compromised && this.head?.note === note) {
+      this.head.seenAtMs = Date.now();
+      if (this.state === 'unreachable') this.setHealthy();
+      return Promise.resolve(null);
+    }
     return this.exclusive(async () => {
       const problem = await this.accept(checkpoint, note, 'lookup');
       if (problem === null && this.state === 'unreachable') this.setHealthy();

@@ -314,10 +314,20 @@ export class LogStore {
 
   /** Everything a client needs to verify key -> value against one signed checkpoint. */
   async lookup(key: Buffer): Promise<LookupResult> {
+    const [result] = await this.lookupMany([key]);
+    return result!;
+  }
+
+  /** Lookups of several keys, all against one head. */
+  async lookupMany(keys: readonly Buffer[]): Promise<LookupResult[]> {
     this.assertOpen();
     await this.quiescent();
     // From here on, synchronous: no batch can start until this function returns.
     const head = this.head;
+    return keys.map((key) => this.lookupAt(head, key));
+  }
+
+  private lookupAt(head: Head, key: Buffer): LookupResult {
     const mapProof = buildMapProof(this.map, key);
     const found = mapProof.leaf && mapProof.leaf.path.equals(mapPath(key)) ? mapProof.leaf : null;
     if (!found) return { head, mapProof };

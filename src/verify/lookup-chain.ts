@@ -31,7 +31,15 @@ export function verifyLookupChain(
   logKey: PublicKey,
   expectedOrigin?: string,
 ): VerifiedLookup {
-  const checkpoint = verifyCheckpoint(answer.checkpointNote, logKey, expectedOrigin);
+  return verifyLookupAgainst(verifyCheckpoint(answer.checkpointNote, logKey, expectedOrigin), answer, key);
+}
+
+/**
+ * The rest of the chain, for a caller that has already verified `answer.checkpointNote` and parsed
+ * it into `checkpoint` (a follower remembers notes it verified, and one LookupMany checkpoint
+ * serves many answers).
+ */
+export function verifyLookupAgainst(checkpoint: Checkpoint, answer: LookupAnswer, key: Uint8Array): VerifiedLookup {
   const mapped = verifyMapProof(checkpoint.mapRoot, key, answer.mapProof);
   if (mapped === null) {
     if (answer.found) throw new VerificationError('lookup: server says found, but the map proof proves absence');

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import { TallyError, InvalidArgumentError } from '../../errors.js';
 import type { PublishedLogs } from '../../daemon/published-log.js';
-import type { LogServiceServer } from '../gen/tally/v1/log.js';
-import { MAX_ENTRIES_PER_CALL } from '../limits.js';
+import type { KeyLookup, LogServiceServer } from '../gen/tally/v1/log.js';
+import type { LookupResult } from '../../store/log-store.js';
+import { MAX_ENTRIES_PER_CALL, MAX_LOOKUP_KEYS_PER_CALL } from '../limits.js';
 import { unary, type Implementation } from './unary.js';
 import { checkKey, checkLogIdFormat } from './validate.js';
 
@@ -46,21 +47,37 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
     lookup: unary('Lookup', logger, async ({ logId, key }) => {
       const { store } = resolve(logId);
       checkKey(key, 'Lookup: key');
-      const found = await store.lookup(key);
-      const { mapProof } = found;
-      return {
-        checkpoint: found.head.note,
-        mapProof: {
-          depth: mapProof.depth,
-          emptyBitmap: mapProof.emptyBitmap,
-          siblings: mapProof.siblings,
-          leaf: mapProof.leaf ?? undefined,
-        },
-        found: found.entry !== undefined,
-        entry: found.entry,
-        value: found.value ?? Buffer.alloc(0),
-        inclusionProof: found.inclusionProof ?? [],
-      };
+      const [found] = await store.lookupMany([key]);
+      return { checkpoint: found!.head.note, ...keyLookupOf(found!) };
     }),
+
+    lookupMany: unary('LookupMany', logger, async ({ logId, keys }) => {
+      const { store } = resolve(logId);
+      if (keys.length === 0 || keys.length > MAX_LOOKUP_KEYS_PER_CALL) {
+        throw new InvalidArgumentError(
+          `LookupMany: ${keys.length} keys; a call asks for 1..${MAX_LOOKUP_KEYS_PER_CALL} keys`,
+        );
+      }
+      keys.forEach((key, i) => checkKey(key, `LookupMany: keys[${i}]`));
+      const results = await store.lookupMany(keys);
+      return { checkpoint: results[0]!.head.note, answers: results.map(keyLookupOf) };
+    }),
+  };
+}
+
+/** One key's answer on the wire; LookupResponse is this plus the checkpoint. */
+function keyLookupOf(found: LookupResult): KeyLookup {
+  const { mapProof } = found;
+  return {
+    mapProof: {
+      depth: mapProof.depth,
+      emptyBitmap: mapProof.emptyBitmap,
+      siblings: mapProof.siblings,
+      leaf: mapProof.leaf ?? undefined,
+    },
+    found: found.entry !== undefined,
+    entry: found.entry,
+    value: found.value ?? Buffer.alloc(0),
+    inclusionProof: found.inclusionProof ?? [],
   };
 }

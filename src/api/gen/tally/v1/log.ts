@@ -148,6 +148,43 @@ export interface LookupResponse {
   inclusionProof: Buffer[];
 }
 
+/** Asks for the values of several keys of one log, with every proof needed to trust each. */
+export interface LookupManyRequest {
+  /** The log, as 64 lowercase hex characters. */
+  logId: string;
+  /** The keys to look up, 1..256 of them, each 1..255 bytes; repeats are allowed. */
+  keys: Buffer[];
+}
+
+/** The answers to LookupMany: one checkpoint, then one answer per requested key, in request order. */
+export interface LookupManyResponse {
+  /** The signed checkpoint note text every answer below is relative to. */
+  checkpoint: string;
+  /** answers[i] answers keys[i]. */
+  answers: KeyLookup[];
+}
+
+/**
+ * One key's answer within LookupMany: the fields of LookupResponse after its checkpoint, with the
+ * same meaning.
+ */
+export interface KeyLookup {
+  /** Membership or non-membership proof of the key, as LookupResponse.map_proof. Always set. */
+  mapProof?:
+    | MapProof
+    | undefined;
+  /** Whether the key is in the log as of the checkpoint. */
+  found: boolean;
+  /** Only when found: the log entry, as LookupResponse.entry. */
+  entry?:
+    | LogEntry
+    | undefined;
+  /** Only when found: the value, as LookupResponse.value. */
+  value: Buffer;
+  /** Only when found: the inclusion proof, as LookupResponse.inclusion_proof. */
+  inclusionProof: Buffer[];
+}
+
 /**
  * A compact sparse-Merkle-tree proof for one key (docs/PROTOCOL.md, "The map"). The path walked is
  * SHA-256(key), most significant bit first; the proof stops at the first position that is empty
@@ -1239,6 +1276,325 @@ export const LookupResponse: MessageFns<LookupResponse> = {
   },
 };
 
+function createBaseLookupManyRequest(): LookupManyRequest {
+  return { logId: "", keys: [] };
+}
+
+export const LookupManyRequest: MessageFns<LookupManyRequest> = {
+  encode(message: LookupManyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.logId !== "") {
+      writer.uint32(10).string(message.logId);
+    }
+    for (const v of message.keys) {
+      writer.uint32(18).bytes(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LookupManyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLookupManyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.logId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keys.push(Buffer.from(reader.bytes()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LookupManyRequest {
+    return {
+      logId: isSet(object.logId)
+        ? globalThis.String(object.logId)
+        : isSet(object.log_id)
+        ? globalThis.String(object.log_id)
+        : "",
+      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => Buffer.from(bytesFromBase64(e))) : [],
+    };
+  },
+
+  toJSON(message: LookupManyRequest): unknown {
+    const obj: any = {};
+    if (message.logId !== "") {
+      obj.logId = message.logId;
+    }
+    if (message.keys?.length) {
+      obj.keys = message.keys.map((e) => base64FromBytes(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LookupManyRequest>, I>>(base?: I): LookupManyRequest {
+    return LookupManyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LookupManyRequest>, I>>(object: I): LookupManyRequest {
+    const message = createBaseLookupManyRequest();
+    message.logId = object.logId ?? "";
+    message.keys = object.keys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseLookupManyResponse(): LookupManyResponse {
+  return { checkpoint: "", answers: [] };
+}
+
+export const LookupManyResponse: MessageFns<LookupManyResponse> = {
+  encode(message: LookupManyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.checkpoint !== "") {
+      writer.uint32(10).string(message.checkpoint);
+    }
+    for (const v of message.answers) {
+      KeyLookup.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LookupManyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLookupManyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.checkpoint = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.answers.push(KeyLookup.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LookupManyResponse {
+    return {
+      checkpoint: isSet(object.checkpoint) ? globalThis.String(object.checkpoint) : "",
+      answers: globalThis.Array.isArray(object?.answers) ? object.answers.map((e: any) => KeyLookup.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: LookupManyResponse): unknown {
+    const obj: any = {};
+    if (message.checkpoint !== "") {
+      obj.checkpoint = message.checkpoint;
+    }
+    if (message.answers?.length) {
+      obj.answers = message.answers.map((e) => KeyLookup.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LookupManyResponse>, I>>(base?: I): LookupManyResponse {
+    return LookupManyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LookupManyResponse>, I>>(object: I): LookupManyResponse {
+    const message = createBaseLookupManyResponse();
+    message.checkpoint = object.checkpoint ?? "";
+    message.answers = object.answers?.map((e) => KeyLookup.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseKeyLookup(): KeyLookup {
+  return { mapProof: undefined, found: false, entry: undefined, value: Buffer.alloc(0), inclusionProof: [] };
+}
+
+export const KeyLookup: MessageFns<KeyLookup> = {
+  encode(message: KeyLookup, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mapProof !== undefined) {
+      MapProof.encode(message.mapProof, writer.uint32(10).fork()).join();
+    }
+    if (message.found !== false) {
+      writer.uint32(16).bool(message.found);
+    }
+    if (message.entry !== undefined) {
+      LogEntry.encode(message.entry, writer.uint32(26).fork()).join();
+    }
+    if (message.value.length !== 0) {
+      writer.uint32(34).bytes(message.value);
+    }
+    for (const v of message.inclusionProof) {
+      writer.uint32(42).bytes(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyLookup {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyLookup();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mapProof = MapProof.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.found = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.entry = LogEntry.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.value = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.inclusionProof.push(Buffer.from(reader.bytes()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyLookup {
+    return {
+      mapProof: isSet(object.mapProof)
+        ? MapProof.fromJSON(object.mapProof)
+        : isSet(object.map_proof)
+        ? MapProof.fromJSON(object.map_proof)
+        : undefined,
+      found: isSet(object.found) ? globalThis.Boolean(object.found) : false,
+      entry: isSet(object.entry) ? LogEntry.fromJSON(object.entry) : undefined,
+      value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
+      inclusionProof: globalThis.Array.isArray(object?.inclusionProof)
+        ? object.inclusionProof.map((e: any) => Buffer.from(bytesFromBase64(e)))
+        : globalThis.Array.isArray(object?.inclusion_proof)
+        ? object.inclusion_proof.map((e: any) => Buffer.from(bytesFromBase64(e)))
+        : [],
+    };
+  },
+
+  toJSON(message: KeyLookup): unknown {
+    const obj: any = {};
+    if (message.mapProof !== undefined) {
+      obj.mapProof = MapProof.toJSON(message.mapProof);
+    }
+    if (message.found !== false) {
+      obj.found = message.found;
+    }
+    if (message.entry !== undefined) {
+      obj.entry = LogEntry.toJSON(message.entry);
+    }
+    if (message.value.length !== 0) {
+      obj.value = base64FromBytes(message.value);
+    }
+    if (message.inclusionProof?.length) {
+      obj.inclusionProof = message.inclusionProof.map((e) => base64FromBytes(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<KeyLookup>, I>>(base?: I): KeyLookup {
+    return KeyLookup.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<KeyLookup>, I>>(object: I): KeyLookup {
+    const message = createBaseKeyLookup();
+    message.mapProof = (object.mapProof !== undefined && object.mapProof !== null)
+      ? MapProof.fromPartial(object.mapProof)
+      : undefined;
+    message.found = object.found ?? false;
+    message.entry = (object.entry !== undefined && object.entry !== null)
+      ? LogEntry.fromPartial(object.entry)
+      : undefined;
+    message.value = object.value ?? Buffer.alloc(0);
+    message.inclusionProof = object.inclusionProof?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseMapProof(): MapProof {
   return { depth: 0, emptyBitmap: Buffer.alloc(0), siblings: [], leaf: undefined };
 }
@@ -1542,6 +1898,20 @@ export const LogServiceService = {
     responseSerialize: (value: LookupResponse): Buffer => Buffer.from(LookupResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LookupResponse => LookupResponse.decode(value),
   },
+  /**
+   * Lookup for up to 256 keys of one log in one round trip, all against one checkpoint. Answers
+   * come in request order; each is verified on its own, exactly like a Lookup answer. Followers
+   * use it to share one call among the lookups of concurrent decisions.
+   */
+  lookupMany: {
+    path: "/tally.v1.LogService/LookupMany" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LookupManyRequest): Buffer => Buffer.from(LookupManyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LookupManyRequest => LookupManyRequest.decode(value),
+    responseSerialize: (value: LookupManyResponse): Buffer => Buffer.from(LookupManyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LookupManyResponse => LookupManyResponse.decode(value),
+  },
 } as const;
 
 export interface LogServiceServer extends UntypedServiceImplementation {
@@ -1558,6 +1928,12 @@ export interface LogServiceServer extends UntypedServiceImplementation {
    * checkpoint: checkpoint -> map root -> map leaf -> log leaf -> value digest -> value.
    */
   lookup: handleUnaryCall<LookupRequest, LookupResponse>;
+  /**
+   * Lookup for up to 256 keys of one log in one round trip, all against one checkpoint. Answers
+   * come in request order; each is verified on its own, exactly like a Lookup answer. Followers
+   * use it to share one call among the lookups of concurrent decisions.
+   */
+  lookupMany: handleUnaryCall<LookupManyRequest, LookupManyResponse>;
 }
 
 export interface LogServiceClient extends Client {
@@ -1643,6 +2019,26 @@ export interface LogServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LookupResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lookup for up to 256 keys of one log in one round trip, all against one checkpoint. Answers
+   * come in request order; each is verified on its own, exactly like a Lookup answer. Followers
+   * use it to share one call among the lookups of concurrent decisions.
+   */
+  lookupMany(
+    request: LookupManyRequest,
+    callback: (error: ServiceError | null, response: LookupManyResponse) => void,
+  ): ClientUnaryCall;
+  lookupMany(
+    request: LookupManyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LookupManyResponse) => void,
+  ): ClientUnaryCall;
+  lookupMany(
+    request: LookupManyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LookupManyResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,77 @@
+import type { PublicClient } from '../api/client.js';
+import { MAX_LOOKUP_KEYS_PER_CALL } from '../api/limits.js';
+import { lookupAnswerOf } from '../api/lookup-answer.js';
+import { VerificationError } from '../errors.js';
+import type { LookupAnswer } from '../verify/lookup-chain.js';
+
+interface WaitingLookup {
+  key: Buffer;
+  resolve(answer: LookupAnswer): void;
+  reject(error: unknown): void;
+}
+
+/** LookupMany calls one log may have in flight at once: one answering while the next fills up. */
+const MAX_CALLS_IN_FLIGHT = 2;
+
+/**
+ * Shares LookupMany calls among the lookups of concurrent decisions to one log. gRPC's per-call
+ * cost, not the lookup itself, dominates a small Lookup, so 64 decisions in flight cost about two
+ * calls per log instead of 64. A key asked while a call slot is free goes out on the next turn of
+ * the event loop, with every other key asked in the same turn; keys asked while all slots are busy
+ * go out together when one frees. Answers are untrusted: the caller verifies each one on its own.
+ */
+export class LookupBatcher {
+  private waiting: WaitingLookup[] = [];
+  private callsInFlight = 0;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly client: PublicClient,
+    private readonly logId: string,
+  ) {}
+
+  lookup(key: Buffer): Promise<LookupAnswer> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ key, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.callsInFlight >= MAX_CALLS_IN_FLIGHT || this.waiting.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.callsInFlight < MAX_CALLS_IN_FLIGHT && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_LOOKUP_KEYS_PER_CALL);
+      this.callsInFlight++;
+      void this.send(batch).finally(() => {
+        this.callsInFlight--;
+        this.scheduleFlush();
+      });
+    }
+  }
+
+  private async send(batch: WaitingLookup[]): Promise<void> {
+    try {
+      const response = await this.client.lookupMany({ logId: this.logId, keys: batch.map((w) => w.key) });
+      if (response.answers.length !== batch.length) {
+        throw new VerificationError(`LookupMany: ${response.answers.length} answers for ${batch.length} keys`);
+      }
+      batch.forEach((waiting, i) => {
+        try {
+          waiting.resolve(lookupAnswerOf(response.checkpoint, response.answers[i]!));
+        } catch (err) {
+          waiting.reject(err);
+        }
+      });
+    } catch (err) {
+      for (const waiting of batch) waiting.reject(err);
+    }
+  }
+}
