@@ -1,0 +1,276 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/parse.js';
+import { publicKeyOf, readSecretKeyFile } from '../../src/crypto/ed25519-keys.js';
+import { sha256 } from '../../src/crypto/sha256.js';
+import { freePort } from '../follow/cluster.js';
+import { tempDir } from '../helpers/tmp.js';
+import { hostPathOf, readCompose, readDockerfile, type ComposeFile } from './docker-files.js';
+import { parseYamlSubset } from './yaml-subset.js';
+import {
+  dockerDir,
+  rewriteConfig,
+  runEntrypoint,
+  startEntrypointDaemon,
+  tallyBinDir,
+  type EntrypointDaemon,
+} from './entrypoint-process.js';
+
+/*
+ * No Docker engine here: the compose file and the Dockerfile are checked for structure, and the
+ * image's entrypoint runs with the compose configs as plain processes (three builders, the client
+ * and the demo), showing the same decision the compose demo shows.
+ */
+
+const BUILDERS = ['builder-a', 'builder-b', 'builder-c'];
+const DAEMONS = [...BUILDERS, 'client'];
+const configDir = path.join(dockerDir, 'config');
+
+function readComposeConfig(compose: ComposeFile, service: string) {
+  const file = hostPathOf(compose.services[service]!, compose.services[service]!.environment!.TALLY_CONFIG!);
+  return { file, config: parseConfig(fs.readFileSync(file, 'utf8'), { file }) };
+}
+
+describe('the compose.yaml reader', () => {
+  it('reads block mappings, lists and quoted scalars', () => {
+    expect(parseYamlSubset('a:\n  b: \'1\'\n  c:\n    - x:y\n    - "z"\nd: {}\ne: true\n')).toEqual({
+      a: { b: '1', c: ['x:y', 'z'] },
+      d: {},
+      e: true,
+    });
+  });
+
+  it('refuses what is outside its subset rather than guessing', () => {
+    expect(() => parseYamlSubset('restart: no')).toThrow(/YAML 1\.1 boolean/);
+    expect(() => parseYamlSubset('ports: [9001]')).toThrow(/not in the YAML subset/);
+    expect(() => parseYamlSubset('a: 1\na: 2')).toThrow(/duplicate key a/);
+    expect(() => parseYamlSubset('a:\n  - x\n  b: 1')).toThrow(/mixes list items and keys/);
+  });
+});
+
+describe('docker/compose.yaml', () => {
+  const compose = readCompose();
+
+  it('runs three builders and a client from the image, each with its config and a state volume', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([...DAEMONS, 'demo']);
+    for (const name of DAEMONS) {
+      const service = compose.services[name]!;
+      expect(service.image).toBe('tally:demo');
+      expect(service.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' });
+      expect(fs.existsSync(path.resolve(dockerDir, service.build!.context, service.build!.dockerfile))).toBe(
+        true,
+      );
+      expect(service.environment?.TALLY_CONFIG).toBe(`/etc/tally/${name}.toml`);
+      expect(service.volumes).toEqual(['./config:/etc/tally:ro', `${name}-state:/var/lib/tally`]);
+      expect(compose.volumes).toHaveProperty(`${name}-state`);
+      // Only the demo turns the image's healthcheck off.
+      expect(service.healthcheck).toBeUndefined();
+    }
+  });
+
+  it("the client follows the three builders by service name with a 2/3 policy, under the builders' keys", () => {
+    const { config } = readComposeConfig(compose, 'client');
+    expect(config.publish.enabled).toBe(false);
+    expect(config.follow.map((f) => f.name)).toEqual(BUILDERS);
+    for (const follow of config.follow) {
+      const builder = readComposeConfig(compose, follow.name).config;
+      expect(follow.address).toEqual({ host: follow.name, port: builder.api.listen?.port });
+      // The builder's key file, as the builder container sees it, holds the key the client trusts.
+      const keyFile = hostPathOf(compose.services[follow.name]!, builder.publish.keyFile!);
+      expect(Buffer.from(publicKeyOf(readSecretKeyFile(keyFile)).publicKey)).toEqual(
+        Buffer.from(follow.publicKey.publicKey),
+      );
+    }
+    expect(config.policy).toHaveLength(1);
+    expect(config.policy[0]).toMatchObject({
+      source: { kind: 'builtin', name: 'percentage' },
+      params: { threshold: 66 },
+    });
+    expect(compose.services.client!.depends_on).toEqual(
+      Object.fromEntries(BUILDERS.map((b) => [b, { condition: 'service_healthy' }])),
+    );
+    expect(compose.services.client!.ports).toEqual(['127.0.0.1:9001:9001']);
+    expect(config.cache.listen?.port).toBe(9001);
+  });
+
+  it("the one-shot demo reaches every daemon's admin socket through its state volume", () => {
+    const demo = compose.services.demo!;
+    expect(demo.image).toBe('tally:demo');
+    expect(demo.command).toEqual(['demo']);
+    expect(demo.environment).toEqual({ TALLY_DEMO_ROOT: '/demo' });
+    expect(demo.volumes).toEqual(DAEMONS.map((name) => `${name}-state:/demo/${name}`));
+    expect(demo.depends_on).toEqual({ client: { condition: 'service_healthy' } });
+    expect(demo.healthcheck).toEqual({ disable: true });
+    expect(demo.restart).toBe('no');
+  });
+
+  it('every docker/config/*.toml is accepted by the daemon', () => {
+    const files = fs.readdirSync(configDir).filter((f) => f.endsWith('.toml'));
+    expect(files.sort()).toEqual([
+      'builder-a.toml',
+      'builder-b.toml',
+      'builder-c.toml',
+      'client.toml',
+      'standalone.toml',
+    ]);
+    for (const name of files) {
+      const file = path.join(configDir, name);
+      expect(() => parseConfig(fs.readFileSync(file, 'utf8'), { file }), name).not.toThrow();
+    }
+  });
+});
+
+describe('docker/Dockerfile', () => {
+  const instructions = readDockerfile();
+  const finalStage = Math.max(...instructions.map((i) => i.stage));
+  const runtime = instructions.filter((i) => i.stage === finalStage);
+  const argsOf = (keyword: string) => runtime.filter((i) => i.keyword === keyword).map((i) => i.args);
+
+  it('builds in one stage and runs from a second, slim one holding only the build output', () => {
+    const froms = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.args);
+    expect(froms).toEqual(['node:20-slim AS build', 'node:20-slim']);
+    const build = instructions.filter((i) => i.stage === 0 && i.keyword === 'RUN').map((i) => i.args);
+    expect(build.join('\n')).toMatch(/npm run build/);
+    expect(build.join('\n')).toMatch(/npm prune --omit=dev/);
+    expect(argsOf('COPY').filter((a) => a.startsWith('--from=build'))).toEqual([
+      '--from=build /src/package.json ./package.json',
+      '--from=build /src/node_modules ./node_modules',
+      '--from=build /src/dist/src ./dist/src',
+      '--from=build /src/lua-policies ./lua-policies',
+      '--from=build /src/proto ./proto',
+    ]);
+  });
+
+  it('runs as a non-root user it creates, with the state in a volume', () => {
+    expect(argsOf('USER')).toEqual(['tally']);
+    expect(argsOf('RUN').join('\n')).toMatch(/useradd --system --uid 10001 --gid tally .* tally/);
+    expect(argsOf('VOLUME')).toEqual(['/var/lib/tally']);
+  });
+
+  it('starts through docker/entrypoint.sh, with the default config the entrypoint expects', () => {
+    expect(argsOf('ENTRYPOINT')).toEqual(['["/app/docker/entrypoint.sh"]']);
+    expect(argsOf('CMD')).toEqual(['["daemon"]']);
+    expect(argsOf('COPY')).toContain('--chmod=0755 docker/entrypoint.sh docker/demo.sh ./docker/');
+    expect(argsOf('COPY')).toContain('docker/config/standalone.toml /etc/tally/tally.toml');
+    expect(fs.readFileSync(path.join(dockerDir, 'entrypoint.sh'), 'utf8')).toContain(
+      'config="${TALLY_CONFIG:-/etc/tally/tally.toml}"',
+    );
+  });
+
+  it('has a HEALTHCHECK in exec form', () => {
+    expect(argsOf('HEALTHCHECK')).toHaveLength(1);
+    expect(healthcheckCommand(argsOf('HEALTHCHECK')[0]!)[0]).toBe('node');
+  });
+});
+
+/** The HEALTHCHECK's exec-form command: the JSON array after CMD. */
+function healthcheckCommand(args: string): string[] {
+  const json = /\bCMD\s+(\[.*\])\s*$/.exec(args)?.[1];
+  if (json === undefined) throw new Error(`HEALTHCHECK is not in exec form: ${args}`);
+  return JSON.parse(json) as string[];
+}
+
+describe("the image's entrypoint with the compose configs, as plain processes", () => {
+  const root = tempDir('tally-docker-');
+  const bin = tallyBinDir(root);
+  const daemons = new Map<string, EntrypointDaemon>();
+  const key = '/nix/store/0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr-hello-2.12.1';
+  const reproducible = 'hello-2.12.1: the output every honest builder produces';
+
+  beforeAll(async () => {
+    // Inside compose each daemon has its own address; here they share 127.0.0.1.
+    const apiPorts = new Map<string, number>();
+    for (const name of BUILDERS) apiPorts.set(name, await freePort());
+    const started = DAEMONS.map((name) => {
+      const replacements: [string, string][] =
+        name === 'client'
+          ? [
+              ['"0.0.0.0:9002"', '"127.0.0.1:0"'],
+              ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
+              ...BUILDERS.map((b): [string, string] => [`"${b}:9002"`, `"127.0.0.1:${apiPorts.get(b)}"`]),
+            ]
+          : [
+              ['"0.0.0.0:9002"', `"127.0.0.1:${apiPorts.get(name)}"`],
+              ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
+              ['"/etc/tally/', `"${configDir}/`],
+            ];
+      const config = rewriteConfig(`${name}.toml`, replacements, root);
+      return startEntrypointDaemon(bin, {
+        TALLY_CONFIG: config,
+        TALLY_STATE_DIR: path.join(root, name),
+      }).then((daemon) => daemons.set(name, daemon));
+    });
+    await Promise.all(started);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([...daemons.values()].map((d) => d.stop()));
+  });
+
+  it('the entrypoint execs the daemon: it is the process the container runtime signals', () => {
+    for (const daemon of daemons.values()) expect(daemon.ready.pid).toBe(daemon.proc.pid);
+  });
+
+  it('the demo logs one input on all three builders and the client decides by two thirds', async () => {
+    const result = await runEntrypoint(['demo'], bin, { TALLY_DEMO_ROOT: root });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const digest = sha256(Buffer.from(reproducible)).toString('hex');
+    expect(result.stdout).toContain(`decided ${digest} by two-thirds, confidence 0.667`);
+    expect(result.stdout).toMatch(new RegExp(`agrees +builder-a ${digest}`));
+    expect(result.stdout).toMatch(new RegExp(`agrees +builder-b ${digest}`));
+    expect(result.stdout).toMatch(/dissents +builder-c [0-9a-f]{64}/);
+    expect(result.stdout).not.toMatch(new RegExp(`dissents +builder-c ${digest}`));
+  });
+
+  it('the demo runs again (what is logged stays logged), and other commands go through the entrypoint', async () => {
+    const again = await runEntrypoint(['demo'], bin, { TALLY_DEMO_ROOT: root });
+    expect(again.code).toBe(0);
+    const decide = await runEntrypoint(
+      ['decide', key, '--admin-socket', path.join(root, 'client/admin.sock'), '--json'],
+      bin,
+    );
+    expect(decide.code).toBe(0);
+    const decision = JSON.parse(decide.stdout) as {
+      decided: boolean;
+      value: string;
+      agreeing: { name: string }[];
+      dissenting: { name: string }[];
+    };
+    expect(decision.decided).toBe(true);
+    expect(Buffer.from(decision.value, 'base64').toString()).toBe(reproducible);
+    expect(decision.agreeing.map((v) => v.name).sort()).toEqual(['builder-a', 'builder-b']);
+    expect(decision.dissenting.map((v) => v.name)).toEqual(['builder-c']);
+  });
+
+  it("the Dockerfile's HEALTHCHECK command passes against a running daemon and fails with none", async () => {
+    const [command = '', ...args] = healthcheckCommand(
+      readDockerfile().find((i) => i.keyword === 'HEALTHCHECK')!.args,
+    );
+    const probe = (url: string) =>
+      spawnSync(command === 'node' ? process.execPath : command, args, {
+        env: { ...process.env, TALLY_HEALTH_URL: url },
+        timeout: 10_000,
+      }).status;
+    const client = daemons.get('client')!;
+    expect(probe(`http://${client.ready.addresses.cache}/healthz`)).toBe(0);
+    expect(probe(`http://127.0.0.1:${await freePort()}/healthz`)).toBe(1);
+  });
+
+  it('without a readable config the entrypoint says so and exits 2', async () => {
+    const missing = path.join(root, 'no-such.toml');
+    const result = await runEntrypoint([], bin, {
+      TALLY_CONFIG: missing,
+      TALLY_STATE_DIR: path.join(root, 'none'),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`cannot read the config file ${missing}`);
+  });
+
+  it('SIGTERM stops each daemon cleanly (exit 0)', async () => {
+    const codes = await Promise.all([...daemons.values()].map((d) => d.stop()));
+    expect(codes).toEqual([0, 0, 0, 0]);
+  });
+});
