@@ -34,7 +34,7 @@ function isPermanent(err: unknown): boolean {
 
 /**
  * One pass over the spool, oldest file first. A file is removed only after its Submit succeeded;
- * a bad file or a conflict moves it to rejected/ (logged, never retried); any other failure (the
+ * an unreadable or bad file, or a conflict, moves it to rejected/ (logged, never retried); any other failure (the
  * log is shutting down, the disk is full) leaves it and every later file for the next pass.
  */
 export async function ingestSpool(
@@ -46,8 +46,12 @@ export async function ingestSpool(
   const files = listSpoolFiles(spoolDir);
   for (const [i, file] of files.entries()) {
     const name = path.basename(file);
+    // A file that cannot be read (bad JSON, or unreadable: say a root-owned 0600 file left by a hook
+    // run as root) will not become readable by retrying, and must not hold back the files after it.
+    let read = false;
     try {
       const submission = readSpoolFile(file);
+      read = true;
       const statuses = await submit(submission);
       const conflicts = statuses.filter((s) => s === 'conflict').length;
       if (conflicts > 0) {
@@ -59,7 +63,7 @@ export async function ingestSpool(
       fs.unlinkSync(file);
       report.submitted++;
     } catch (err) {
-      if (isPermanent(err)) {
+      if (!read || isPermanent(err)) {
         const target = rejectSpoolFile(file);
         logger.error(
           { file: name, rejectedTo: target, err: (err as Error).message },

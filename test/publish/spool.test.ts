@@ -36,13 +36,15 @@ describe('spool files', () => {
     expect(() => decodeSpoolFile(text)).toThrow(/spool file|entries\[0\]/);
   });
 
-  it('the daemon ingests good files at start, moves a corrupt file and a conflict to rejected/, and goes on', async () => {
+  it('the daemon ingests good files at start, moves unreadable and corrupt files and a conflict to rejected/, and goes on', async () => {
     const stateDir = path.join(tempDir(), 'state');
     const spoolDir = path.join(stateDir, 'spool');
     fs.mkdirSync(spoolDir, { recursive: true });
     const write = (name: string, entries: Array<{ key: Buffer; value: Buffer }>) =>
       fs.writeFileSync(path.join(spoolDir, name), encodeSpoolFile({ logId: '', entries }));
-    // Ingested in name order: the corrupt file comes first and must not block the others.
+    // Ingested in name order: the unreadable and corrupt files come first and must not block the
+    // others. (Tests run as root, who reads any mode: a directory stands in for an unreadable file.)
+    fs.mkdirSync(path.join(spoolDir, '0-unreadable.json'));
     fs.writeFileSync(path.join(spoolDir, '1-corrupt.json'), '{"version":1,"logId":"","entr');
     write('2-good.json', [{ key: key('k'), value: Buffer.from('first') }]);
     write('3-conflict.json', [{ key: key('k'), value: Buffer.from('second') }]);
@@ -55,7 +57,7 @@ describe('spool files', () => {
       'the spool to be ingested',
       () => fs.readdirSync(spoolDir).filter((n) => n.endsWith('.json')).length === 0,
     );
-    expect(fs.readdirSync(rejected).sort()).toEqual(['1-corrupt.json', '3-conflict.json']);
+    expect(fs.readdirSync(rejected).sort()).toEqual(['0-unreadable.json', '1-corrupt.json', '3-conflict.json']);
     expect(fs.existsSync(path.join(spoolDir, '.5-in-progress.tmp'))).toBe(true);
     expect(daemon.output()).toMatch(/spooled submission rejected/);
 
