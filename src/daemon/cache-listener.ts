@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { createCacheApp } from '../cache/app.js';
 import type { DecisionSource } from '../cache/decision-source.js';
-import { formatHostPort, type HostPort } from '../config/address.js';
+import type { HostPort } from '../config/address.js';
 import type { CacheConfig, FollowConfig } from '../config/types.js';
 import type { Decider } from '../decide/index.js';
-import { TallyError } from '../errors.js';
+import { observeRequests, registerObservabilityRoutes, type Observability } from '../metrics/index.js';
+import { listenHttp } from './http-listen.js';
 import { ensureSecretKey } from './published-log.js';
 
 /**
@@ -25,7 +26,10 @@ export function decisionsFromDecider(decider: Decider, follows: FollowConfig[]):
         .map((vote) => upstreamByName.get(vote.name))
         .filter((u): u is string => u !== undefined);
       if (upstreams.length === 0) {
-        return { decided: false, reason: 'decided, but no agreeing log has an upstream cache (follow meta.upstream)' };
+        return {
+          decided: false,
+          reason: 'decided, but no agreeing log has an upstream cache (follow meta.upstream)',
+        };
       }
       return { decided: true, value: decision.value, upstreams };
     },
@@ -37,13 +41,17 @@ export interface CacheListener {
   close(): Promise<void>;
 }
 
-/** Starts the Nix binary cache proxy on `listen`, signing narinfos with the cache key. */
+/**
+ * Starts the Nix binary cache proxy on `listen`, signing narinfos with the cache key. The same port
+ * serves /metrics and /healthz, and its requests are counted.
+ */
 export async function startCacheListener(
   listen: HostPort,
   config: CacheConfig,
   keyFile: string,
   decisions: DecisionSource,
   logger: Logger,
+  observability: Observability,
 ): Promise<CacheListener> {
   const key = ensureSecretKey(keyFile, 'cache', logger);
   const app = createCacheApp({
@@ -54,13 +62,8 @@ export async function startCacheListener(
     priority: config.priority,
     wantMassQuery: config.wantMassQuery,
   });
-  try {
-    await app.listen({ host: listen.host, port: listen.port });
-  } catch (err) {
-    await app.close();
-    throw new TallyError('UNAVAILABLE', `cannot listen on ${formatHostPort(listen)} for the cache: ${(err as Error).message}`);
-  }
-  const bound = app.server.address();
-  const port = typeof bound === 'object' && bound ? bound.port : listen.port;
-  return { address: formatHostPort({ host: listen.host, port }), close: () => app.close() };
+  observeRequests(app, observability.metrics);
+  registerObservabilityRoutes(app, observability);
+  const address = await listenHttp(app, listen, 'the cache');
+  return { address, close: () => app.close() };
 }

@@ -13,17 +13,27 @@ import type { Guard } from '../api/server/unary.js';
 import { createNodeService } from '../api/server/node-service.js';
 import { Decider, loadPolicyChain } from '../decide/index.js';
 import { Follower } from '../follower/index.js';
+import {
+  countDecisions,
+  countPolicyFailures,
+  createTallyMetrics,
+  Readiness,
+  registerFollowedLogGauges,
+  registerSpoolGauge,
+  type Observability,
+} from '../metrics/index.js';
 import { decisionsFromDecider, startCacheListener, type CacheListener } from './cache-listener.js';
 import { startGrpcListener, type GrpcListener } from './grpc-listener.js';
+import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import { openPublishedLog, PublishedLogs, type PublishedLog } from './published-log.js';
 import { StateLock } from './state-lock.js';
-import { spoolDirOf } from '../publish/spool.js';
+import { countSpoolFiles, spoolDirOf } from '../publish/spool.js';
 import { startSpoolIngester, type SpoolIngester } from '../publish/spool-ingester.js';
 import { spoolSubmitTo } from '../publish/spool-submit.js';
 
 export interface RunningDaemon {
   /** Addresses really bound (ephemeral ports resolved). */
-  addresses: { api?: string; adminSocket: string; adminTcp?: string; cache?: string };
+  addresses: { api?: string; adminSocket: string; adminTcp?: string; cache?: string; metrics?: string };
   logs: PublishedLogs;
   /** Stops listening, finishes commits in flight, closes storage. Idempotent. */
   stop(): Promise<void>;
@@ -31,7 +41,8 @@ export interface RunningDaemon {
 
 function readToken(file: string): string {
   const token = fs.readFileSync(file, 'utf8').trim();
-  if (token.length < 16) throw new TallyError('INVALID_ARGUMENT', `admin token in ${file} is shorter than 16 characters`);
+  if (token.length < 16)
+    throw new TallyError('INVALID_ARGUMENT', `admin token in ${file} is shorter than 16 characters`);
   return token;
 }
 
@@ -44,26 +55,44 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
   let spool: SpoolIngester | undefined;
   let follower: Follower | undefined;
   let cache: CacheListener | undefined;
+  let metricsListener: MetricsListener | undefined;
+  // Metrics read live state at scrape time; the registry is this daemon's own.
+  const observability: Observability = { metrics: createTallyMetrics(), readiness: new Readiness() };
+  const { metrics, readiness } = observability;
+  registerFollowedLogGauges(metrics, () => follower?.logs ?? []);
+  registerSpoolGauge(metrics, () => countSpoolFiles(spoolDirOf(paths.stateDir)));
   const cleanup = async () => {
+    readiness.set('listeners', false);
     await cache?.close();
     await spool?.stop();
     for (const l of listeners) await l.shutdown();
+    readiness.set('storage', false);
     await follower?.stop();
     for (const log of published) {
       await log.publisher.drain();
       await log.store.close();
     }
+    // Last, so /healthz on the metrics address reports the shutdown while it happens.
+    await metricsListener?.close();
     await lock.release();
   };
 
   try {
+    const addresses: RunningDaemon['addresses'] = { adminSocket: paths.adminSocket };
+    // First, so /healthz on the metrics address reports the start while it happens.
+    if (config.cache.metricsListen) {
+      metricsListener = await startMetricsListener(config.cache.metricsListen, observability);
+      addresses.metrics = metricsListener.address;
+    }
     if (config.publish.enabled) {
       published.push(await openPublishedLog(config.publish, paths.publishKeyFile, paths.stateDir, logger));
     }
     const logs = new PublishedLogs(published);
     // Policies are loaded and checked before anything listens: a broken script stops the start.
     const chain = loadPolicyChain(config.policy);
+    countPolicyFailures(chain, metrics);
     if (config.follow.length > 0) follower = await Follower.open(config.follow, paths.stateDir, logger);
+    readiness.set('storage', true);
     const decider = new Decider(
       follower?.logs ?? [],
       config.decide.localLogVotes ? published[0] : undefined,
@@ -71,6 +100,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       config.decide,
       logger.child({ component: 'decide' }),
     );
+    countDecisions(decider, metrics);
     const followedRows = () => follower?.logInfos() ?? [];
     // The decide handlers carry the guards of the listener they are served on.
     const adminService = (guards: Guard[]) =>
@@ -79,7 +109,6 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       { definition: LogServiceService, implementation: createLogService(logs, logger) },
       { definition: NodeServiceService, implementation: createNodeService(logs, logger, followedRows) },
     ];
-    const addresses: RunningDaemon['addresses'] = { adminSocket: paths.adminSocket };
 
     if (config.api.listen) {
       const api = await startGrpcListener(config.api.listen, publicServices, config.api.maxMessageBytes);
@@ -110,16 +139,22 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         paths.cacheKeyFile,
         decisionsFromDecider(decider, config.follow),
         logger,
+        observability,
       );
       addresses.cache = cache.address;
     }
 
     if (published.length > 0) {
       // Submissions the post-build hook spooled while this daemon was down.
-      spool = startSpoolIngester({ spoolDir: spoolDirOf(paths.stateDir), submit: spoolSubmitTo(logs), logger });
+      spool = startSpoolIngester({
+        spoolDir: spoolDirOf(paths.stateDir),
+        submit: spoolSubmitTo(logs),
+        logger,
+      });
     }
 
     follower?.start();
+    readiness.set('listeners', true);
     logger.info(
       {
         addresses,
@@ -141,4 +176,3 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     throw err;
   }
 }
-

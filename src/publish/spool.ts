@@ -99,8 +99,8 @@ export function writeSpoolFile(spoolDir: string, submission: SpooledSubmission):
   return final;
 }
 
-/** The spooled files waiting to be ingested, oldest first. */
-export function listSpoolFiles(spoolDir: string): string[] {
+/** Names of the spooled files waiting to be ingested (not temp files, not rejected/), unsorted. */
+function spoolFileNames(spoolDir: string): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(spoolDir);
@@ -108,10 +108,19 @@ export function listSpoolFiles(spoolDir: string): string[] {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  return names
-    .filter((n) => n.endsWith(SPOOL_SUFFIX) && !n.startsWith('.'))
+  return names.filter((n) => n.endsWith(SPOOL_SUFFIX) && !n.startsWith('.'));
+}
+
+/** The spooled files waiting to be ingested, oldest first. */
+export function listSpoolFiles(spoolDir: string): string[] {
+  return spoolFileNames(spoolDir)
     .sort()
     .map((n) => path.join(spoolDir, n));
+}
+
+/** How many spooled files wait (the spool depth), read without opening them. */
+export function countSpoolFiles(spoolDir: string): number {
+  return spoolFileNames(spoolDir).length;
 }
 
 export function readSpoolFile(file: string): SpooledSubmission {

@@ -1,0 +1,55 @@
+import { Gauge } from 'prom-client';
+import type { TallyMetrics } from './tally-metrics.js';
+
+/** What the gauges read of a followed log (the follower's FollowedLog has this shape). */
+export interface FollowedLogView {
+  readonly name: string;
+  readonly compromised: boolean;
+  readonly head: { readonly checkpoint: { readonly size: number }; readonly seenAtMs: number } | undefined;
+}
+
+/**
+ * Per followed log: the size of its verified head, how long ago that head was last verified, and
+ * whether the log is compromised. Read from `logs()` at scrape time, so nothing is kept twice.
+ * A log with no verified head yet has no size or age sample.
+ */
+export function registerFollowedLogGauges(
+  metrics: TallyMetrics,
+  logs: () => readonly FollowedLogView[],
+  now: () => number = Date.now,
+): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'tally_followed_log_size',
+    help: 'Entries in the latest verified head (checkpoint size) of each followed log.',
+    labelNames: ['log'],
+    registers,
+    collect() {
+      this.reset();
+      for (const log of logs()) if (log.head) this.set({ log: log.name }, log.head.checkpoint.size);
+    },
+  });
+  new Gauge({
+    name: 'tally_followed_log_head_age_seconds',
+    help: 'Seconds since the head of each followed log was last fetched or confirmed and verified.',
+    labelNames: ['log'],
+    registers,
+    collect() {
+      this.reset();
+      const at = now();
+      for (const log of logs()) {
+        if (log.head) this.set({ log: log.name }, Math.max(0, (at - log.head.seenAtMs) / 1000));
+      }
+    },
+  });
+  new Gauge({
+    name: 'tally_followed_log_compromised',
+    help: '1 when a followed log is compromised (fork or rollback evidence; it no longer votes), else 0.',
+    labelNames: ['log'],
+    registers,
+    collect() {
+      this.reset();
+      for (const log of logs()) this.set({ log: log.name }, log.compromised ? 1 : 0);
+    },
+  });
+}

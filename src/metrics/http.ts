@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { Readiness } from './readiness.js';
+import type { TallyMetrics } from './tally-metrics.js';
+
+/** Requests fastify answered without a route (404s): one label value, whatever the URL was. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * Counts and times every request of `app` once its response is sent. The route label is the
+ * route's pattern (`/:file`, `/nar/:file`), never the URL, so its values stay few.
+ */
+export function observeRequests(app: FastifyInstance, metrics: TallyMetrics): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE };
+    metrics.httpRequests.inc({ ...labels, status: String(reply.statusCode) });
+    metrics.httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
+    done();
+  });
+}
+
+export interface Observability {
+  metrics: TallyMetrics;
+  readiness: Readiness;
+}
+
+/**
+ * GET /metrics: Prometheus text of the daemon's registry. GET /healthz: 200 {"status":"ready"} when
+ * storage is open and the listeners are up, else 503 {"status":"not ready","notReady":[...]}.
+ */
+export function registerObservabilityRoutes(
+  app: FastifyInstance,
+  { metrics, readiness }: Observability,
+): void {
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.header('content-type', metrics.registry.contentType).send(text);
+  });
+  app.get('/healthz', async (_request, reply) => {
+    const notReady = readiness.notReady();
+    if (notReady.length === 0) return reply.send({ status: 'ready' });
+    return reply.code(503).send({ status: 'not ready', notReady });
+  });
+}
