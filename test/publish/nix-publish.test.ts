@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeNixValue, nixOutputsFromPathInfoJson } from '../../src/nix/index.js';
 import { runCli, startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
+import { serveDirectory } from '../cache/static-server.js';
 import { createTestNixStore, textDerivation, writeHookScript, type TestNixStore } from './nix-store.js';
 
 /*
@@ -158,6 +159,34 @@ describe('publishing with a real Nix', () => {
       expect(JSON.parse(stdout)).toMatchObject({ ok: true, narinfos: 2, appended: 2 });
       // The narinfo route and the path-info route produce the same bytes: builders agree.
       for (const p of [top, dep]) expect((await lookupValue(daemon, p))?.equals(expectedValue(p))).toBe(true);
+    }, 90_000);
+
+    it('publish-cache publishes the named paths of an HTTP cache, and names a path it lacks', async () => {
+      const { top, dep } = await buildClosure('http');
+      const cacheDir = path.join(root, 'http-cache');
+      store.nix(['copy', '--to', `file://${cacheDir}`, top]);
+      const server = await serveDirectory(cacheDir);
+      try {
+        const pathsFile = path.join(root, 'http-paths.txt');
+        // A full store path and a bare hash part: both forms are accepted.
+        fs.writeFileSync(pathsFile, `${top}\n${hashPartOf(dep)}\n`);
+        const args = ['publish-cache', server.url, '--paths', pathsFile, '--admin-socket', daemon.adminSocket, '--json'];
+        const first = await store.cli(args);
+        expect(first.code, first.stderr).toBe(0);
+        expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, narinfos: 2, appended: 2 });
+        for (const p of [top, dep]) expect((await lookupValue(daemon, p))?.equals(expectedValue(p))).toBe(true);
+
+        const missing = '0'.repeat(32);
+        fs.writeFileSync(pathsFile, `${hashPartOf(top)}\n${missing}\n`);
+        const absent = await store.cli(args);
+        expect(absent.code).not.toBe(0);
+        // --json reports the error as JSON on stdout.
+        expect(absent.code).toBe(3); // not found: unavailable
+        expect(JSON.parse(absent.stdout)).toMatchObject({ ok: false });
+        expect(absent.stdout).toContain(`${missing}.narinfo: not in the cache (404)`);
+      } finally {
+        await server.close();
+      }
     }, 90_000);
 
     it('publish-cache refuses an HTTP cache without --paths, naming the limitation', async () => {
