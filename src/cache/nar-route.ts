@@ -69,12 +69,16 @@ export function registerNarRoute(app: FastifyInstance, ctx: CacheContext): void 
       pipeline(source, verifier, reply.raw, (err) => {
         if (!err) return;
         reply.raw.destroy();
-        if (err instanceof VerificationError) {
-          ctx.health.markBad(upstream);
-          log.warn({ err: err.message }, 'NAR failed verification: transfer aborted, upstream marked bad');
-        } else {
-          log.warn({ err: err.message }, 'NAR transfer aborted (upstream failed or client went away)');
+        // Nix hanging up is no fault of the upstream. Anything else is (bytes that do not hash to
+        // the decided NarHash or do not even decompress, a transfer it broke off): set it aside,
+        // or every retry would get the same bad NAR while other agreeing upstreams have a good one.
+        if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+          log.warn({ err: err.message }, 'NAR transfer aborted: the client went away');
+          return;
         }
+        ctx.health.markBad(upstream);
+        const what = err instanceof VerificationError ? 'NAR failed verification' : 'NAR transfer failed';
+        log.warn({ err: err.message }, `${what}: transfer aborted, upstream marked bad`);
       });
       return reply;
     },
