@@ -19,6 +19,7 @@ import { readPublicKeyFile } from '../src/crypto/ed25519-keys.js';
 import { sha256 } from '../src/crypto/sha256.js';
 import { Decider, loadPolicyChain } from '../src/decide/index.js';
 import { Follower } from '../src/follower/index.js';
+import { createProgress } from '../src/cli/progress.js';
 import { spawnDaemon } from './spawn-daemon.js';
 
 const { values: args } = parseArgs({
@@ -87,10 +88,13 @@ const decideConfig: DecideConfig = { cacheTtlSeconds: 3600, cacheMaxEntries: 100
 const decider = new Decider(follower.logs, undefined, chain, decideConfig, logger);
 
 /** Runs `total` decisions with `concurrency` in flight; returns decisions/s. */
-async function run(total: number, bypassCache: boolean): Promise<number> {
+async function run(label: string, total: number, bypassCache: boolean): Promise<number> {
   let next = 0;
+  let completed = 0;
   let undecided = 0;
   let example = '';
+  // A bar on stderr when it is a terminal (not in CI), updated every 64 decisions.
+  const progress = createProgress(label, total);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -101,9 +105,10 @@ async function run(total: number, bypassCache: boolean): Promise<number> {
           undecided++;
           example ||= JSON.stringify({ reason: d.reason, unavailable: d.unavailable, absent: d.absent });
         }
+        if (++completed % 64 === 0) progress.update(completed);
       }
     }),
-  );
+  ).finally(() => progress.finish());
   const rate = total / ((performance.now() - started) / 1000);
   if (undecided > 0)
     throw new Error(`${undecided} of ${total} decisions were not unanimous, e.g. ${example}`);
@@ -116,17 +121,17 @@ const stopAll = async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 };
 try {
-  await run(Math.min(500, coldCount), true); // warm up connections and the JIT
+  await run('warm-up', Math.min(500, coldCount), true); // warm up connections and the JIT
   report('decide cold (cache bypassed, 5 verified Lookups each)', {
     decisions: coldCount,
     concurrency,
-    perSecond: await run(coldCount, true),
+    perSecond: await run('cold decisions', coldCount, true),
   });
-  await run(keyCount, false); // fill the cache
+  await run('filling the cache', keyCount, false); // fill the cache
   report('decide warm (cached)', {
     decisions: warmCount,
     concurrency,
-    perSecond: await run(warmCount, false),
+    perSecond: await run('warm decisions', warmCount, false),
   });
   report('rss after deciding', { rssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024) });
 } finally {

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { formatSecretKey, generateSecretKey } from '../src/crypto/ed25519-keys.js';
 import { sha256 } from '../src/crypto/sha256.js';
 import { LogStore } from '../src/store/log-store.js';
+import { createProgress } from '../src/cli/progress.js';
 import { diskBytes, peakRssMiB, rssSplitMiB } from './disk-usage.js';
 
 const { values: args } = parseArgs({
@@ -27,8 +28,8 @@ const proofCount = Number(args.proofs);
 const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tally-bench-log-'));
 const VALUE_BYTES = 200; // about the size of a canonical Nix output description
 
-const report = (what: string, fields: Record<string, number | string>) =>
-  console.log(JSON.stringify({ what, ...fields }));
+const line = (what: string, fields: Record<string, number | string>) => JSON.stringify({ what, ...fields });
+const report = (what: string, fields: Record<string, number | string>) => console.log(line(what, fields));
 
 const keyOf = (n: number) => sha256(Buffer.from(`bench key ${n}`)).subarray(0, 20);
 const valueOf = (n: number) => {
@@ -72,6 +73,8 @@ const startedCpu = cpuSeconds();
 let windowStart = started;
 let windowCpu = startedCpu;
 let windowEntries = 0;
+// A bar on stderr when it is a terminal (not in CI); the JSON lines on stdout stay intact.
+const appendProgress = createProgress('appends', total);
 for (let n = 0; n < total; n += batchSize) {
   const count = Math.min(batchSize, total - n);
   const batch = Array.from({ length: count }, (_, i) => ({ key: keyOf(n + i), value: valueOf(n + i) }));
@@ -79,21 +82,25 @@ for (let n = 0; n < total; n += batchSize) {
   samplePeakAnon();
   windowEntries += count;
   const done = n + count;
+  appendProgress.update(done);
   if (done % 100_000 === 0 || done === total) {
     const now = performance.now();
     const cpu = cpuSeconds();
-    report('appends', {
-      at: done,
-      appendsPerSecCumulative: Math.round(done / ((now - started) / 1000)),
-      appendsPerSecLast100k: Math.round(windowEntries / ((now - windowStart) / 1000)),
-      appendsPerCpuSecLast100k: Math.round(windowEntries / (cpu - windowCpu)),
-      ...memory(),
-    });
+    appendProgress.print(
+      line('appends', {
+        at: done,
+        appendsPerSecCumulative: Math.round(done / ((now - started) / 1000)),
+        appendsPerSecLast100k: Math.round(windowEntries / ((now - windowStart) / 1000)),
+        appendsPerCpuSecLast100k: Math.round(windowEntries / (cpu - windowCpu)),
+        ...memory(),
+      }),
+    );
     windowStart = now;
     windowCpu = cpu;
     windowEntries = 0;
   }
 }
+appendProgress.finish();
 await store.close();
 
 // Reopen so disk usage reflects what LevelDB keeps after a clean close.
@@ -118,15 +125,21 @@ report('reopen', {
 });
 const size = reopened.size;
 let sink = 0;
+let proofProgress = createProgress('inclusion proofs', proofCount);
 t = performance.now();
 tCpu = cpuSeconds();
 for (let i = 0; i < proofCount; i++) {
   const index = Math.floor(Math.random() * size);
   sink += reopened.inclusionProof(index, size).proof.length;
-  if (i % 1000 === 0) samplePeakAnon();
+  if (i % 1000 === 0) {
+    samplePeakAnon();
+    proofProgress.update(i);
+  }
 }
+proofProgress.finish();
 report('inclusion proofs', { ...rates(), size });
 
+proofProgress = createProgress('lookups', proofCount);
 t = performance.now();
 tCpu = cpuSeconds();
 for (let i = 0; i < proofCount; i++) {
@@ -136,8 +149,12 @@ for (let i = 0; i < proofCount; i++) {
       ? keyOf(Math.floor(Math.random() * size))
       : sha256(Buffer.from(`absent ${i}`)).subarray(0, 20);
   sink += (await reopened.lookup(key)).mapProof.siblings.length;
-  if (i % 1000 === 0) samplePeakAnon();
+  if (i % 1000 === 0) {
+    samplePeakAnon();
+    proofProgress.update(i);
+  }
 }
+proofProgress.finish();
 report('lookups (map proof + inclusion proof + value)', rates());
 await reopened.close();
 report('memory', {

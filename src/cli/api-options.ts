@@ -38,7 +38,10 @@ export function addAdminOptions(command: Command): Command {
 }
 
 /** Runs `body` with a public client and always closes it. */
-export async function withPublicClient<T>(options: ApiOptions, body: (c: PublicClient) => Promise<T>): Promise<T> {
+export async function withPublicClient<T>(
+  options: ApiOptions,
+  body: (c: PublicClient) => Promise<T>,
+): Promise<T> {
   const client = connectPublic(options.api);
   try {
     return await body(client);
@@ -47,12 +50,18 @@ export async function withPublicClient<T>(options: ApiOptions, body: (c: PublicC
   }
 }
 
-export async function withAdminClient<T>(options: AdminOptions, body: (c: AdminClient) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(
+  options: AdminOptions,
+  body: (c: AdminClient) => Promise<T>,
+): Promise<T> {
   let client: AdminClient;
   if (options.adminAddress) {
     if (!options.tokenFile) throw new InvalidArgumentError('--admin-address needs --token-file');
     const fs = await import('node:fs');
-    client = connectAdmin({ address: options.adminAddress, token: fs.readFileSync(options.tokenFile, 'utf8').trim() });
+    client = connectAdmin({
+      address: options.adminAddress,
+      token: fs.readFileSync(options.tokenFile, 'utf8').trim(),
+    });
   } else {
     client = connectAdmin({ socketPath: options.adminSocket ?? path.join(options.state, 'admin.sock') });
   }
@@ -71,7 +80,9 @@ export function parseKeyArgument(text: string): Buffer {
   if (text.includes('/')) return storePathKey(text);
   if (/^[0-9a-z]{32}$/.test(text) && !/^[0-9a-f]{32}$/.test(text)) return keyFromHashPart(text);
   if (/^([0-9a-f]{2})+$/.test(text)) return Buffer.from(text, 'hex');
-  throw new InvalidArgumentError(`key ${JSON.stringify(text)} is not a store path, a Nix hash part or hex bytes`);
+  throw new InvalidArgumentError(
+    `key ${JSON.stringify(text)} is not a store path, a Nix hash part or hex bytes`,
+  );
 }
 
 export function parseIntegerArgument(text: string, what: string): number {

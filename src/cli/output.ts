@@ -14,6 +14,29 @@ import { TallyError, type TallyErrorCode } from '../errors.js';
  */
 export const ExitCode = { OK: 0, VERIFICATION_FAILED: 1, BAD_INPUT: 2, UNAVAILABLE: 3 } as const;
 
+/** What each exit code means, as `tally --help` and the README state it. */
+export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [code: number, meaning: string]> = [
+  [
+    ExitCode.OK,
+    'success (also `decide` when nothing was decided, and `post-build-hook` when it spooled the build)',
+  ],
+  [
+    ExitCode.VERIFICATION_FAILED,
+    'verification failed: the input is well-formed but a signature, proof, origin or digest does not check out',
+  ],
+  [
+    ExitCode.BAD_INPUT,
+    'usage error or bad input: unknown command or option, malformed key, checkpoint or argument, ' +
+      'a config file that is missing or invalid, an index past the head, a conflict with what the log ' +
+      'holds (first write wins), refusing to overwrite',
+  ],
+  [
+    ExitCode.UNAVAILABLE,
+    'unavailable or I/O error: a file, log or digest not found, permission denied (also a wrong admin token), ' +
+      'a message too large, the daemon or a node unreachable or timed out, a port in use, an internal error',
+  ],
+];
+
 export interface CommandResult {
   /** Text for people; a trailing newline is added. */
   human: string;

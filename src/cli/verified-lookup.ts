@@ -23,7 +23,12 @@ export async function verifiedLookup(
   const response = await client.lookup({ logId: info.logId, key });
   const result = verifyLookupChain(lookupAnswerFromResponse(response), key, logKey, info.origin);
   const keySource = trustedKey ? 'the given key' : "the node's advertised key";
-  const base = { logId: info.logId, key: key.toString('hex'), size: result.checkpoint.size, verifiedWith: keySource };
+  const base = {
+    logId: info.logId,
+    key: key.toString('hex'),
+    size: result.checkpoint.size,
+    verifiedWith: keySource,
+  };
   if (!result.present) {
     return {
       human: `absent (proven by a verified non-membership proof at size ${result.checkpoint.size}, checkpoint signed by ${keySource})`,
@@ -31,12 +36,20 @@ export async function verifiedLookup(
     };
   }
   const value = result.value;
+  // Printable ASCII plus tab, LF and CR: shown as text, anything else as base64.
+  // eslint-disable-next-line no-control-regex
   const printable = value && /^[\x09\x0a\x0d\x20-\x7e]*$/.test(value.toString('latin1'));
   return {
     human: [
       `present at index ${result.index} (verified chain at size ${result.checkpoint.size}, checkpoint signed by ${keySource})`,
       `digest ${result.digest.toString('hex')}`,
-      ...(value ? [printable ? value.toString('utf8').replace(/\n$/, '') : `value (base64) ${value.toString('base64')}`] : []),
+      ...(value
+        ? [
+            printable
+              ? value.toString('utf8').replace(/\n$/, '')
+              : `value (base64) ${value.toString('base64')}`,
+          ]
+        : []),
     ].join('\n'),
     json: {
       ...base,

@@ -62,7 +62,14 @@ describe('CLI over the API', () => {
     expect((await runCli(['verify', 'lookup', KEY, '--key', pub, ...api])).code).toBe(0);
     const other = await runCli(['keygen', '--name', 'tally', '--out', path.join(dir, 'other')]);
     expect(other.code).toBe(0);
-    const wrong = await runCli(['verify', 'lookup', KEY, '--key', path.join(dir, 'other/tally.public'), ...api]);
+    const wrong = await runCli([
+      'verify',
+      'lookup',
+      KEY,
+      '--key',
+      path.join(dir, 'other/tally.public'),
+      ...api,
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/signature/i);
   });

@@ -184,15 +184,8 @@ describe('tally verify checkpoint', () => {
   });
 });
 
-describe('tally --help', () => {
-  it('shows an example for every command and exits 0', () => {
-    for (const args of [[], ['keygen'], ['log-id'], ['verify'], ['verify', 'checkpoint']]) {
-      const run = runCli([...args, '--help']);
-      expect(run.code, args.join(' ')).toBe(0);
-      expect(run.stdout, args.join(' ')).toMatch(/Example:\n {2}\$ tally /);
-    }
-  });
-
+// --help of every command: help.test.ts.
+describe('usage errors', () => {
   it('exits 2 on an unknown command', () => {
     const run = runCli(['frobnicate']);
     expect(run.code).toBe(2);

@@ -20,7 +20,8 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], input?: string): CliRun {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: repoRoot, input, encoding: 'utf8' });
+/** `env` replaces the child's environment (default: this process's). */
+export function runCli(args: string[], input?: string, env?: NodeJS.ProcessEnv): CliRun {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: repoRoot, input, env, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

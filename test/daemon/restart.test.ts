@@ -51,6 +51,16 @@ describe('stop and restart', () => {
     expect(await second.stop()).toBe(0);
   }, 120_000);
 
+  it('SIGTERM sent the moment the ready line appears stops cleanly, every time', async () => {
+    const stateDir = path.join(tempDir(), 'state');
+    for (let round = 0; round < 6; round++) {
+      const daemon = await startDaemonProcess({ stateDir, config: testConfig() });
+      // No request first: the signal races the end of the start.
+      expect(await daemon.stop()).toBe(0);
+      expect(daemon.output()).toMatch(/"msg":"stopped"/);
+    }
+  }, 120_000);
+
   it('refuses a second daemon on the same state directory with a clear error', async () => {
     const stateDir = path.join(tempDir(), 'state');
     const first = await startDaemonProcess({ stateDir, config: testConfig() });

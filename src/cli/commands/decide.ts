@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { DecideResponse, LogVote } from '../../api/gen/tally/v1/admin.js';
 import { addAdminOptions, parseKeyArgument, withAdminClient, type AdminOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
+import { withExamples } from '../help.js';
 
 interface DecideOptions extends AdminOptions {
   bypassCache?: boolean;
@@ -37,44 +38,44 @@ const jsonVote = (v: LogVote) => ({
 });
 
 export function registerDecide(program: Command): void {
-  addAdminOptions(
+  const command = addAdminOptions(
     program
       .command('decide')
       .description("ask the local daemon's followed logs about KEY and run the voting policy")
       .argument('<key>', 'a Nix store path, a 32-character Nix hash part, or hex bytes')
       .option('--bypass-cache', 'ask the logs again instead of answering from the decision cache'),
-  )
-    .addHelpText(
-      'after',
-      `
-Prints the decided digest and every log's vote; exit 0 whether or not a value was decided.
-Example:
-  $ tally decide /nix/store/0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr-hello
-  $ tally decide 0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr --json`,
-    )
-    .action((keyText: string, options: DecideOptions) =>
-      runCommand(options, () =>
-        withAdminClient(options, async (client) => {
-          const d = await client.decide({
-            key: parseKeyArgument(keyText),
-            bypassCache: options.bypassCache ?? false,
-          });
-          return {
-            human: humanDecision(d),
-            json: {
-              decided: d.decided,
-              digest: d.decided ? hex(d.digest) : null,
-              value: d.decided ? d.value.toString('base64') : null,
-              confidence: d.confidence,
-              policy: d.policy,
-              reason: d.reason,
-              agreeing: d.agreeing.map(jsonVote),
-              dissenting: d.dissenting.map(jsonVote),
-              absent: d.absent.map(jsonVote),
-              unavailable: d.unavailable.map(jsonVote),
-            },
-          };
-        }),
-      ),
-    );
+  );
+  withExamples(
+    command,
+    [
+      'tally decide /nix/store/0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr-hello',
+      'tally decide 0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr --bypass-cache --json',
+      'tally decide 0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr --state /var/lib/tally',
+    ],
+    "Prints the decided digest and every log's vote; exits 0 whether or not a value was decided.",
+  ).action((keyText: string, options: DecideOptions) =>
+    runCommand(options, () =>
+      withAdminClient(options, async (client) => {
+        const d = await client.decide({
+          key: parseKeyArgument(keyText),
+          bypassCache: options.bypassCache ?? false,
+        });
+        return {
+          human: humanDecision(d),
+          json: {
+            decided: d.decided,
+            digest: d.decided ? hex(d.digest) : null,
+            value: d.decided ? d.value.toString('base64') : null,
+            confidence: d.confidence,
+            policy: d.policy,
+            reason: d.reason,
+            agreeing: d.agreeing.map(jsonVote),
+            dissenting: d.dissenting.map(jsonVote),
+            absent: d.absent.map(jsonVote),
+            unavailable: d.unavailable.map(jsonVote),
+          },
+        };
+      }),
+    ),
+  );
 }

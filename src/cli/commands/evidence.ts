@@ -2,46 +2,44 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { addAdminOptions, withAdminClient, type AdminOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
+import { withExamples } from '../help.js';
 
 export function registerEvidence(program: Command): void {
-  addAdminOptions(
-    program
-      .command('evidence')
-      .description('show the stored proof that a followed log misbehaved (rollback, fork, inconsistency)')
-      .argument('[log]', 'the followed log ID, 64 hex characters (default: every followed log)'),
-  )
-    .addHelpText(
-      'after',
-      `
-Each item holds the two signed checkpoints that cannot both be honest; verify them with
-\`tally verify checkpoint\`.
-Example:
-  $ tally evidence
-  $ tally evidence 3f1c...e9 --json`,
-    )
-    .action((logId: string | undefined, options: AdminOptions) =>
-      runCommand(options, () =>
-        withAdminClient(options, async (client) => {
-          if (logId !== undefined && !/^[0-9a-f]{64}$/.test(logId)) {
-            throw new InvalidArgumentError(
-              `log ${JSON.stringify(logId)} is not a log ID (64 lowercase hex characters)`,
-            );
-          }
-          const { evidence } = await client.getEvidence({ logId: logId ?? '' });
-          const human =
-            evidence.length === 0
-              ? 'no evidence: no followed log has misbehaved'
-              : evidence
-                  .map(
-                    (e) =>
-                      `${e.kind} in log ${e.logId} detected ${new Date(e.detectedAtUnix * 1000).toISOString()}\n` +
-                      `  ${e.detail}\n  earlier checkpoint:\n${indent(e.oldCheckpoint)}\n  contradicting checkpoint:\n${indent(e.newCheckpoint)}`,
-                  )
-                  .join('\n');
-          return { human, json: { evidence } };
-        }),
-      ),
-    );
+  withExamples(
+    addAdminOptions(
+      program
+        .command('evidence')
+        .description('show the stored proof that a followed log misbehaved (rollback, fork, inconsistency)')
+        .argument('[log]', 'the followed log ID, 64 hex characters (default: every followed log)'),
+    ),
+    [
+      'tally evidence',
+      'tally evidence 50722f586a5ec4f23aab53772a62c878bf124f17457bc684d5f59f9beb14a9d7 --json',
+    ],
+    "Each item holds the two signed checkpoints that cannot both be honest; check each with\n'tally verify checkpoint'.",
+  ).action((logId: string | undefined, options: AdminOptions) =>
+    runCommand(options, () =>
+      withAdminClient(options, async (client) => {
+        if (logId !== undefined && !/^[0-9a-f]{64}$/.test(logId)) {
+          throw new InvalidArgumentError(
+            `log ${JSON.stringify(logId)} is not a log ID (64 lowercase hex characters)`,
+          );
+        }
+        const { evidence } = await client.getEvidence({ logId: logId ?? '' });
+        const human =
+          evidence.length === 0
+            ? 'no evidence: no followed log has misbehaved'
+            : evidence
+                .map(
+                  (e) =>
+                    `${e.kind} in log ${e.logId} detected ${new Date(e.detectedAtUnix * 1000).toISOString()}\n` +
+                    `  ${e.detail}\n  earlier checkpoint:\n${indent(e.oldCheckpoint)}\n  contradicting checkpoint:\n${indent(e.newCheckpoint)}`,
+                )
+                .join('\n');
+        return { human, json: { evidence } };
+      }),
+    ),
+  );
 }
 
 const indent = (text: string): string =>

@@ -12,6 +12,7 @@ import {
 import { formatVerifierKey } from '../../crypto/signed-note.js';
 import { DEFAULT_PROTOCOL, assertProtocol, defaultOrigin, logIdOf } from '../../checkpoint/log-id.js';
 import { addJsonOption, runCommand, type CommandResult } from '../output.js';
+import { withExamples } from '../help.js';
 
 interface KeygenOptions {
   name: string;
@@ -27,16 +28,14 @@ export function registerKeygen(program: Command): void {
     .requiredOption('--name <name>', 'key name: 1-128 characters of [A-Za-z0-9._-]')
     .requiredOption('--out <dir>', 'directory for NAME.secret (mode 0600) and NAME.public')
     .option('--protocol <protocol>', 'protocol of the log ID to print', DEFAULT_PROTOCOL);
-  addJsonOption(command)
-    .addHelpText(
-      'after',
-      `
-Writes DIR/NAME.secret and DIR/NAME.public and never overwrites existing files.
-
-Example:
-  $ tally keygen --name builder-1 --out /var/lib/tally/keys`,
-    )
-    .action((options: KeygenOptions) => runCommand(options, () => keygen(options)));
+  withExamples(
+    addJsonOption(command),
+    [
+      'tally keygen --name builder-1 --out /var/lib/tally/keys',
+      'tally keygen --name cache-1 --out ./keys --json',
+    ],
+    'Writes DIR/NAME.secret (mode 0600) and DIR/NAME.public and never overwrites existing files (exit 2).',
+  ).action((options: KeygenOptions) => runCommand(options, () => keygen(options)));
 }
 
 function keygen(options: KeygenOptions): CommandResult {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_PROTOCOL, defaultOrigin, logIdOf } from '../../checkpoint/log-id.js';
 import { readPublicKeyArgument } from '../key-argument.js';
 import { addJsonOption, runCommand, type CommandResult } from '../output.js';
+import { withExamples } from '../help.js';
 
 interface LogIdOptions {
   protocol: string;
@@ -14,17 +15,14 @@ export function registerLogId(program: Command): void {
     .description("print the log ID derived from a log's public key")
     .argument('<pubkey>', 'a .public file, a "name:base64" key or a C2SP verifier key')
     .option('--protocol <protocol>', 'protocol the log serves', DEFAULT_PROTOCOL);
-  addJsonOption(command)
-    .addHelpText(
-      'after',
-      `
-Prints only the log ID (64 hex digits); --json adds the key name and the default origin.
-
-Example:
-  $ tally log-id /var/lib/tally/keys/builder-1.public
-  $ tally log-id 'builder-1:nlRAKVkn0eR7Tq6UKFuJJ33DyYn37oC14tLAhNoqvq0=' --json`,
-    )
-    .action((pubkey: string, options: LogIdOptions) => runCommand(options, () => logId(pubkey, options)));
+  withExamples(
+    addJsonOption(command),
+    [
+      'tally log-id /var/lib/tally/keys/builder-1.public',
+      "tally log-id 'builder-1:nlRAKVkn0eR7Tq6UKFuJJ33DyYn37oC14tLAhNoqvq0=' --json",
+    ],
+    'Prints only the log ID (64 hex digits); --json adds the key name and the default origin.',
+  ).action((pubkey: string, options: LogIdOptions) => runCommand(options, () => logId(pubkey, options)));
 }
 
 function logId(pubkey: string, options: LogIdOptions): CommandResult {

@@ -3,51 +3,53 @@ import { defaultStoreDir } from '../../publish/nix-command.js';
 import { runPostBuildHook } from '../../publish/post-build-hook.js';
 import { addAdminOptions, withAdminClient, type AdminOptions } from '../api-options.js';
 import { exitCodeOf, ExitCode } from '../output.js';
+import { withExamples } from '../help.js';
 
 interface HookOptions extends AdminOptions {
   storeDir: string;
 }
 
 export function registerPostBuildHook(program: Command): void {
-  addAdminOptions(
-    program
-      .command('post-build-hook')
-      .description(
-        "publish what Nix just built (for nix.conf's post-build-hook); spools if the daemon is down",
-      )
-      .option(
-        '--store-dir <dir>',
-        'Nix store dir of the paths (default: $NIX_STORE_DIR or /nix/store)',
-        defaultStoreDir(),
-      ),
-  )
-    .addHelpText(
-      'after',
-      `
-Reads OUT_PATHS (or, when Nix leaves it empty, the outputs of DRV_PATH), gets each path's
+  withExamples(
+    addAdminOptions(
+      program
+        .command('post-build-hook')
+        .description(
+          "publish what Nix just built (for nix.conf's post-build-hook); spools if the daemon is down",
+        )
+        .option(
+          '--store-dir <dir>',
+          'Nix store dir of the paths ($NIX_STORE_DIR when set)',
+          defaultStoreDir(),
+        ),
+    ),
+    [
+      'tally post-build-hook --state /var/lib/tally',
+      'OUT_PATHS=/nix/store/0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr-hello tally post-build-hook --state ./tally-data',
+    ],
+    `Reads OUT_PATHS (or, when Nix leaves it empty, the outputs of DRV_PATH), gets each path's
 NarHash, NarSize, References and CA from \`nix path-info --json\` and submits key = the store
 path hash, value = the canonical value. When the daemon cannot be reached the submission is
 written to <state>/spool/ and the daemon publishes it when it runs again; the hook still exits 0,
 because a failing post-build hook stops Nix's builds. It exits 3 only if it cannot read the
 build from Nix or cannot write the spool.
 
-Example (a wrapper script, since nix.conf takes a program without arguments):
+nix.conf takes a program without arguments, so point post-build-hook at a wrapper script:
   #!/bin/sh
   exec tally post-build-hook --state /var/lib/tally`,
-    )
-    .action(async (options: HookOptions) => {
-      try {
-        const outcome = await runPostBuildHook(process.env, {
-          storeDir: options.storeDir,
-          stateDir: options.state,
-          logId: options.log,
-          withClient: (body) => withAdminClient(options, body),
-        });
-        process.stderr.write(outcome.message + '\n');
-        process.exitCode = ExitCode.OK;
-      } catch (err) {
-        process.stderr.write(`tally: post-build-hook: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = exitCodeOf(err);
-      }
-    });
+  ).action(async (options: HookOptions) => {
+    try {
+      const outcome = await runPostBuildHook(process.env, {
+        storeDir: options.storeDir,
+        stateDir: options.state,
+        logId: options.log,
+        withClient: (body) => withAdminClient(options, body),
+      });
+      process.stderr.write(outcome.message + '\n');
+      process.exitCode = ExitCode.OK;
+    } catch (err) {
+      process.stderr.write(`tally: post-build-hook: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = exitCodeOf(err);
+    }
+  });
 }

@@ -11,10 +11,11 @@ import {
 } from '../../publish/binary-cache.js';
 import { defaultStoreDir } from '../../publish/nix-command.js';
 import { nixEntry, type Entry } from '../../publish/nix-entries.js';
-import { createProgress } from '../../publish/progress.js';
+import { createProgress } from '../progress.js';
 import { describeCounts, submitEntries } from '../../publish/submit-entries.js';
 import { addAdminOptions, withAdminClient, type AdminOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
+import { withExamples } from '../help.js';
 
 interface PublishCacheOptions extends AdminOptions {
   paths?: string;
@@ -30,81 +31,82 @@ function entryOf(text: string, storeDir: string, where: string): Entry {
 }
 
 export function registerPublishCache(program: Command): void {
-  addAdminOptions(
-    program
-      .command('publish-cache')
-      .description('publish every narinfo of an existing binary cache (admin API)')
-      .argument('<url-or-dir>', 'a cache directory, file:///dir, or http(s)://host (then --paths is needed)')
-      .option(
-        '--paths <file>',
-        'store paths (or hash parts) to publish, one a line; required for http(s) caches',
-      )
-      .option(
-        '--store-dir <dir>',
-        "store dir of the cache (default: its nix-cache-info's StoreDir, else $NIX_STORE_DIR or /nix/store)",
-      ),
-  )
-    .addHelpText(
-      'after',
-      `
-Each narinfo's StorePath, NarHash, NarSize, References and CA become the canonical value, submitted
-in batches of at most 1,000 with a progress bar on a terminal. A directory cache is listed; an HTTP
-cache has no listing, so name its paths with --paths (e.g. from \`nix path-info --all\`).
-
-Example:
-  $ tally publish-cache /srv/cache --state /var/lib/tally
-  $ tally publish-cache https://cache.example.org --paths paths.txt`,
-    )
-    .action((target: string, options: PublishCacheOptions) =>
-      runCommand(options, async () => {
-        const source = parseCacheSource(target);
-        if (source.kind === 'dir' && options.paths) {
-          throw new InvalidArgumentError('--paths is for http(s) caches; a directory is listed');
-        }
-        if (source.kind === 'http' && !options.paths) {
-          throw new InvalidArgumentError(
-            `${target} is an HTTP cache, which cannot be listed: give its store paths with --paths FILE`,
-          );
-        }
-        const storeDir = options.storeDir ?? (await cacheStoreDir(source, defaultStoreDir()));
-        let entries: Entry[];
-        if (source.kind === 'dir') {
-          const files = listNarinfoFiles(source.location);
-          const progress = createProgress('reading narinfos', files.length);
-          entries = files.map((file, i) => {
-            progress.update(i + 1);
-            return entryOf(fs.readFileSync(file, 'utf8'), storeDir, file);
-          });
-          progress.finish();
-        } else {
-          const hashParts = readHashPartsFile(options.paths!, storeDir);
-          const progress = createProgress('fetching narinfos', hashParts.length);
-          let fetched = 0;
-          const narinfos = await fetchNarinfos(source.location, hashParts, () =>
-            progress.update(++fetched),
-          ).finally(() => progress.finish());
-          entries = narinfos.map((n) =>
-            entryOf(n.text, storeDir, `${source.location}/${n.hashPart}.narinfo`),
-          );
-        }
-        const progress = createProgress('publishing', entries.length);
-        const counts = await withAdminClient(options, (client) =>
-          submitEntries(client, options.log, entries, (done) => progress.update(done)),
+  withExamples(
+    addAdminOptions(
+      program
+        .command('publish-cache')
+        .description('publish every narinfo of an existing binary cache (admin API)')
+        .argument(
+          '<url-or-dir>',
+          'a cache directory, file:///dir, or http(s)://host (then --paths is needed)',
+        )
+        .option(
+          '--paths <file>',
+          'store paths (or hash parts) to publish, one a line; required for http(s) caches',
+        )
+        .option(
+          '--store-dir <dir>',
+          "store dir of the cache (default: its nix-cache-info's StoreDir, else $NIX_STORE_DIR or /nix/store)",
+        ),
+    ),
+    [
+      'tally publish-cache /srv/cache --state /var/lib/tally',
+      'tally publish-cache file:///srv/cache --admin-socket /run/tally/admin.sock --json',
+      'tally publish-cache https://cache.example.org --paths paths.txt',
+    ],
+    `Each narinfo's StorePath, NarHash, NarSize, References and CA become the canonical value, submitted
+in batches of at most 1,000. A directory cache is listed; an HTTP cache has no listing, so name its
+paths with --paths (e.g. from \`nix path-info --all\`). A progress bar is drawn on stderr when it is
+a terminal and CI is not set; piped or in CI only the final line is printed. A path the log already
+holds with another value is a conflict (exit 2).`,
+  ).action((target: string, options: PublishCacheOptions) =>
+    runCommand(options, async () => {
+      const source = parseCacheSource(target);
+      if (source.kind === 'dir' && options.paths) {
+        throw new InvalidArgumentError('--paths is for http(s) caches; a directory is listed');
+      }
+      if (source.kind === 'http' && !options.paths) {
+        throw new InvalidArgumentError(
+          `${target} is an HTTP cache, which cannot be listed: give its store paths with --paths FILE`,
+        );
+      }
+      const storeDir = options.storeDir ?? (await cacheStoreDir(source, defaultStoreDir()));
+      let entries: Entry[];
+      if (source.kind === 'dir') {
+        const files = listNarinfoFiles(source.location);
+        const progress = createProgress('reading narinfos', files.length);
+        entries = files.map((file, i) => {
+          progress.update(i + 1);
+          return entryOf(fs.readFileSync(file, 'utf8'), storeDir, file);
+        });
+        progress.finish();
+      } else {
+        const hashParts = readHashPartsFile(options.paths!, storeDir);
+        const progress = createProgress('fetching narinfos', hashParts.length);
+        let fetched = 0;
+        const narinfos = await fetchNarinfos(source.location, hashParts, () =>
+          progress.update(++fetched),
         ).finally(() => progress.finish());
-        if (counts.conflicts.length > 0) {
-          throw new TallyError(
-            'ALREADY_EXISTS',
-            `${describeCounts(counts)}: the log holds different outputs for keys ${counts.conflicts.join(' ')}`,
-          );
-        }
-        return {
-          human: `${entries.length} narinfos from ${target}: ${describeCounts(counts)}`,
-          json: {
-            narinfos: entries.length,
-            appended: counts.appended,
-            alreadyPresent: counts.alreadyPresent,
-          },
-        };
-      }),
-    );
+        entries = narinfos.map((n) => entryOf(n.text, storeDir, `${source.location}/${n.hashPart}.narinfo`));
+      }
+      const progress = createProgress('publishing', entries.length);
+      const counts = await withAdminClient(options, (client) =>
+        submitEntries(client, options.log, entries, (done) => progress.update(done)),
+      ).finally(() => progress.finish());
+      if (counts.conflicts.length > 0) {
+        throw new TallyError(
+          'ALREADY_EXISTS',
+          `${describeCounts(counts)}: the log holds different outputs for keys ${counts.conflicts.join(' ')}`,
+        );
+      }
+      return {
+        human: `${entries.length} narinfos from ${target}: ${describeCounts(counts)}`,
+        json: {
+          narinfos: entries.length,
+          appended: counts.appended,
+          alreadyPresent: counts.alreadyPresent,
+        },
+      };
+    }),
+  );
 }

@@ -2,55 +2,55 @@ import type { Command } from 'commander';
 import { TallyError } from '../../errors.js';
 import { defaultStoreDir, queryPathInfo } from '../../publish/nix-command.js';
 import { nixEntry } from '../../publish/nix-entries.js';
-import { createProgress } from '../../publish/progress.js';
+import { createProgress } from '../progress.js';
 import { describeCounts, submitEntries } from '../../publish/submit-entries.js';
 import { addAdminOptions, withAdminClient, type AdminOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
+import { withExamples } from '../help.js';
 
 interface SubmitClosureOptions extends AdminOptions {
   storeDir: string;
 }
 
 export function registerSubmitClosure(program: Command): void {
-  addAdminOptions(
-    program
-      .command('submit-closure')
-      .description('publish the closure of store paths from the local Nix store (admin API)')
-      .argument('<paths...>', 'store paths (or anything `nix path-info` accepts)')
-      .option(
-        '--store-dir <dir>',
-        'Nix store dir of the paths (default: $NIX_STORE_DIR or /nix/store)',
-        defaultStoreDir(),
-      ),
-  )
-    .addHelpText(
-      'after',
-      `
-Runs \`nix path-info --recursive --json\` and submits every path of the closure in batches of
-at most 1,000, with a progress bar on a terminal. Paths already logged with the same value count
-as already present; a path logged with a different value is a conflict (exit 2).
-
-Example:
-  $ tally submit-closure /nix/store/0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr-hello --state /var/lib/tally`,
-    )
-    .action((paths: string[], options: SubmitClosureOptions) =>
-      runCommand(options, async () => {
-        const outputs = await queryPathInfo(paths, { storeDir: options.storeDir, recursive: true });
-        const entries = outputs.map((o) => nixEntry(o, options.storeDir));
-        const progress = createProgress('publishing closure', entries.length);
-        const counts = await withAdminClient(options, (client) =>
-          submitEntries(client, options.log, entries, (done) => progress.update(done)),
-        ).finally(() => progress.finish());
-        if (counts.conflicts.length > 0) {
-          throw new TallyError(
-            'ALREADY_EXISTS',
-            `${describeCounts(counts)}: the log holds different outputs for keys ${counts.conflicts.join(' ')}`,
-          );
-        }
-        return {
-          human: `closure of ${entries.length} paths: ${describeCounts(counts)}`,
-          json: { paths: entries.length, appended: counts.appended, alreadyPresent: counts.alreadyPresent },
-        };
-      }),
-    );
+  withExamples(
+    addAdminOptions(
+      program
+        .command('submit-closure')
+        .description('publish the closure of store paths from the local Nix store (admin API)')
+        .argument('<paths...>', 'store paths (or anything `nix path-info` accepts)')
+        .option(
+          '--store-dir <dir>',
+          'Nix store dir of the paths ($NIX_STORE_DIR when set)',
+          defaultStoreDir(),
+        ),
+    ),
+    [
+      'tally submit-closure /nix/store/0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr-hello --state /var/lib/tally',
+      'tally submit-closure ./result --json',
+    ],
+    `Runs \`nix path-info --recursive --json\` and submits every path of the closure in batches of
+at most 1,000. Paths already logged with the same value count as already present; a path logged
+with a different value is a conflict (exit 2). A progress bar is drawn on stderr when it is a
+terminal and CI is not set; piped or in CI only the final line is printed.`,
+  ).action((paths: string[], options: SubmitClosureOptions) =>
+    runCommand(options, async () => {
+      const outputs = await queryPathInfo(paths, { storeDir: options.storeDir, recursive: true });
+      const entries = outputs.map((o) => nixEntry(o, options.storeDir));
+      const progress = createProgress('publishing closure', entries.length);
+      const counts = await withAdminClient(options, (client) =>
+        submitEntries(client, options.log, entries, (done) => progress.update(done)),
+      ).finally(() => progress.finish());
+      if (counts.conflicts.length > 0) {
+        throw new TallyError(
+          'ALREADY_EXISTS',
+          `${describeCounts(counts)}: the log holds different outputs for keys ${counts.conflicts.join(' ')}`,
+        );
+      }
+      return {
+        human: `closure of ${entries.length} paths: ${describeCounts(counts)}`,
+        json: { paths: entries.length, appended: counts.appended, alreadyPresent: counts.alreadyPresent },
+      };
+    }),
+  );
 }

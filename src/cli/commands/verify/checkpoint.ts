@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { verifyCheckpoint } from '../../../checkpoint/checkpoint.js';
 import { readPublicKeyArgument } from '../../key-argument.js';
 import { addJsonOption, runCommand, type CommandResult } from '../../output.js';
+import { withExamples } from '../../help.js';
 
 interface VerifyCheckpointOptions {
   key: string;
@@ -17,18 +18,16 @@ export function registerVerifyCheckpoint(verify: Command): void {
     .argument('<file>', 'checkpoint note file ("-" reads standard input)')
     .requiredOption('--key <pubkey>', 'the log key: a .public file, "name:base64" or a C2SP verifier key')
     .option('--origin <origin>', 'also require this origin line');
-  addJsonOption(command)
-    .addHelpText(
-      'after',
-      `
-Exit status 0 when a signature by --key verifies (and the origin matches), 1 when not.
-
-Example:
-  $ tally verify checkpoint checkpoint.txt --key builder-1.public --origin tally.log/6f3c0a9e1d2b4c58`,
-    )
-    .action((file: string, options: VerifyCheckpointOptions) =>
-      runCommand(options, () => verifyCheckpointFile(file, options)),
-    );
+  withExamples(
+    addJsonOption(command),
+    [
+      'tally verify checkpoint checkpoint.txt --key builder-1.public --origin tally.log/6f3c0a9e1d2b4c58',
+      'tally head --api builder.example:9002 | tally verify checkpoint - --key builder-1.public',
+    ],
+    'Exit status 0 when a signature by --key verifies (and the origin matches), 1 when not.',
+  ).action((file: string, options: VerifyCheckpointOptions) =>
+    runCommand(options, () => verifyCheckpointFile(file, options)),
+  );
 }
 
 function verifyCheckpointFile(file: string, options: VerifyCheckpointOptions): CommandResult {

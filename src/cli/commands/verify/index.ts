@@ -3,6 +3,7 @@ import { registerVerifyCheckpoint } from './checkpoint.js';
 import { registerVerifyConsistency } from './consistency.js';
 import { registerVerifyInclusion } from './inclusion.js';
 import { registerVerifyLookup } from './lookup.js';
+import { withExamples } from '../../help.js';
 
 /**
  * `tally verify <what>`: offline checks of things a log published. Each subcommand lives in its own
@@ -16,14 +17,15 @@ const SUBCOMMANDS: ReadonlyArray<(verify: Command) => void> = [
 ];
 
 export function registerVerify(program: Command): void {
-  const verify = program
-    .command('verify')
-    .description('verify checkpoints and proofs offline (exit 1 when verification fails)')
-    .addHelpText(
-      'after',
-      `
-Example:
-  $ tally verify checkpoint checkpoint.txt --key builder-1.public`,
-    );
+  const verify = withExamples(
+    program
+      .command('verify')
+      .description('verify checkpoints and proofs with a public key you supply (exit 1 when they fail)'),
+    [
+      'tally verify checkpoint checkpoint.txt --key builder-1.public',
+      'tally verify consistency monday.txt friday.txt --key builder-1.public --api builder:9002',
+    ],
+    'checkpoint is fully offline; inclusion, consistency and lookup fetch the proof from --api and\ncheck it locally, so the node is never trusted.',
+  );
   for (const register of SUBCOMMANDS) register(verify);
 }
