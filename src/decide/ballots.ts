@@ -25,7 +25,8 @@ export async function followedBallot(log: FollowedLog, key: Buffer): Promise<Bal
   if (log.compromised) return ballot({ status: 'unavailable', detail: `compromised: ${log.reason}` });
   try {
     const answer = await log.lookups.lookup(key);
-    const verified = verifyLookupAgainst(log.verifiedCheckpoint(answer.checkpointNote), answer, key);
+    const checkpoint = log.verifiedCheckpoint(answer.checkpointNote);
+    const verified = verifyLookupAgainst(checkpoint, answer, key, log.hashMemosFor(checkpoint));
     const problem = await log.anchor(verified.checkpoint, answer.checkpointNote);
     if (problem !== null)
       return ballot({ status: 'unavailable', detail: problem, compromised: log.compromised });

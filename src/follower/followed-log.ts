@@ -6,6 +6,7 @@ import type { FollowConfig } from '../config/types.js';
 import type { EvidenceRecord, StoredHead } from './evidence.js';
 import type { FollowerStore } from './follower-store.js';
 import { LookupBatcher } from './lookup-batcher.js';
+import { lookupHashMemosFor, type LookupHashMemos } from '../verify/lookup-chain.js';
 import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
 
 /** healthy: latest head verified; unreachable: the last fetch failed; compromised: misbehaviour proven. */
@@ -39,6 +40,8 @@ export class FollowedLog {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last note verified by `verifiedCheckpoint` that is not the head, with what it signs. */
   private lastVerified: VerifiedHead | undefined;
+  /** Hashing steps of verified lookups, for the latest checkpoint they were checked against. */
+  private hashMemos: LookupHashMemos | undefined;
 
   constructor(
     readonly config: FollowConfig,
@@ -101,6 +104,23 @@ export class FollowedLog {
     const checkpoint = verifyCheckpoint(note, this.config.publicKey, this.origin);
     this.lastVerified = { checkpoint, note, seenAtMs: Date.now() };
     return checkpoint;
+  }
+
+  /**
+   * The hash memos for a verified checkpoint's roots, shared by every lookup checked against it; a
+   * checkpoint with other roots starts new ones (one pair is kept: answers lag the head rarely,
+   * and then only briefly).
+   */
+  hashMemosFor(checkpoint: Checkpoint): LookupHashMemos {
+    const current = this.hashMemos;
+    if (
+      current &&
+      current.map.root.equals(checkpoint.mapRoot) &&
+      current.log.root.equals(checkpoint.logRoot)
+    ) {
+      return current;
+    }
+    return (this.hashMemos = lookupHashMemosFor(checkpoint));
   }
 
   /**

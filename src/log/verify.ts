@@ -3,6 +3,7 @@ import { VerificationError } from '../errors.js';
 import { requireCount } from './bits.js';
 import { EMPTY_ROOT, hashChildren } from './hasher.js';
 import { consistencyProofRanges, inclusionProofRanges } from './proof-ranges.js';
+import type { HashStep, NodeHashMemo } from '../verify/node-hash-memo.js';
 
 /*
  * Pure RFC 9162 verifiers. Proofs, hashes and roots are untrusted input: anything wrong with them
@@ -21,6 +22,72 @@ export function rootFromInclusionProof(
   size: number,
   proof: readonly Uint8Array[],
 ): Buffer {
+  return walkInclusionProof(leafHash, index, size, proof);
+}
+
+/**
+ * RFC 9162 2.1.3.2: checks that leafHash is at index in the tree of size with the given root.
+ * `memo` (see NodeHashMemo) saves hashing steps earlier proofs against `root` already did; the
+ * outcome is the same with or without it.
+ */
+export function verifyInclusion(
+  leafHash: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+  memo?: NodeHashMemo,
+): void {
+  checkDigest('inclusion proof', 'root', root);
+  memo?.assertFor(root, 'log');
+  const steps: HashStep[] = [];
+  const computed = walkInclusionProof(
+    leafHash,
+    index,
+    size,
+    proof,
+    memo &&
+      ((level, at, node, sibling, nodeIsLeft) => {
+        const remembered = memo.parentOf(level, at, node, sibling);
+        if (remembered) return remembered;
+        const parent = hashStep(level, at, node, sibling, nodeIsLeft);
+        steps.push({ level, index: at, node, sibling, parent });
+        return parent;
+      }),
+  );
+  if (!computed.equals(root)) {
+    fail(
+      'inclusion proof',
+      `leaf ${index} in tree size ${size} leads to root ${computed.toString('hex')}, expected ${hex(root)}`,
+    );
+  }
+  memo?.remember(steps);
+}
+
+/** One step up: the parent of `node` at (level, index) and its proof sibling. */
+type StepHasher = (
+  level: number,
+  index: number,
+  node: Buffer,
+  sibling: Uint8Array,
+  nodeIsLeft: boolean,
+) => Buffer;
+
+const hashStep: StepHasher = (_level, _index, node, sibling, nodeIsLeft) =>
+  nodeIsLeft ? hashChildren(node, sibling) : hashChildren(sibling, node);
+
+/**
+ * The RFC 9162 2.1.3.2 walk from a leaf to the root it implies, after checking the proof's shape.
+ * Before each step `r` is the node at (level, fn) of the tree of `size`, covering leaves
+ * [fn * 2^level, min((fn + 1) * 2^level, size)): that pair names one node of that tree.
+ */
+function walkInclusionProof(
+  leafHash: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Uint8Array[],
+  step: StepHasher = hashStep,
+): Buffer {
   requireCount('leaf index', index);
   requireCount('tree size', size);
   if (index >= size) fail('inclusion proof', `leaf index ${index} is out of range for tree size ${size}`);
@@ -37,42 +104,27 @@ export function rootFromInclusionProof(
   // RFC 9162 steps 2-5 verbatim; after the exact length check its sn === 0 guards cannot trip.
   let fn = index;
   let sn = size - 1;
+  let level = 0;
   let r: Buffer = Buffer.from(leafHash);
   for (const p of proof) {
     if (sn === 0) fail('inclusion proof', 'is longer than the path to the root');
     if (fn % 2 === 1 || fn === sn) {
-      r = hashChildren(p, r);
+      r = step(level, fn, r, p, false);
       // fn == sn and even: skip the levels where this node has no right sibling.
       while (fn % 2 === 0 && fn !== 0) {
         fn /= 2;
         sn = Math.floor(sn / 2);
+        level++;
       }
     } else {
-      r = hashChildren(r, p);
+      r = step(level, fn, r, p, true);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
+    level++;
   }
   if (sn !== 0) fail('inclusion proof', 'is shorter than the path to the root');
   return r;
-}
-
-/** RFC 9162 2.1.3.2: checks that leafHash is at index in the tree of size with the given root. */
-export function verifyInclusion(
-  leafHash: Uint8Array,
-  index: number,
-  size: number,
-  proof: readonly Uint8Array[],
-  root: Uint8Array,
-): void {
-  checkDigest('inclusion proof', 'root', root);
-  const computed = rootFromInclusionProof(leafHash, index, size, proof);
-  if (!computed.equals(root)) {
-    fail(
-      'inclusion proof',
-      `leaf ${index} in tree size ${size} leads to root ${computed.toString('hex')}, expected ${hex(root)}`,
-    );
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { sha256 } from '../crypto/sha256.js';
 import { VerificationError } from '../errors.js';
 import { encodeLeaf, hashLeaf, verifyInclusion } from '../log/index.js';
 import { verifyMapProof, type MapProof } from '../map/index.js';
+import { NodeHashMemo } from './node-hash-memo.js';
 
 /** What a log answered to Lookup(key), as untrusted bytes. */
 export interface LookupAnswer {
@@ -14,6 +15,17 @@ export interface LookupAnswer {
   entryDigest?: Buffer;
   value?: Buffer;
   inclusionProof?: Buffer[];
+}
+
+/** Hash memos for both trees of one checkpoint (see NodeHashMemo). */
+export interface LookupHashMemos {
+  map: NodeHashMemo;
+  log: NodeHashMemo;
+}
+
+/** Empty hash memos for a checkpoint's two roots. */
+export function lookupHashMemosFor(checkpoint: Checkpoint): LookupHashMemos {
+  return { map: new NodeHashMemo(checkpoint.mapRoot), log: new NodeHashMemo(checkpoint.logRoot) };
 }
 
 export type VerifiedLookup =
@@ -37,28 +49,53 @@ export function verifyLookupChain(
 /**
  * The rest of the chain, for a caller that has already verified `answer.checkpointNote` and parsed
  * it into `checkpoint` (a follower remembers notes it verified, and one LookupMany checkpoint
- * serves many answers).
+ * serves many answers). `memos` save hashing steps earlier answers against the same checkpoint
+ * already did; the outcome is the same without them.
  */
-export function verifyLookupAgainst(checkpoint: Checkpoint, answer: LookupAnswer, key: Uint8Array): VerifiedLookup {
-  const mapped = verifyMapProof(checkpoint.mapRoot, key, answer.mapProof);
+export function verifyLookupAgainst(
+  checkpoint: Checkpoint,
+  answer: LookupAnswer,
+  key: Uint8Array,
+  memos?: LookupHashMemos,
+): VerifiedLookup {
+  const mapped = verifyMapProof(checkpoint.mapRoot, key, answer.mapProof, memos?.map);
   if (mapped === null) {
-    if (answer.found) throw new VerificationError('lookup: server says found, but the map proof proves absence');
+    if (answer.found)
+      throw new VerificationError('lookup: server says found, but the map proof proves absence');
     return { checkpoint, present: false };
   }
-  if (!answer.found) throw new VerificationError('lookup: server says not found, but the map proof proves presence');
+  if (!answer.found)
+    throw new VerificationError('lookup: server says not found, but the map proof proves presence');
   if (answer.entryIndex !== undefined && answer.entryIndex !== mapped.logIndex) {
-    throw new VerificationError(`lookup: entry index ${answer.entryIndex} differs from the map's ${mapped.logIndex}`);
+    throw new VerificationError(
+      `lookup: entry index ${answer.entryIndex} differs from the map's ${mapped.logIndex}`,
+    );
   }
   if (answer.entryDigest !== undefined && !answer.entryDigest.equals(mapped.valueDigest)) {
     throw new VerificationError("lookup: entry digest differs from the map's");
   }
   if (mapped.logIndex >= checkpoint.size) {
-    throw new VerificationError(`lookup: map index ${mapped.logIndex} is outside the log (size ${checkpoint.size})`);
+    throw new VerificationError(
+      `lookup: map index ${mapped.logIndex} is outside the log (size ${checkpoint.size})`,
+    );
   }
   const leafHash = hashLeaf(encodeLeaf(key, mapped.valueDigest));
-  verifyInclusion(leafHash, mapped.logIndex, checkpoint.size, answer.inclusionProof ?? [], checkpoint.logRoot);
+  verifyInclusion(
+    leafHash,
+    mapped.logIndex,
+    checkpoint.size,
+    answer.inclusionProof ?? [],
+    checkpoint.logRoot,
+    memos?.log,
+  );
   if (answer.value !== undefined && !sha256(answer.value).equals(mapped.valueDigest)) {
     throw new VerificationError('lookup: value does not hash to the logged digest');
   }
-  return { checkpoint, present: true, index: mapped.logIndex, digest: mapped.valueDigest, value: answer.value };
+  return {
+    checkpoint,
+    present: true,
+    index: mapped.logIndex,
+    digest: mapped.valueDigest,
+    value: answer.value,
+  };
 }

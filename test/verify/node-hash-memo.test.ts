@@ -1,0 +1,177 @@
+// A hash memo must never change a verdict: with it, every proof verifies or fails exactly as
+// without it, including tampered proofs for keys and leaves whose real proofs filled the memo.
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { hashChildren, verifyInclusion } from '../../src/log/index.js';
+import {
+  buildMapProof,
+  mapInsertBatch,
+  mapRoot,
+  verifyMapProof,
+  type MapProof,
+} from '../../src/map/index.js';
+import { NodeHashMemo } from '../../src/verify/node-hash-memo.js';
+import { makeLeafHashes, naiveMth, naivePath } from '../log/reference.js';
+import { MemoryNodeSource, seededRandom } from '../map/support.js';
+
+const random = seededRandom(2026);
+
+/** 'ok' + result, or the error's class and message: verdicts compared in full. */
+function verdict(run: () => unknown): string {
+  try {
+    return `ok ${JSON.stringify(run())}`;
+  } catch (err) {
+    return `${(err as Error).constructor.name}: ${(err as Error).message}`;
+  }
+}
+
+function flipRandomBit(hash: Uint8Array): Buffer {
+  const copy = Buffer.from(hash);
+  const bit = random.int(copy.length * 8);
+  copy[bit >> 3] = copy[bit >> 3]! ^ (0x80 >> (bit & 7));
+  return copy;
+}
+
+describe('log inclusion proofs with a hash memo', () => {
+  for (const size of [1, 2, 3, 7, 64, 100, 257]) {
+    it(`size ${size}: same verdict as without the memo, valid or tampered, warm or cold`, () => {
+      const leaves = makeLeafHashes(size);
+      const mth = naiveMth(leaves);
+      const root = mth(0, size);
+      const memo = new NodeHashMemo(root);
+      const proofOf = (index: number) => naivePath(mth, index, 0, size);
+      let rejected = 0;
+      for (let round = 0; round < 600; round++) {
+        const index = random.int(size);
+        let leaf: Uint8Array = leaves[index]!;
+        let claimedIndex = index;
+        let proof: Uint8Array[] = proofOf(index);
+        switch (random.int(5)) {
+          case 0: // tamper one proof element
+            if (proof.length > 0) {
+              const i = random.int(proof.length);
+              proof = proof.map((p, j) => (j === i ? flipRandomBit(p) : p));
+            }
+            break;
+          case 1: // another leaf's hash under this proof
+            leaf = leaves[(index + 1) % size]!;
+            break;
+          case 2: // this proof for a neighbouring index
+            claimedIndex = (index + 1) % size;
+            break;
+          default: // valid
+        }
+        const plain = verdict(() => verifyInclusion(leaf, claimedIndex, size, proof, root));
+        const memoised = verdict(() => verifyInclusion(leaf, claimedIndex, size, proof, root, memo));
+        expect(memoised).toBe(plain);
+        if (!plain.startsWith('ok')) rejected++;
+      }
+      if (size > 1) expect(rejected).toBeGreaterThan(100);
+    });
+  }
+
+  it('remembers the steps of a proof that verified, and only those', () => {
+    const size = 100;
+    const leaves = makeLeafHashes(size);
+    const mth = naiveMth(leaves);
+    const root = mth(0, size);
+    const memo = new NodeHashMemo(root);
+    const proof = naivePath(mth, 42, 0, size);
+    const bad = [flipRandomBit(proof[0]!), ...proof.slice(1)];
+    expect(() => verifyInclusion(leaves[42]!, 42, size, bad, root, memo)).toThrow(/leads to root/);
+    expect(memo.parentOf(0, 42, leaves[42]!, bad[0]!)).toBeUndefined();
+    verifyInclusion(leaves[42]!, 42, size, proof, root, memo);
+    // Leaf 42 is a left child: its parent is H(leaf, sibling).
+    expect(memo.parentOf(0, 42, leaves[42]!, proof[0]!)).toEqual(hashChildren(leaves[42]!, proof[0]!));
+    expect(memo.parentOf(0, 42, leaves[42]!, bad[0]!)).toBeUndefined();
+  });
+
+  it('refuses a memo made for another root', () => {
+    const leaves = makeLeafHashes(4);
+    const mth = naiveMth(leaves);
+    const memo = new NodeHashMemo(Buffer.alloc(32, 1));
+    expect(() => verifyInclusion(leaves[0]!, 0, 4, naivePath(mth, 0, 0, 4), mth(0, 4), memo)).toThrow(
+      InvalidArgumentError,
+    );
+  });
+
+  it('a full memo starts over and stays correct', () => {
+    const size = 64;
+    const leaves = makeLeafHashes(size);
+    const mth = naiveMth(leaves);
+    const root = mth(0, size);
+    const memo = new NodeHashMemo(root, 10);
+    for (let i = 0; i < size; i++)
+      verifyInclusion(leaves[i]!, i, size, naivePath(mth, i, 0, size), root, memo);
+    const bad = naivePath(mth, 5, 0, size).map((p, j) => (j === 3 ? flipRandomBit(p) : p));
+    expect(() => verifyInclusion(leaves[5]!, 5, size, bad, root, memo)).toThrow(/leads to root/);
+  });
+});
+
+describe('map proofs with a hash memo', () => {
+  const source = new MemoryNodeSource();
+  const keys = Array.from({ length: 400 }, () => random.bytes(20));
+  source.apply(
+    mapInsertBatch(
+      source,
+      keys.map((key, i) => ({ key, logIndex: i, valueDigest: random.bytes(32) })),
+    ).writes,
+  );
+  const root = mapRoot(source);
+  const absentKeys = Array.from({ length: 100 }, () => random.bytes(20));
+
+  const tamper = (proof: MapProof): MapProof => {
+    const copy: MapProof = {
+      depth: proof.depth,
+      emptyBitmap: Buffer.from(proof.emptyBitmap),
+      siblings: proof.siblings.map((s) => Buffer.from(s)),
+      leaf: proof.leaf && { ...proof.leaf, valueDigest: Buffer.from(proof.leaf.valueDigest) },
+    };
+    const choice = random.int(3);
+    if (choice === 0 && copy.siblings.length > 0) {
+      const i = random.int(copy.siblings.length);
+      copy.siblings[i] = flipRandomBit(copy.siblings[i]!);
+    } else if (choice === 1 && copy.leaf) {
+      copy.leaf = { ...copy.leaf, valueDigest: flipRandomBit(copy.leaf.valueDigest) };
+    } else if (copy.leaf) {
+      copy.leaf = { ...copy.leaf, logIndex: copy.leaf.logIndex + 1 };
+    } else {
+      copy.leaf = { path: random.bytes(32), logIndex: 0, valueDigest: random.bytes(32) };
+    }
+    return copy;
+  };
+
+  it('same verdict as without the memo for members, absent keys, tampered proofs and swapped keys', () => {
+    const memo = new NodeHashMemo(root);
+    let rejected = 0;
+    for (let round = 0; round < 3000; round++) {
+      const key =
+        random.int(5) === 0 ? absentKeys[random.int(absentKeys.length)]! : keys[random.int(keys.length)]!;
+      let proof = buildMapProof(source, key);
+      let askedKey = key;
+      const kind = random.int(4);
+      if (kind === 0) proof = tamper(proof);
+      if (kind === 1) askedKey = keys[random.int(keys.length)]!; // another key's proof
+      const plain = verdict(() => verifyMapProof(root, askedKey, proof));
+      const memoised = verdict(() => verifyMapProof(root, askedKey, proof, memo));
+      expect(memoised).toBe(plain);
+      if (!plain.startsWith('ok')) rejected++;
+    }
+    expect(rejected).toBeGreaterThan(500);
+  });
+
+  it('an absent key cannot borrow an empty subtree proven at another position', () => {
+    // Warm the memo with every real proof, so every empty subtree of the map is remembered.
+    const memo = new NodeHashMemo(root);
+    for (const key of [...keys, ...absentKeys]) verifyMapProof(root, key, buildMapProof(source, key), memo);
+    for (const key of keys.slice(0, 50)) {
+      // Claim the member is absent: an empty terminal where its leaf is, with its real siblings.
+      const real = buildMapProof(source, key);
+      const forged: MapProof = { ...real, leaf: null };
+      expect(verdict(() => verifyMapProof(root, key, forged, memo))).toBe(
+        verdict(() => verifyMapProof(root, key, forged)),
+      );
+      expect(() => verifyMapProof(root, key, forged, memo)).toThrow();
+    }
+  });
+});
