@@ -31,14 +31,27 @@ export function planRoot(size: number): NodePlan<Buffer> {
   return { nodes: plan.nodes, assemble: (hashes) => plan.assemble(hashes)[0] as Buffer };
 }
 
-/** RFC 9162 2.1.3.1 inclusion proof PATH(index, D[0:size]), ordered leaf to root. */
-export function planInclusionProof(index: number, size: number): NodePlan<Buffer[]> {
+/**
+ * Hashes of ranges that are not one perfect subtree (the right edge of a tree), by "start+count".
+ * A range's hash never changes once the range is inside the log, so a store may keep one memo for
+ * its whole life; plans only read and add entries.
+ */
+export type RangeHashMemo = Map<string, Buffer>;
+
+/** Most entries a RangeHashMemo holds before a plan starts it over. */
+const RANGE_MEMO_LIMIT = 4096;
+
+/**
+ * RFC 9162 2.1.3.1 inclusion proof PATH(index, D[0:size]), ordered leaf to root. With `memo`,
+ * right-edge ranges hashed before are taken from it instead of being read and hashed again.
+ */
+export function planInclusionProof(index: number, size: number, memo?: RangeHashMemo): NodePlan<Buffer[]> {
   requireCount('leaf index', index);
   requireCount('tree size', size);
   if (index >= size) {
     throw new InvalidArgumentError(`leaf index ${index} is out of range for tree size ${size}`);
   }
-  return planRangeHashes(inclusionProofRanges(index, size));
+  return planRangeHashes(inclusionProofRanges(index, size), memo);
 }
 
 /** RFC 9162 2.1.4.1 consistency proof PROOF(m, D[0:n]) for 0 < m <= n ([] when m == n). */
@@ -53,11 +66,15 @@ export function planConsistencyProof(m: number, n: number): NodePlan<Buffer[]> {
 }
 
 /** Plans the MTH of each range, composing a range that is not a perfect subtree from its parts. */
-function planRangeHashes(ranges: LeafRange[]): NodePlan<Buffer[]> {
+function planRangeHashes(ranges: LeafRange[], memo?: RangeHashMemo): NodePlan<Buffer[]> {
   const nodes: NodeId[] = [];
   const slotByNode = new Map<string, number>();
-  const slotsPerRange = ranges.map((range) =>
-    decomposeRange(range).map((node) => {
+  const memoKey = ({ start, count }: LeafRange) => `${start}+${count}`;
+  const partsPerRange = ranges.map((range): number[] | Buffer => {
+    const parts = decomposeRange(range);
+    const remembered = parts.length > 1 ? memo?.get(memoKey(range)) : undefined;
+    if (remembered) return remembered;
+    return parts.map((node) => {
       const key = `${node.level}/${node.index}`;
       let slot = slotByNode.get(key);
       if (slot === undefined) {
@@ -66,13 +83,21 @@ function planRangeHashes(ranges: LeafRange[]): NodePlan<Buffer[]> {
         nodes.push(node);
       }
       return slot;
-    }),
-  );
+    });
+  });
   return {
     nodes,
     assemble(hashes) {
       checkHashes(hashes, nodes);
-      return slotsPerRange.map((slots) => foldRight(slots, hashes));
+      return partsPerRange.map((parts, i) => {
+        if (Buffer.isBuffer(parts)) return Buffer.from(parts);
+        const hash = foldRight(parts, hashes);
+        if (memo && parts.length > 1) {
+          if (memo.size >= RANGE_MEMO_LIMIT) memo.clear();
+          memo.set(memoKey(ranges[i]!), Buffer.from(hash));
+        }
+        return hash;
+      });
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   rootOfFrontier,
   type NodeId,
   type NodePlan,
+  type RangeHashMemo,
 } from '../log/index.js';
 import {
   buildMapProof,
@@ -97,6 +98,8 @@ export class LogStore {
   private frontier!: { size: number; hashes: Buffer[] };
   private map!: StoredMap;
   private logNodes!: LogNodeCache;
+  /** Right-edge range hashes of inclusion proofs: immutable once inside the log, so never stale. */
+  private readonly rangeHashes: RangeHashMemo = new Map();
   /** The whole running integration (reads, then write), so close can wait for it. */
   private integrating: Promise<unknown> | null = null;
   /** The batch write in flight: map readers wait for it (the map is the only state updated in place). */
@@ -297,7 +300,7 @@ export class LogStore {
   inclusionProof(index: number, size: number): { leafHash: Buffer; proof: Buffer[] } {
     this.assertOpen();
     this.assertWithinHead(size, 'inclusion proof size');
-    const proof = this.runPlan(planInclusionProof(index, size));
+    const proof = this.runPlan(planInclusionProof(index, size, this.rangeHashes));
     return { leafHash: this.readNode(0, index), proof };
   }
 
@@ -333,7 +336,9 @@ export class LogStore {
     if (!found) return { head, mapProof };
     const entry: LogEntry = { index: found.logIndex, key, valueDigest: found.valueDigest };
     const value = this.db.getSync(valueKey(found.valueDigest));
-    const inclusionProof = this.runPlan(planInclusionProof(found.logIndex, head.checkpoint.size));
+    const inclusionProof = this.runPlan(
+      planInclusionProof(found.logIndex, head.checkpoint.size, this.rangeHashes),
+    );
     return { head, mapProof, entry, value: value ?? undefined, inclusionProof };
   }
 

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import {
   planConsistencyProof,
   planInclusionProof,
+  type RangeHashMemo,
   planRoot,
   rootFromInclusionProof,
   verifyConsistency,
@@ -48,6 +49,24 @@ describe('proof plans against the naive RFC 9162 reference', () => {
         expect(rootFromInclusionProof(leaf, index, size, proof).equals(root), label).toBe(true);
       }
     }
+  });
+
+  it('inclusion proofs with one shared range memo still equal PATH, and read fewer nodes', () => {
+    const memo: RangeHashMemo = new Map();
+    for (let size = 1; size <= MAX_SIZE; size++) {
+      for (let index = 0; index < size; index++) {
+        const label = `leaf ${index} in size ${size}, memo`;
+        const plain = planInclusionProof(index, size);
+        const plan = planInclusionProof(index, size, memo);
+        const proof = plan.assemble(table.read(plan.nodes));
+        expect(hexes(proof), label).toEqual(hexes(naivePath(mth, index, 0, size)));
+        expect(plan.nodes.length, label).toBeLessThanOrEqual(plain.nodes.length);
+      }
+    }
+    expect(memo.size).toBeGreaterThan(0);
+    // A right-edge range seen before is not read again: leaf 0 of size 63 needs [32, 63) composed.
+    const again = planInclusionProof(0, 63, memo);
+    expect(again.nodes.length).toBeLessThan(planInclusionProof(0, 63).nodes.length);
   });
 
   it('consistency proofs for every 0 < m <= n <= 64 equal PROOF and verify', () => {
