@@ -53,7 +53,7 @@ export async function startCacheListener(
   logger: Logger,
   observability: Observability,
 ): Promise<CacheListener> {
-  const key = ensureSecretKey(keyFile, 'cache', logger);
+  const key = ensureSecretKey(keyFile, 'cache', config.keyFile === undefined, logger);
   const app = createCacheApp({
     decisions,
     key,

@@ -27,16 +27,26 @@ export interface PublishedLog {
   publisher: GroupCommitPublisher;
 }
 
-/** Reads the key file, or on first start generates it (mode 0600) so the log keeps its identity. */
-export function ensureSecretKey(file: string, name: string, logger: Logger): SecretKey {
+/**
+ * Reads a key file. A missing file is generated (mode 0600, the public half beside it) only when
+ * it is the default one under state_dir (`generateIfMissing`): a configured key_file that is not
+ * there is an error, never silently replaced by a new key and so a new log identity.
+ */
+export function ensureSecretKey(
+  file: string,
+  name: string,
+  generateIfMissing: boolean,
+  logger: Logger,
+): SecretKey {
   if (fs.existsSync(file)) return readSecretKeyFile(file);
-  const key = generateSecretKey(name);
-  const dir = path.dirname(file);
-  const expected = path.join(dir, `${name}.secret`);
-  if (path.resolve(file) !== path.resolve(expected)) {
-    throw new TallyError('NOT_FOUND', `key file ${file} does not exist (only the default key file is generated)`);
+  if (!generateIfMissing) {
+    throw new TallyError(
+      'NOT_FOUND',
+      `key file ${file} does not exist (only the default key file under state_dir is generated)`,
+    );
   }
-  writeKeyPair(dir, key);
+  const key = generateSecretKey(name);
+  writeKeyPair(path.dirname(file), key);
   logger.info({ keyFile: file }, 'generated a new key');
   return key;
 }
@@ -47,7 +57,7 @@ export async function openPublishedLog(
   stateDir: string,
   logger: Logger,
 ): Promise<PublishedLog> {
-  const key = ensureSecretKey(keyFile, config.name, logger);
+  const key = ensureSecretKey(keyFile, config.name, config.keyFile === undefined, logger);
   const publicKey = publicKeyOf(key);
   const id = logIdOf(publicKey, config.protocol);
   const origin = config.origin ?? defaultOrigin(id);
@@ -57,7 +67,16 @@ export async function openPublishedLog(
     { maxBatchEntries: config.maxBatchEntries, maxBatchDelayMs: config.maxBatchDelayMs },
     logger.child({ log: config.name }),
   );
-  return { id, name: config.name, protocol: config.protocol, publicKey, origin, meta: config.meta, store, publisher };
+  return {
+    id,
+    name: config.name,
+    protocol: config.protocol,
+    publicKey,
+    origin,
+    meta: config.meta,
+    store,
+    publisher,
+  };
 }
 
 /** Published logs by ID; an empty ID means the node's own (first) published log. */
