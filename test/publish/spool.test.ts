@@ -27,6 +27,22 @@ describe('spool files', () => {
     expect(decoded.entries[0]!.value.toString()).toBe('value a');
   });
 
+  it("are given to the state directory's owner when written by root (a multi-user Nix hook)", () => {
+    const stateDir = path.join(tempDir(), 'state');
+    fs.mkdirSync(stateDir);
+    const isRoot = process.getuid!() === 0;
+    // nobody:nogroup owns the state directory, as a dedicated daemon user would.
+    if (isRoot) fs.chownSync(stateDir, 65534, 65534);
+    const file = writeSpoolFile(path.join(stateDir, 'spool'), {
+      logId: '',
+      entries: [{ key: key('owned'), value: Buffer.from('v') }],
+    });
+    const expectedUid = isRoot ? 65534 : process.getuid!();
+    expect(fs.statSync(file).uid).toBe(expectedUid);
+    expect(fs.statSync(path.dirname(file)).uid).toBe(expectedUid);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it.each([
     ['not JSON', '{"version":1,'],
     ['a wrong version', '{"version":2,"logId":"","entries":[{"key":"00","value":"AA=="}]}'],
@@ -57,7 +73,11 @@ describe('spool files', () => {
       'the spool to be ingested',
       () => fs.readdirSync(spoolDir).filter((n) => n.endsWith('.json')).length === 0,
     );
-    expect(fs.readdirSync(rejected).sort()).toEqual(['0-unreadable.json', '1-corrupt.json', '3-conflict.json']);
+    expect(fs.readdirSync(rejected).sort()).toEqual([
+      '0-unreadable.json',
+      '1-corrupt.json',
+      '3-conflict.json',
+    ]);
     expect(fs.existsSync(path.join(spoolDir, '.5-in-progress.tmp'))).toBe(true);
     expect(daemon.output()).toMatch(/spooled submission rejected/);
 
