@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { connectAdmin, connectPublic, type AdminClient, type PublicClient } from '../api/client.js';
 import { InvalidArgumentError } from '../errors.js';
 import { keyFromHashPart, storePathKey } from '../nix/index.js';
@@ -15,15 +15,23 @@ export interface AdminOptions {
   adminAddress?: string;
   tokenFile?: string;
   state: string;
-  log: string;
   json?: boolean;
 }
+
+/** Admin commands that write to one of the node's published logs. */
+export interface SubmitTargetOptions extends AdminOptions {
+  log: string;
+}
+
+/** --log: '' means the node's own published log (the server resolves it). */
+const logOption = () =>
+  new Option('--log <id>', 'log ID, 64 hex characters').default('', "the node's own published log");
 
 /** --api and --log, shared by the commands that read a node's public API. */
 export function addApiOptions(command: Command): Command {
   return command
     .option('--api <address>', 'public gRPC API of the node', '127.0.0.1:9002')
-    .option('--log <id>', "log ID (default: the node's own published log)", '')
+    .addOption(logOption())
     .option('--json', 'print one JSON object instead of text');
 }
 
@@ -33,8 +41,12 @@ export function addAdminOptions(command: Command): Command {
     .option('--admin-socket <path>', 'admin Unix socket (default: <state>/admin.sock)')
     .option('--admin-address <host:port>', 'admin API over TCP instead of the socket (needs --token-file)')
     .option('--token-file <file>', 'file holding the admin bearer token')
-    .option('--log <id>', "log ID (default: the node's own published log)", '')
     .option('--json', 'print one JSON object instead of text');
+}
+
+/** The admin options plus --log, for commands that submit entries to a published log. */
+export function addSubmitTargetOptions(command: Command): Command {
+  return addAdminOptions(command).addOption(logOption());
 }
 
 /** Runs `body` with a public client and always closes it. */

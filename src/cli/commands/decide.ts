@@ -24,7 +24,8 @@ function humanDecision(d: DecideResponse): string {
     head,
     ...(d.decided ? [`  reason      ${d.reason}`, `  value       ${d.value.length} bytes`] : []),
     ...voteLines('agrees', d.agreeing),
-    ...voteLines('dissents', d.dissenting),
+    // Undecided, no digest won: a log holding one does not dissent from anything, it just says it.
+    ...voteLines(d.decided ? 'dissents' : 'says', d.dissenting),
     ...voteLines('absent', d.absent),
     ...voteLines('unavailable', d.unavailable),
   ].join('\n');

@@ -25,7 +25,7 @@ export function registerKeygen(program: Command): void {
   const command = program
     .command('keygen')
     .description('generate an Ed25519 key pair (Nix key-file format) for a log or a cache')
-    .requiredOption('--name <name>', 'key name: 1-128 characters of [A-Za-z0-9._-]')
+    .requiredOption('--name <name>', 'key name: 1-128 characters of [A-Za-z0-9._+-]')
     .requiredOption('--out <dir>', 'directory for NAME.secret (mode 0600) and NAME.public')
     .option('--protocol <protocol>', 'protocol of the log ID to print', DEFAULT_PROTOCOL);
   withExamples(

@@ -1,17 +1,17 @@
 import type { Command } from 'commander';
 import { defaultStoreDir } from '../../publish/nix-command.js';
 import { runPostBuildHook } from '../../publish/post-build-hook.js';
-import { addAdminOptions, withAdminClient, type AdminOptions } from '../api-options.js';
+import { addSubmitTargetOptions, withAdminClient, type SubmitTargetOptions } from '../api-options.js';
 import { exitCodeOf, ExitCode } from '../output.js';
 import { withExamples } from '../help.js';
 
-interface HookOptions extends AdminOptions {
+interface HookOptions extends SubmitTargetOptions {
   storeDir: string;
 }
 
 export function registerPostBuildHook(program: Command): void {
   withExamples(
-    addAdminOptions(
+    addSubmitTargetOptions(
       program
         .command('post-build-hook')
         .description(

@@ -13,11 +13,11 @@ import { defaultStoreDir } from '../../publish/nix-command.js';
 import { nixEntry, type Entry } from '../../publish/nix-entries.js';
 import { createProgress } from '../progress.js';
 import { describeCounts, submitEntries } from '../../publish/submit-entries.js';
-import { addAdminOptions, withAdminClient, type AdminOptions } from '../api-options.js';
+import { addSubmitTargetOptions, withAdminClient, type SubmitTargetOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
 import { withExamples } from '../help.js';
 
-interface PublishCacheOptions extends AdminOptions {
+interface PublishCacheOptions extends SubmitTargetOptions {
   paths?: string;
   storeDir?: string;
 }
@@ -32,7 +32,7 @@ function entryOf(text: string, storeDir: string, where: string): Entry {
 
 export function registerPublishCache(program: Command): void {
   withExamples(
-    addAdminOptions(
+    addSubmitTargetOptions(
       program
         .command('publish-cache')
         .description('publish every narinfo of an existing binary cache (admin API)')

@@ -4,17 +4,17 @@ import { defaultStoreDir, queryPathInfo } from '../../publish/nix-command.js';
 import { nixEntry } from '../../publish/nix-entries.js';
 import { createProgress } from '../progress.js';
 import { describeCounts, submitEntries } from '../../publish/submit-entries.js';
-import { addAdminOptions, withAdminClient, type AdminOptions } from '../api-options.js';
+import { addSubmitTargetOptions, withAdminClient, type SubmitTargetOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
 import { withExamples } from '../help.js';
 
-interface SubmitClosureOptions extends AdminOptions {
+interface SubmitClosureOptions extends SubmitTargetOptions {
   storeDir: string;
 }
 
 export function registerSubmitClosure(program: Command): void {
   withExamples(
-    addAdminOptions(
+    addSubmitTargetOptions(
       program
         .command('submit-closure')
         .description('publish the closure of store paths from the local Nix store (admin API)')
@@ -48,7 +48,7 @@ terminal and CI is not set; piped or in CI only the final line is printed.`,
         );
       }
       return {
-        human: `closure of ${entries.length} paths: ${describeCounts(counts)}`,
+        human: `closure of ${entries.length} ${entries.length === 1 ? 'path' : 'paths'}: ${describeCounts(counts)}`,
         json: { paths: entries.length, appended: counts.appended, alreadyPresent: counts.alreadyPresent },
       };
     }),

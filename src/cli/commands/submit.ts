@@ -2,11 +2,16 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { SubmitStatus } from '../../api/gen/tally/v1/admin.js';
 import { InvalidArgumentError, TallyError } from '../../errors.js';
-import { addAdminOptions, parseKeyArgument, withAdminClient, type AdminOptions } from '../api-options.js';
+import {
+  addSubmitTargetOptions,
+  parseKeyArgument,
+  withAdminClient,
+  type SubmitTargetOptions,
+} from '../api-options.js';
 import { runCommand } from '../output.js';
 import { withExamples } from '../help.js';
 
-interface SubmitOptions extends AdminOptions {
+interface SubmitOptions extends SubmitTargetOptions {
   valueFile?: string;
 }
 
@@ -18,7 +23,7 @@ const STATUS_NAME: Record<number, string> = {
 
 export function registerSubmit(program: Command): void {
   withExamples(
-    addAdminOptions(
+    addSubmitTargetOptions(
       program
         .command('submit')
         .description("append KEY -> VALUE to the local daemon's log (admin API); first write wins")
