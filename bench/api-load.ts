@@ -42,7 +42,15 @@ await Promise.all(
   }),
 );
 const submitSeconds = (performance.now() - t) / 1000;
-console.log(JSON.stringify({ what: 'submit', clients, entriesPerRequest: batch, entries: total, entriesPerSec: Math.round(total / submitSeconds) }));
+console.log(
+  JSON.stringify({
+    what: 'submit',
+    clients,
+    entriesPerRequest: batch,
+    entries: total,
+    entriesPerSec: Math.round(total / submitSeconds),
+  }),
+);
 
 let done = 0;
 t = performance.now();
@@ -58,4 +66,11 @@ await Promise.all(
   }),
 );
 const lookupSeconds = (performance.now() - t) / 1000;
-console.log(JSON.stringify({ what: 'lookup (map proof + inclusion proof + value)', clients, lookups, perSec: Math.round(lookups / lookupSeconds) }));
+console.log(
+  JSON.stringify({
+    what: 'lookup (map proof + inclusion proof + value)',
+    clients,
+    lookups,
+    perSec: Math.round(lookups / lookupSeconds),
+  }),
+);

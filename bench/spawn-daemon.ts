@@ -13,10 +13,17 @@ export async function spawnDaemon(
 ): Promise<{ proc: ChildProcess; api: string; adminSocket: string; stop(): Promise<void> }> {
   fs.mkdirSync(stateDir, { recursive: true });
   const configFile = `${stateDir}.toml`;
-  fs.writeFileSync(configFile, `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extraConfig}`);
-  const proc = spawn(process.execPath, [...nodeArgs, cli, 'daemon', '--config', configFile, '--state', stateDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  fs.writeFileSync(
+    configFile,
+    `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extraConfig}`,
+  );
+  const proc = spawn(
+    process.execPath,
+    [...nodeArgs, cli, 'daemon', '--config', configFile, '--state', stateDir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   const ready = await new Promise<{ api: string; adminSocket: string }>((resolve, reject) => {
     proc.stdout!.on('data', (c: Buffer) => {

@@ -158,7 +158,6 @@ export class PublicClient {
     );
   }
 
-
   listLogs(request: ListLogsRequest = {}): Promise<ListLogsResponse> {
     return this.connection.call('NodeService.ListLogs', (md, opts, cb) =>
       this.node.listLogs(request, md, opts, cb),

@@ -27,15 +27,19 @@ function splitKeyText(text: string, what: string): { name: string; bytes: Buffer
   const colon = trimmed.indexOf(':');
   if (colon <= 0) throw new InvalidArgumentError(`${what}: expected "name:base64", got no name`);
   const name = trimmed.slice(0, colon);
-  if (!KEY_NAME.test(name)) throw new InvalidArgumentError(`${what}: invalid key name ${JSON.stringify(name)}`);
+  if (!KEY_NAME.test(name))
+    throw new InvalidArgumentError(`${what}: invalid key name ${JSON.stringify(name)}`);
   const b64 = trimmed.slice(colon + 1);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new InvalidArgumentError(`${what}: key material is not base64`);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64))
+    throw new InvalidArgumentError(`${what}: key material is not base64`);
   return { name, bytes: Buffer.from(b64, 'base64') };
 }
 
 export function assertKeyName(name: string): void {
   if (!KEY_NAME.test(name)) {
-    throw new InvalidArgumentError(`key name ${JSON.stringify(name)} must be 1-128 characters of [A-Za-z0-9._+-]`);
+    throw new InvalidArgumentError(
+      `key name ${JSON.stringify(name)} must be 1-128 characters of [A-Za-z0-9._+-]`,
+    );
   }
 }
 
@@ -47,7 +51,8 @@ export function generateSecretKey(name: string): SecretKey {
 
 export function parseSecretKey(text: string): SecretKey {
   const { name, bytes } = splitKeyText(text, 'secret key');
-  if (bytes.length !== 64) throw new InvalidArgumentError(`secret key: expected 64 bytes, got ${bytes.length}`);
+  if (bytes.length !== 64)
+    throw new InvalidArgumentError(`secret key: expected 64 bytes, got ${bytes.length}`);
   const secretKey = new Uint8Array(bytes);
   const derived = nacl.sign.keyPair.fromSeed(secretKey.subarray(0, 32));
   if (!Buffer.from(derived.publicKey).equals(Buffer.from(secretKey.subarray(32)))) {
@@ -58,7 +63,8 @@ export function parseSecretKey(text: string): SecretKey {
 
 export function parsePublicKey(text: string): PublicKey {
   const { name, bytes } = splitKeyText(text, 'public key');
-  if (bytes.length !== 32) throw new InvalidArgumentError(`public key: expected 32 bytes, got ${bytes.length}`);
+  if (bytes.length !== 32)
+    throw new InvalidArgumentError(`public key: expected 32 bytes, got ${bytes.length}`);
   return { name, publicKey: new Uint8Array(bytes) };
 }
 

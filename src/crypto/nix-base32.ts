@@ -38,7 +38,9 @@ export function decodeNixBase32(text: string): Buffer {
     const ch = text[text.length - 1 - n]!;
     const digit = charValue.get(ch);
     if (digit === undefined) {
-      throw new InvalidArgumentError(`nix base32: invalid character ${JSON.stringify(ch)} at position ${text.length - 1 - n}`);
+      throw new InvalidArgumentError(
+        `nix base32: invalid character ${JSON.stringify(ch)} at position ${text.length - 1 - n}`,
+      );
     }
     const bit = n * 5;
     const i = bit >> 3;

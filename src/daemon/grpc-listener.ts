@@ -1,5 +1,10 @@
 import fs from 'node:fs';
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { TallyError } from '../errors.js';
 import { GRPC_LEAN_OPTIONS } from '../api/limits.js';
 import { withLenientDecoding } from '../api/server/unary.js';

@@ -24,7 +24,10 @@ export class StateLock {
           `state directory ${stateDir} is in use by another tally daemon; stop it first or use --state`,
         );
       }
-      throw new TallyError('UNAVAILABLE', `cannot lock state directory ${stateDir}: ${(err as Error).message}`);
+      throw new TallyError(
+        'UNAVAILABLE',
+        `cannot lock state directory ${stateDir}: ${(err as Error).message}`,
+      );
     }
     return new StateLock(db);
   }

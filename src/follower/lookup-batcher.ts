@@ -61,7 +61,9 @@ export class LookupBatcher {
     try {
       const response = await this.client.lookupMany({ logId: this.logId, keys: batch.map((w) => w.key) });
       if (response.answers.length !== batch.length) {
-        throw new VerificationError(`LookupMany: ${response.answers.length} answers for ${batch.length} keys`);
+        throw new VerificationError(
+          `LookupMany: ${response.answers.length} answers for ${batch.length} keys`,
+        );
       }
       batch.forEach((waiting, i) => {
         try {

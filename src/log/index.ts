@@ -2,7 +2,13 @@
 export { EMPTY_ROOT, hashChildren, hashLeaf } from './hasher.js';
 export { MAX_KEY_LENGTH, decodeLeaf, encodeLeaf, type DecodedLeaf } from './leaf.js';
 export type { LeafRange, NodeId } from './node-id.js';
-export { planConsistencyProof, planInclusionProof, planRoot, type NodePlan, type RangeHashMemo } from './plan.js';
+export {
+  planConsistencyProof,
+  planInclusionProof,
+  planRoot,
+  type NodePlan,
+  type RangeHashMemo,
+} from './plan.js';
 export {
   appendLeaves,
   frontierNodeIds,

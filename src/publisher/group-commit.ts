@@ -97,7 +97,12 @@ export class GroupCommitPublisher {
         offset += p.entries.length;
       }
       this.logger?.debug(
-        { entries: all.length, requests: batch.length, size: head.checkpoint.size, ms: performance.now() - started },
+        {
+          entries: all.length,
+          requests: batch.length,
+          size: head.checkpoint.size,
+          ms: performance.now() - started,
+        },
         'batch committed',
       );
     } catch (err) {

@@ -45,20 +45,38 @@ describe('LookupMany through a real daemon', () => {
 
   it('answers present, absent and repeated keys in request order, each verifying on its own', async () => {
     // 0..99 present, 1000..1099 absent, then 5 repeated.
-    const numbers = [...Array.from({ length: 100 }, (_, i) => i), ...Array.from({ length: 100 }, (_, i) => 1000 + i), 5, 5];
+    const numbers = [
+      ...Array.from({ length: 100 }, (_, i) => i),
+      ...Array.from({ length: 100 }, (_, i) => 1000 + i),
+      5,
+      5,
+    ];
     const keys = numbers.map(keyOf);
     const response = await client.lookupMany({ logId, keys });
     expect(response.answers).toHaveLength(keys.length);
     const checkpoint = verifyCheckpoint(response.checkpoint, logKey, origin);
     expect(checkpoint.size).toBe(300);
     numbers.forEach((n, i) => {
-      const verified = verifyLookupAgainst(checkpoint, lookupAnswerOf(response.checkpoint, response.answers[i]!), keys[i]!);
+      const verified = verifyLookupAgainst(
+        checkpoint,
+        lookupAnswerOf(response.checkpoint, response.answers[i]!),
+        keys[i]!,
+      );
       expect(verified.present).toBe(n < 300);
       if (verified.present) expect(verified.value).toEqual(valueOf(n));
     });
     // The same answer as a single Lookup gives.
-    const single = verifyLookupChain(lookupAnswerFromResponse(await client.lookup({ logId, key: keys[7]! })), keys[7]!, logKey, origin);
-    const many = verifyLookupAgainst(checkpoint, lookupAnswerOf(response.checkpoint, response.answers[7]!), keys[7]!);
+    const single = verifyLookupChain(
+      lookupAnswerFromResponse(await client.lookup({ logId, key: keys[7]! })),
+      keys[7]!,
+      logKey,
+      origin,
+    );
+    const many = verifyLookupAgainst(
+      checkpoint,
+      lookupAnswerOf(response.checkpoint, response.answers[7]!),
+      keys[7]!,
+    );
     expect(many).toEqual(single);
   });
 
@@ -66,13 +84,17 @@ describe('LookupMany through a real daemon', () => {
     const keys = [keyOf(1), keyOf(2)];
     const response = await client.lookupMany({ logId, keys });
     const checkpoint = verifyCheckpoint(response.checkpoint, logKey, origin);
-    expect(() => verifyLookupAgainst(checkpoint, lookupAnswerOf(response.checkpoint, response.answers[1]!), keys[0]!)).toThrow(
-      /map proof/,
-    );
+    expect(() =>
+      verifyLookupAgainst(checkpoint, lookupAnswerOf(response.checkpoint, response.answers[1]!), keys[0]!),
+    ).toThrow(/map proof/);
   });
 
   it('refuses no keys, too many keys and a bad key, naming it', async () => {
-    await expectCode(client.lookupMany({ logId, keys: [] }), 'INVALID_ARGUMENT', /0 keys; a call asks for 1\.\.256 keys/);
+    await expectCode(
+      client.lookupMany({ logId, keys: [] }),
+      'INVALID_ARGUMENT',
+      /0 keys; a call asks for 1\.\.256 keys/,
+    );
     const tooMany = Array.from({ length: MAX_LOOKUP_KEYS_PER_CALL + 1 }, (_, i) => keyOf(i));
     await expectCode(client.lookupMany({ logId, keys: tooMany }), 'INVALID_ARGUMENT', /257 keys/);
     await expectCode(

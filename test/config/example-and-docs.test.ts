@@ -8,7 +8,10 @@ import { configFileSchema } from '../../src/config/schema.js';
 const EXAMPLE_FILE = new URL('../../docs/example-config.toml', import.meta.url);
 // The configuration reference lives in the README, section "Configuration reference".
 const README = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const REFERENCE = README.slice(README.indexOf('\n## Configuration reference'), README.indexOf('\n## Development'));
+const REFERENCE = README.slice(
+  README.indexOf('\n## Configuration reference'),
+  README.indexOf('\n## Development'),
+);
 
 /** Every key path the schema knows; an array of tables is marked `follow[]`, tables of free keys are leaves. */
 function keyPaths(schema: z.ZodType, path: string[] = []): string[][] {

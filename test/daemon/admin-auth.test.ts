@@ -23,8 +23,13 @@ describe('admin API over TCP', () => {
     const { Client, credentials, Metadata } = await import('@grpc/grpc-js');
     const bare = new Client(address, credentials.createInsecure());
     const code = await new Promise<number>((resolve) =>
-      bare.makeUnaryRequest('/tally.v1.AdminService/Submit', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), new Metadata(), (err) =>
-        resolve(err?.code ?? 0),
+      bare.makeUnaryRequest(
+        '/tally.v1.AdminService/Submit',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.alloc(0),
+        new Metadata(),
+        (err) => resolve(err?.code ?? 0),
       ),
     );
     bare.close();
@@ -47,7 +52,10 @@ describe('admin API over TCP', () => {
   it('refuses a TCP admin listener without a token file at start', async () => {
     const dir = tempDir();
     await expect(
-      startDaemonProcess({ stateDir: path.join(dir, 'state'), config: testConfig('[admin]\nlisten = "127.0.0.1:0"\n') }),
+      startDaemonProcess({
+        stateDir: path.join(dir, 'state'),
+        config: testConfig('[admin]\nlisten = "127.0.0.1:0"\n'),
+      }),
     ).rejects.toThrow(/token_file/);
   });
 });

@@ -11,11 +11,17 @@ import { tempDir } from '../helpers/tmp.js';
 
 const CLIENTS = 16;
 const TOTAL = 20_000;
-const entry = (n: number) => ({ key: sha256(Buffer.from(`entry ${n}`)).subarray(0, 20), value: Buffer.from(`value of ${n}`) });
+const entry = (n: number) => ({
+  key: sha256(Buffer.from(`entry ${n}`)).subarray(0, 20),
+  value: Buffer.from(`value of ${n}`),
+});
 
 describe('group commit under concurrency', () => {
   it(`${CLIENTS} concurrent clients submit ${TOTAL} entries; every one then looks up with a verifying chain`, async () => {
-    const daemon = await startDaemonProcess({ stateDir: path.join(tempDir(), 'state'), config: testConfig() });
+    const daemon = await startDaemonProcess({
+      stateDir: path.join(tempDir(), 'state'),
+      config: testConfig(),
+    });
     const perClient = TOTAL / CLIENTS;
     const indices = new Map<number, number>();
     await Promise.all(

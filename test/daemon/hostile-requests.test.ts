@@ -30,7 +30,13 @@ function rawCall(address: string, method: string, body: Buffer): Promise<{ code:
 function sendGarbage(connect: net.NetConnectOpts): Promise<void> {
   return new Promise((resolve) => {
     const socket = net.connect(connect, () => {
-      socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), sha256(Buffer.from('x')), Buffer.alloc(4096, 0xff)]));
+      socket.write(
+        Buffer.concat([
+          Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+          sha256(Buffer.from('x')),
+          Buffer.alloc(4096, 0xff),
+        ]),
+      );
       socket.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
       setTimeout(() => socket.destroy(), 200);
     });
@@ -84,7 +90,9 @@ describe('hostile requests', () => {
   });
 
   it('ranges past the end and size 0', async () => {
-    await expect(client.getEntries({ logId: '', start: 5, end: 10 })).rejects.toMatchObject({ code: 'OUT_OF_RANGE' });
+    await expect(client.getEntries({ logId: '', start: 5, end: 10 })).rejects.toMatchObject({
+      code: 'OUT_OF_RANGE',
+    });
     await expect(client.getInclusionProof({ logId: '', index: 0, size: 2 })).rejects.toMatchObject({
       code: 'OUT_OF_RANGE',
     });
@@ -97,7 +105,9 @@ describe('hostile requests', () => {
     await expect(client.getConsistencyProof({ logId: '', fromSize: 1, toSize: 9 })).rejects.toMatchObject({
       code: 'OUT_OF_RANGE',
     });
-    await expect(client.getEntries({ logId: '', start: 3, end: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(client.getEntries({ logId: '', start: 3, end: 1 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     await stillServing();
   });
 
@@ -107,7 +117,9 @@ describe('hostile requests', () => {
       message: expect.stringMatching(/unknown log/),
     });
     await expect(client.getHead({ logId: 'not-hex' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(client.getValue({ digest: Buffer.alloc(5) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(client.getValue({ digest: Buffer.alloc(5) })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     await expect(client.getValue({ digest: Buffer.alloc(32) })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await stillServing();
   });
@@ -115,11 +127,28 @@ describe('hostile requests', () => {
   it('bad submissions are refused whole, naming the entry', async () => {
     const admin = connectAdmin({ socketPath: daemon.adminSocket });
     await expect(
-      admin.submit({ logId: '', entries: [{ key: Buffer.alloc(20, 7), value: Buffer.from('ok') }, { key: Buffer.alloc(0), value: Buffer.from('x') }] }),
-    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/entries\[1\]\.key/) });
-    await expect(admin.submit({ logId: '', entries: [] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      admin.submit({
+        logId: '',
+        entries: [
+          { key: Buffer.alloc(20, 7), value: Buffer.from('ok') },
+          { key: Buffer.alloc(0), value: Buffer.from('x') },
+        ],
+      }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/entries\[1\]\.key/),
+    });
+    await expect(admin.submit({ logId: '', entries: [] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     await expect(
-      admin.submit({ logId: '', entries: Array.from({ length: 10_001 }, (_, i) => ({ key: sha256(Buffer.from([i & 255, i >> 8])).subarray(0, 20), value: Buffer.from('v') })) }),
+      admin.submit({
+        logId: '',
+        entries: Array.from({ length: 10_001 }, (_, i) => ({
+          key: sha256(Buffer.from([i & 255, i >> 8])).subarray(0, 20),
+          value: Buffer.from('v'),
+        })),
+      }),
     ).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
     admin.close();
     // Nothing of the refused requests was appended.

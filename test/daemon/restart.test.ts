@@ -8,7 +8,10 @@ import { verifyConsistency } from '../../src/log/index.js';
 import { startDaemonProcess, testConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const entry = (n: number) => ({ key: sha256(Buffer.from(`restart ${n}`)).subarray(0, 20), value: Buffer.from(`v${n}`) });
+const entry = (n: number) => ({
+  key: sha256(Buffer.from(`restart ${n}`)).subarray(0, 20),
+  value: Buffer.from(`v${n}`),
+});
 const checkpointOf = (note: string) => parseCheckpointBody(parseNote(note).text);
 
 describe('stop and restart', () => {
@@ -42,7 +45,11 @@ describe('stop and restart', () => {
     const client = second.publicClient();
     const newHead = checkpointOf((await client.getHead({ logId: '' })).checkpoint);
     expect(newHead.size).toBeGreaterThanOrEqual(100 + acknowledged.length);
-    const { proof } = await client.getConsistencyProof({ logId: '', fromSize: oldHead.size, toSize: newHead.size });
+    const { proof } = await client.getConsistencyProof({
+      logId: '',
+      fromSize: oldHead.size,
+      toSize: newHead.size,
+    });
     verifyConsistency(oldHead.size, newHead.size, oldHead.logRoot, newHead.logRoot, proof);
     for (const n of [...Array.from({ length: 100 }, (_, i) => i), ...acknowledged]) {
       const found = await client.lookup({ logId: '', key: entry(n).key });

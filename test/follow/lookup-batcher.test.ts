@@ -72,7 +72,9 @@ describe('LookupBatcher against a real daemon', () => {
     const batcher = new LookupBatcher(counting(sizes), logId);
     const count = 2 * MAX_LOOKUP_KEYS_PER_CALL + 88;
     await Promise.all(
-      Array.from({ length: count }, (_, n) => batcher.lookup(keyOf(n)).then((answer) => expectVerifiedValue(answer, n))),
+      Array.from({ length: count }, (_, n) =>
+        batcher.lookup(keyOf(n)).then((answer) => expectVerifiedValue(answer, n)),
+      ),
     );
     expect(sizes).toEqual([MAX_LOOKUP_KEYS_PER_CALL, MAX_LOOKUP_KEYS_PER_CALL, 88]);
   });

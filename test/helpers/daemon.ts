@@ -73,7 +73,12 @@ export async function startDaemonProcess(options: {
       reject(new Error(`daemon exited with ${code} before it was ready:\n${out}`));
     });
   });
-  const addresses = ready.addresses as { api: string; adminSocket: string; adminTcp?: string; cache?: string };
+  const addresses = ready.addresses as {
+    api: string;
+    adminSocket: string;
+    adminTcp?: string;
+    cache?: string;
+  };
   const clients: { close(): void }[] = [];
   return {
     proc,
@@ -109,7 +114,10 @@ export async function startDaemonProcess(options: {
 /** Runs the CLI to completion. */
 export function runCli(args: string[], options: { cwd?: string; input?: string } = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const proc = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [cliPath, ...args], {
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

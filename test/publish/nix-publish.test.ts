@@ -170,11 +170,20 @@ describe('publishing with a real Nix', () => {
         const pathsFile = path.join(root, 'http-paths.txt');
         // A full store path and a bare hash part: both forms are accepted.
         fs.writeFileSync(pathsFile, `${top}\n${hashPartOf(dep)}\n`);
-        const args = ['publish-cache', server.url, '--paths', pathsFile, '--admin-socket', daemon.adminSocket, '--json'];
+        const args = [
+          'publish-cache',
+          server.url,
+          '--paths',
+          pathsFile,
+          '--admin-socket',
+          daemon.adminSocket,
+          '--json',
+        ];
         const first = await store.cli(args);
         expect(first.code, first.stderr).toBe(0);
         expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, narinfos: 2, appended: 2 });
-        for (const p of [top, dep]) expect((await lookupValue(daemon, p))?.equals(expectedValue(p))).toBe(true);
+        for (const p of [top, dep])
+          expect((await lookupValue(daemon, p))?.equals(expectedValue(p))).toBe(true);
 
         const missing = '0'.repeat(32);
         fs.writeFileSync(pathsFile, `${hashPartOf(top)}\n${missing}\n`);

@@ -14,7 +14,9 @@ const appender = path.join(distDir, 'test/fixtures/crash-appender.js');
 /** Runs the appender until it has acknowledged at least one batch, then SIGKILLs it after a random delay. */
 function runAndKill(dir: string, keyFile: string, origin: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [appender, dir, keyFile, origin], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [appender, dir, keyFile, origin], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let lastAck = -1;
     let stdout = '';
     let stderr = '';

@@ -9,7 +9,10 @@ import { tempDir } from '../helpers/tmp.js';
 
 const origin = 'tally.test/store';
 const key = generateSecretKey('store-test');
-const entry = (n: number) => ({ key: sha256(Buffer.from(`k${n}`)).subarray(0, 20), value: Buffer.from(`v${n}`) });
+const entry = (n: number) => ({
+  key: sha256(Buffer.from(`k${n}`)).subarray(0, 20),
+  value: Buffer.from(`v${n}`),
+});
 
 async function openFresh() {
   const dir = path.join(tempDir(), 'log');
@@ -83,7 +86,13 @@ describe('LogStore', () => {
       verifyInclusion(leafHash, n, size, proof, store.getHead().checkpoint.logRoot);
     }
     for (const old of heads) {
-      verifyConsistency(old.size, size, old.logRoot, store.getHead().checkpoint.logRoot, store.consistencyProof(old.size, size));
+      verifyConsistency(
+        old.size,
+        size,
+        old.logRoot,
+        store.getHead().checkpoint.logRoot,
+        store.consistencyProof(old.size, size),
+      );
     }
     expect(() => store.inclusionProof(0, size + 1)).toThrow(/past the current head/);
     await expect(store.getEntries(size, size + 5)).rejects.toThrow(/past the end/);

@@ -20,10 +20,13 @@ export function bearerTokenGuard(token: string): Guard {
   const expected = crypto.createHash('sha256').update(token).digest();
   return (call: ServerUnaryCall<unknown, unknown>) => {
     const header = call.metadata.get('authorization')[0];
-    const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
-    if (presented === undefined) throw new TallyError('PERMISSION_DENIED', 'admin API over TCP requires a bearer token');
+    const presented =
+      typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+    if (presented === undefined)
+      throw new TallyError('PERMISSION_DENIED', 'admin API over TCP requires a bearer token');
     const actual = crypto.createHash('sha256').update(presented).digest();
-    if (!crypto.timingSafeEqual(actual, expected)) throw new TallyError('PERMISSION_DENIED', 'admin token is wrong');
+    if (!crypto.timingSafeEqual(actual, expected))
+      throw new TallyError('PERMISSION_DENIED', 'admin token is wrong');
   };
 }
 
@@ -62,7 +65,9 @@ export function createAdminService(
           checkKey(e.key, `Submit: entries[${i}].key`);
           checkValue(e.value, `Submit: entries[${i}].value`);
         });
-        const { results, head } = await log.publisher.submit(entries.map((e) => ({ key: e.key, value: e.value })));
+        const { results, head } = await log.publisher.submit(
+          entries.map((e) => ({ key: e.key, value: e.value })),
+        );
         return { results: results.map(toProtoResult), checkpoint: head.note };
       },
       guards,

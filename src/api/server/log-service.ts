@@ -19,9 +19,13 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
 
     getEntries: unary('GetEntries', logger, async ({ logId, start, end }) => {
       const { store } = resolve(logId);
-      if (end <= start) throw new InvalidArgumentError(`GetEntries: end ${end} must be greater than start ${start}`);
+      if (end <= start)
+        throw new InvalidArgumentError(`GetEntries: end ${end} must be greater than start ${start}`);
       if (start >= store.size) {
-        throw new TallyError('OUT_OF_RANGE', `GetEntries: start ${start} is past the end of the log (size ${store.size})`);
+        throw new TallyError(
+          'OUT_OF_RANGE',
+          `GetEntries: start ${start} is past the end of the log (size ${store.size})`,
+        );
       }
       // Like CT's get-entries, a long range is answered in part; the caller continues from the last index.
       const bounded = Math.min(end, start + MAX_ENTRIES_PER_CALL, store.size);
@@ -31,7 +35,8 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
     getInclusionProof: unary('GetInclusionProof', logger, ({ logId, index, size }) => {
       const { store } = resolve(logId);
       if (size === 0) throw new InvalidArgumentError('GetInclusionProof: size must be at least 1');
-      if (index >= size) throw new TallyError('OUT_OF_RANGE', `GetInclusionProof: index ${index} is not below size ${size}`);
+      if (index >= size)
+        throw new TallyError('OUT_OF_RANGE', `GetInclusionProof: index ${index} is not below size ${size}`);
       return store.inclusionProof(index, size);
     }),
 
@@ -39,7 +44,9 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
       const { store } = resolve(logId);
       if (fromSize === 0) throw new InvalidArgumentError('GetConsistencyProof: from_size must be at least 1');
       if (fromSize > toSize) {
-        throw new InvalidArgumentError(`GetConsistencyProof: from_size ${fromSize} is greater than to_size ${toSize}`);
+        throw new InvalidArgumentError(
+          `GetConsistencyProof: from_size ${fromSize} is greater than to_size ${toSize}`,
+        );
       }
       return { proof: store.consistencyProof(fromSize, toSize) };
     }),

@@ -18,21 +18,19 @@ export function createNodeService(
   return {
     listLogs: unary('ListLogs', logger, () => ({
       logs: [
-        ...logs.logs.map(
-          (log): LogInfo => ({
-            logId: log.id,
-            name: log.name,
-            protocol: log.protocol,
-            publicKey: formatPublicKey(log.publicKey),
-            origin: log.origin,
-            meta: log.meta,
-            role: 'published',
-            state: 'local',
-            reason: '',
-            headSize: log.store.size,
-            headAgeSeconds: undefined,
-          }),
-        ),
+        ...logs.logs.map((log): LogInfo => ({
+          logId: log.id,
+          name: log.name,
+          protocol: log.protocol,
+          publicKey: formatPublicKey(log.publicKey),
+          origin: log.origin,
+          meta: log.meta,
+          role: 'published',
+          state: 'local',
+          reason: '',
+          headSize: log.store.size,
+          headAgeSeconds: undefined,
+        })),
         ...followed(),
       ],
     })),

@@ -1,4 +1,9 @@
-import type { handleUnaryCall, ServiceDefinition, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type {
+  handleUnaryCall,
+  ServiceDefinition,
+  ServerUnaryCall,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { InvalidArgumentError, TallyError } from '../../errors.js';
 import { toGrpcError } from '../status.js';

@@ -4,7 +4,9 @@ import { MAX_KEY_BYTES, MAX_VALUE_BYTES, MIN_KEY_BYTES, MIN_VALUE_BYTES } from '
 /** Request-field checks shared by the services; each message names the field and the bound. */
 export function checkKey(key: Buffer, field: string): void {
   if (key.length < MIN_KEY_BYTES || key.length > MAX_KEY_BYTES) {
-    throw new InvalidArgumentError(`${field}: ${key.length} bytes; keys are ${MIN_KEY_BYTES}..${MAX_KEY_BYTES} bytes`);
+    throw new InvalidArgumentError(
+      `${field}: ${key.length} bytes; keys are ${MIN_KEY_BYTES}..${MAX_KEY_BYTES} bytes`,
+    );
   }
 }
 
@@ -17,11 +19,14 @@ export function checkValue(value: Buffer, field: string): void {
 }
 
 export function checkDigest(digest: Buffer, field: string): void {
-  if (digest.length !== 32) throw new InvalidArgumentError(`${field}: ${digest.length} bytes; a digest is 32 bytes`);
+  if (digest.length !== 32)
+    throw new InvalidArgumentError(`${field}: ${digest.length} bytes; a digest is 32 bytes`);
 }
 
 export function checkLogIdFormat(logId: string): void {
   if (!/^[0-9a-f]{64}$/.test(logId)) {
-    throw new InvalidArgumentError(`log_id: ${JSON.stringify(logId.slice(0, 80))} is not 64 lowercase hex characters`);
+    throw new InvalidArgumentError(
+      `log_id: ${JSON.stringify(logId.slice(0, 80))} is not 64 lowercase hex characters`,
+    );
   }
 }
