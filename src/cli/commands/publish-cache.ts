@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { InvalidArgumentError, TallyError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import {
   cacheStoreDir,
   fetchNarinfos,
@@ -12,8 +12,9 @@ import {
 import { defaultStoreDir } from '../../publish/nix-command.js';
 import { nixEntry, type Entry } from '../../publish/nix-entries.js';
 import { createProgress } from '../progress.js';
-import { describeCounts, submitEntries } from '../../publish/submit-entries.js';
-import { addSubmitTargetOptions, withAdminClient, type SubmitTargetOptions } from '../api-options.js';
+import { describeCounts } from '../../publish/submit-entries.js';
+import { publishEntries } from '../publish-entries.js';
+import { addSubmitTargetOptions, type SubmitTargetOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
 import { withExamples } from '../help.js';
 
@@ -89,16 +90,7 @@ holds with another value is a conflict (exit 2).`,
         ).finally(() => progress.finish());
         entries = narinfos.map((n) => entryOf(n.text, storeDir, `${source.location}/${n.hashPart}.narinfo`));
       }
-      const progress = createProgress('publishing', entries.length);
-      const counts = await withAdminClient(options, (client) =>
-        submitEntries(client, options.log, entries, (done) => progress.update(done)),
-      ).finally(() => progress.finish());
-      if (counts.conflicts.length > 0) {
-        throw new TallyError(
-          'ALREADY_EXISTS',
-          `${describeCounts(counts)}: the log holds different outputs for keys ${counts.conflicts.join(' ')}`,
-        );
-      }
+      const counts = await publishEntries(options, 'publishing', entries);
       return {
         human: `${entries.length} narinfos from ${target}: ${describeCounts(counts)}`,
         json: {

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { TallyError } from '../../errors.js';
 import { defaultStoreDir, queryPathInfo } from '../../publish/nix-command.js';
 import { nixEntry } from '../../publish/nix-entries.js';
-import { createProgress } from '../progress.js';
-import { describeCounts, submitEntries } from '../../publish/submit-entries.js';
-import { addSubmitTargetOptions, withAdminClient, type SubmitTargetOptions } from '../api-options.js';
+import { describeCounts } from '../../publish/submit-entries.js';
+import { publishEntries } from '../publish-entries.js';
+import { addSubmitTargetOptions, type SubmitTargetOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
 import { withExamples } from '../help.js';
 
@@ -37,16 +36,7 @@ terminal and CI is not set; piped or in CI only the final line is printed.`,
     runCommand(options, async () => {
       const outputs = await queryPathInfo(paths, { storeDir: options.storeDir, recursive: true });
       const entries = outputs.map((o) => nixEntry(o, options.storeDir));
-      const progress = createProgress('publishing closure', entries.length);
-      const counts = await withAdminClient(options, (client) =>
-        submitEntries(client, options.log, entries, (done) => progress.update(done)),
-      ).finally(() => progress.finish());
-      if (counts.conflicts.length > 0) {
-        throw new TallyError(
-          'ALREADY_EXISTS',
-          `${describeCounts(counts)}: the log holds different outputs for keys ${counts.conflicts.join(' ')}`,
-        );
-      }
+      const counts = await publishEntries(options, 'publishing closure', entries);
       return {
         human: `closure of ${entries.length} ${entries.length === 1 ? 'path' : 'paths'}: ${describeCounts(counts)}`,
         json: { paths: entries.length, appended: counts.appended, alreadyPresent: counts.alreadyPresent },
