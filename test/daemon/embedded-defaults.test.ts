@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startDaemonProcess } from '../helpers/daemon.js';
+import { startDaemonOnDefaultPorts } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('embedded defaults', () => {
   it('starts with no config, generates a 0600 key once, and reuses key and log on the next start', async () => {
     const cwd = tempDir();
     // Exactly what a user runs: no config, no --state (the helper passes --state ./tally-data, the default).
-    const first = await startDaemonProcess({ stateDir: './tally-data', cwd });
+    const first = await startDaemonOnDefaultPorts({ stateDir: './tally-data', cwd });
     expect(first.api).toBe('127.0.0.1:9002');
     // The binary cache answers on 9001; with no followed logs nothing is decided, and it says why.
     expect(first.cache).toBe('127.0.0.1:9001');
@@ -25,7 +25,7 @@ describe('embedded defaults', () => {
     const [log1] = (await first.publicClient().listLogs({})).logs;
     expect(await first.stop()).toBe(0);
 
-    const second = await startDaemonProcess({ stateDir: './tally-data', cwd });
+    const second = await startDaemonOnDefaultPorts({ stateDir: './tally-data', cwd });
     const [log2] = (await second.publicClient().listLogs({})).logs;
     expect(log2!.logId).toBe(log1!.logId);
     expect(log2!.publicKey).toBe(log1!.publicKey);

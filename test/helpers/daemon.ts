@@ -32,6 +32,25 @@ afterAll(() => {
   for (const p of running) p.kill('SIGKILL');
 });
 
+/**
+ * startDaemonProcess for a daemon on the fixed default ports (9001/9002), which another test of a
+ * parallel run (the README quickstart test) may hold for a moment: retries while the ports are in
+ * use, for up to 90 s, then fails saying so.
+ */
+export async function startDaemonOnDefaultPorts(
+  options: Parameters<typeof startDaemonProcess>[0],
+): Promise<DaemonProcess> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      return await startDaemonProcess(options);
+    } catch (err) {
+      if (!/EADDRINUSE/.test(String(err)) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
 /** Starts `tally daemon` as a child process and waits for its "ready" log line. */
 export async function startDaemonProcess(options: {
   stateDir: string;
