@@ -80,18 +80,33 @@ export function publicKeyOf(key: SecretKey): PublicKey {
   return { name: key.name, publicKey: key.publicKey };
 }
 
-export function signDetached(key: SecretKey, message: Uint8Array): Buffer {
-  return Buffer.from(nacl.sign.detached(message, key.secretKey));
-}
-
-// DER SubjectPublicKeyInfo prefix of a raw 32-byte Ed25519 key (RFC 8410).
+// DER PKCS#8 prefix of a raw 32-byte Ed25519 seed, and SubjectPublicKeyInfo prefix of a raw
+// 32-byte public key (RFC 8410).
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const signKeys = new WeakMap<Uint8Array, crypto.KeyObject>();
 const verifyKeys = new WeakMap<Uint8Array, crypto.KeyObject>();
 
 /**
- * Verification goes through node:crypto (OpenSSL): tweetnacl's pure-JS verify costs milliseconds,
- * and followers and clients verify a checkpoint on every lookup. Signing stays with tweetnacl.
+ * Signing and verifying go through node:crypto (OpenSSL): tweetnacl's pure-JS Ed25519 costs
+ * milliseconds per operation (7 ms to sign a narinfo here), and the proxy signs every narinfo it
+ * serves while followers verify checkpoints. Ed25519 is deterministic, so the signatures are the
+ * very bytes tweetnacl made (a test checks). tweetnacl still generates keys.
  */
+export function signDetached(key: SecretKey, message: Uint8Array): Buffer {
+  let keyObject = signKeys.get(key.secretKey);
+  if (!keyObject) {
+    // Nix's 64-byte secret key is seed || public key; PKCS#8 carries the seed.
+    keyObject = crypto.createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, key.secretKey.subarray(0, 32)]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    signKeys.set(key.secretKey, keyObject);
+  }
+  return crypto.sign(null, message, keyObject);
+}
+
 export function verifyDetached(key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== 64 || key.publicKey.length !== 32) return false;
   let keyObject = verifyKeys.get(key.publicKey);

@@ -1,6 +1,8 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import nacl from 'tweetnacl';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   formatPublicKey,
@@ -80,6 +82,16 @@ describe('Nix key files', () => {
     expect(signDetached(secret, Buffer.from(FINGERPRINT)).toString('base64')).toBe(
       NIX_SIGNATURE_WITH_OUR_KEY,
     );
+  });
+
+  it('signs through node:crypto with the very bytes tweetnacl makes, for many keys and messages', () => {
+    for (let i = 0; i < 50; i++) {
+      const key = generateSecretKey(`k${i}`);
+      const message = crypto.randomBytes(i * 7);
+      const ours = signDetached(key, message);
+      expect(ours.equals(Buffer.from(nacl.sign.detached(message, key.secretKey)))).toBe(true);
+      expect(verifyDetached(publicKeyOf(key), message, ours)).toBe(true);
+    }
   });
 
   it('rejects malformed key text', () => {
