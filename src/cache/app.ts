@@ -6,6 +6,8 @@ import type { CacheContext } from './context.js';
 import type { DecisionSource } from './decision-source.js';
 import { registerNarRoute } from './nar-route.js';
 import { registerNarinfoRoute } from './narinfo-route.js';
+import { ServedNarinfos } from './served-narinfos.js';
+import { UpstreamClient } from './upstream-client.js';
 import { UpstreamHealth } from './upstream-health.js';
 
 export interface CacheAppOptions {
@@ -19,6 +21,12 @@ export interface CacheAppOptions {
   upstreamTimeoutMs?: number;
   /** How long an upstream that served a bad NAR is set aside. */
   badUpstreamMs?: number;
+  /**
+   * How long a served narinfo is reused while its decision stands (0: never); like the decision
+   * cache's default lifetime, so an upstream that lost a path is noticed as soon.
+   */
+  narinfoTtlMs?: number;
+  narinfoMaxEntries?: number;
 }
 
 /** The binary cache proxy as a fastify app; the caller listens (or injects, in tests). */
@@ -29,8 +37,9 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
     storeDir: options.storeDir ?? '/nix/store',
     priority: options.priority ?? 30,
     wantMassQuery: options.wantMassQuery ?? true,
-    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 10_000,
     health: new UpstreamHealth(options.badUpstreamMs ?? 10 * 60_000),
+    upstream: new UpstreamClient(options.upstreamTimeoutMs ?? 10_000),
+    narinfos: new ServedNarinfos(options.narinfoTtlMs ?? 60_000, options.narinfoMaxEntries ?? 100_000),
   };
   // Per-request lines would flood the log at Nix's request rates; problems are logged where they happen.
   const app: FastifyInstance = Fastify({
@@ -41,6 +50,7 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
     request.log.error({ err }, 'cache request failed');
     if (!reply.sent) void reply.code(500).send('internal error\n');
   });
+  app.addHook('onClose', async () => ctx.upstream.close());
   registerCacheInfoRoute(app, ctx);
   registerNarinfoRoute(app, ctx);
   registerNarRoute(app, ctx);

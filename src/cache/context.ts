@@ -1,5 +1,7 @@
 import type { SecretKey } from '../crypto/ed25519-keys.js';
 import type { DecisionSource } from './decision-source.js';
+import type { ServedNarinfos } from './served-narinfos.js';
+import type { UpstreamClient } from './upstream-client.js';
 import type { UpstreamHealth } from './upstream-health.js';
 
 /** What every route of the proxy shares. */
@@ -10,8 +12,9 @@ export interface CacheContext {
   storeDir: string;
   priority: number;
   wantMassQuery: boolean;
-  upstreamTimeoutMs: number;
   health: UpstreamHealth;
+  upstream: UpstreamClient;
+  narinfos: ServedNarinfos;
 }
 
 /** Header carrying why a path is not served; Nix ignores it, people and tests read it. */

@@ -2,13 +2,17 @@ import { decodeNixValue, type NixOutput } from '../nix/canonical-value.js';
 import { keyFromHashPart } from '../nix/store-path.js';
 import type { CacheContext } from './context.js';
 
-/** What a route does with a store path hash: refuse it, or go on with the decided output. */
-export type DecidedOutput =
-  | { ok: true; output: NixOutput; upstreams: string[] }
-  | { ok: false; status: 400 | 404 | 502 | 503; reason: string };
+/** Why a route does not serve a store path hash. */
+export type Refusal = { ok: false; status: 400 | 404 | 502 | 503; reason: string };
 
-/** Validates `hashPart`, asks for a decision and decodes the decided value. Never throws. */
-export async function decidedOutput(ctx: CacheContext, hashPart: string): Promise<DecidedOutput> {
+/** The decided canonical value for a hash part, not yet decoded, and the agreeing upstreams. */
+export type DecidedValue = { ok: true; value: Buffer; upstreams: string[] } | Refusal;
+
+/** What a route does with a store path hash: refuse it, or go on with the decided output. */
+export type DecidedOutput = { ok: true; output: NixOutput; upstreams: string[] } | Refusal;
+
+/** Validates `hashPart` and asks for a decision. Never throws. */
+export async function decidedValue(ctx: CacheContext, hashPart: string): Promise<DecidedValue> {
   let key: Buffer;
   try {
     key = keyFromHashPart(hashPart);
@@ -23,16 +27,32 @@ export async function decidedOutput(ctx: CacheContext, hashPart: string): Promis
     return { ok: false, status: 503, reason: `deciding failed: ${(e as Error).message}` };
   }
   if (!decision.decided) return { ok: false, status: 404, reason: decision.reason };
+  return { ok: true, value: decision.value, upstreams: decision.upstreams };
+}
+
+/** Decodes a decided value and checks it is for `hashPart` and has somewhere to come from. Never throws. */
+export function decodeDecided(
+  ctx: CacheContext,
+  hashPart: string,
+  value: Buffer,
+  upstreams: string[],
+): DecidedOutput {
   try {
-    const output = decodeNixValue(decision.value, { storeDir: ctx.storeDir });
+    const output = decodeNixValue(value, { storeDir: ctx.storeDir });
     if (!output.storePath.startsWith(`${ctx.storeDir}/${hashPart}-`)) {
       return { ok: false, status: 502, reason: `decided value is for ${output.storePath}, not ${hashPart}` };
     }
-    if (decision.upstreams.length === 0) {
+    if (upstreams.length === 0) {
       return { ok: false, status: 502, reason: 'no agreeing log names an upstream binary cache' };
     }
-    return { ok: true, output, upstreams: decision.upstreams };
+    return { ok: true, output, upstreams };
   } catch (e) {
     return { ok: false, status: 502, reason: `decided value is unusable: ${(e as Error).message}` };
   }
+}
+
+/** `decidedValue`, then `decodeDecided`. Never throws. */
+export async function decidedOutput(ctx: CacheContext, hashPart: string): Promise<DecidedOutput> {
+  const decided = await decidedValue(ctx, hashPart);
+  return decided.ok ? decodeDecided(ctx, hashPart, decided.value, decided.upstreams) : decided;
 }

@@ -10,7 +10,7 @@ import { decidedOutput } from './decided-output.js';
 import { decompressed, isSupportedCompression } from './decompress.js';
 import { narVerifier } from './nar-verifier.js';
 import { refuse } from './narinfo-route.js';
-import { openNarStream, upstreamUrl } from './upstream-client.js';
+import { upstreamUrl } from './upstream-client.js';
 import { findUpstreamNarinfo } from './upstream-narinfo.js';
 
 interface OpenedNar {
@@ -55,6 +55,8 @@ export function registerNarRoute(app: FastifyInstance, ctx: CacheContext): void 
       }
       reply.hijack();
       reply.raw.writeHead(200, headers);
+      // Now, not with the first bytes: the verifier holds back up to a batch, or a whole small NAR.
+      reply.raw.flushHeaders();
       const log = request.log.child({ upstream, hashPart: nar.hashPart, compression });
       let source: Readable;
       try {
@@ -101,7 +103,7 @@ async function openAgreeingNar(
       decided,
       upstreams: [upstream],
       storeDir: ctx.storeDir,
-      timeoutMs: ctx.upstreamTimeoutMs,
+      client: ctx.upstream,
       logger: request.log,
       accept: (n) =>
         isSupportedCompression(n.compression) ? undefined : `unsupported Compression ${n.compression}`,
@@ -112,7 +114,7 @@ async function openAgreeingNar(
     }
     try {
       const url = upstreamUrl(upstream, found.narinfo.url);
-      const body = await openNarStream(url, ctx.upstreamTimeoutMs);
+      const body = await ctx.upstream.openNar(url);
       return { ok: true, nar: { upstream, compression: found.narinfo.compression, body } };
     } catch (e) {
       request.log.warn({ upstream, hashPart, err: (e as Error).message }, 'upstream NAR unavailable');

@@ -2,34 +2,43 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { printNarinfo } from '../nix/narinfo.js';
 import { rewriteForProxy } from '../nix/rewrite-narinfo.js';
 import { headerText, REASON_HEADER, type CacheContext } from './context.js';
-import { decidedOutput } from './decided-output.js';
+import { decidedValue, decodeDecided } from './decided-output.js';
 import { findUpstreamNarinfo } from './upstream-narinfo.js';
 
 const NARINFO = /^(.*)\.narinfo$/;
 
 /**
  * `/<hash>.narinfo`: the narinfo of an agreeing upstream, cross-checked against the decided
- * value, rewritten to point at this proxy and signed with its key. fastify answers HEAD from
- * this same handler, without the body, so HEAD and GET cannot differ.
+ * value, rewritten to point at this proxy and signed with its key; reused while that decision
+ * stands (see served-narinfos.ts). fastify answers HEAD from this same handler, without the
+ * body, so HEAD and GET cannot differ.
  */
 export function registerNarinfoRoute(app: FastifyInstance, ctx: CacheContext): void {
   app.get<{ Params: { file: string } }>('/:file', async (request, reply) => {
     const match = NARINFO.exec(request.params.file);
     if (!match) return refuse(reply, 404, 'not a binary cache file');
     const hashPart = match[1]!;
-    const decided = await decidedOutput(ctx, hashPart);
+    const decided = await decidedValue(ctx, hashPart);
     if (!decided.ok) return refuse(reply, decided.status, decided.reason);
-    const found = await findUpstreamNarinfo({
-      hashPart,
-      decided: decided.output,
-      upstreams: ctx.health.order(decided.upstreams),
-      storeDir: ctx.storeDir,
-      timeoutMs: ctx.upstreamTimeoutMs,
-      logger: request.log,
-    });
-    if (!found.ok) return refuse(reply, found.kind === 'missing' ? 404 : 502, found.reason);
-    const served = rewriteForProxy(found.narinfo, { key: ctx.key, storeDir: ctx.storeDir });
-    return reply.type('text/x-nix-narinfo').send(printNarinfo(served));
+    const { value, upstreams } = decided;
+    let body = ctx.narinfos.get(hashPart, value, upstreams);
+    if (body === undefined) {
+      const output = decodeDecided(ctx, hashPart, value, upstreams);
+      if (!output.ok) return refuse(reply, output.status, output.reason);
+      const found = await findUpstreamNarinfo({
+        hashPart,
+        decided: output.output,
+        upstreams: ctx.health.order(upstreams),
+        storeDir: ctx.storeDir,
+        client: ctx.upstream,
+        logger: request.log,
+      });
+      if (!found.ok) return refuse(reply, found.kind === 'missing' ? 404 : 502, found.reason);
+      const served = rewriteForProxy(found.narinfo, { key: ctx.key, storeDir: ctx.storeDir });
+      body = Buffer.from(printNarinfo(served));
+      ctx.narinfos.set(hashPart, value, upstreams, body);
+    }
+    return reply.type('text/x-nix-narinfo').send(body);
   });
 }
 

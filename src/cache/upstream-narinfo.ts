@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { NixOutput } from '../nix/canonical-value.js';
 import { crossCheckNarinfo } from '../nix/cross-check.js';
 import { parseNarinfo, type Narinfo } from '../nix/narinfo.js';
-import { fetchNarinfo } from './upstream-client.js';
+import type { UpstreamClient } from './upstream-client.js';
 
 /** The first agreeing upstream's narinfo that matches the decided output, or why there is none. */
 export type UpstreamNarinfo =
@@ -16,7 +16,7 @@ export interface NarinfoLookup {
   /** Upstreams to try, in order. */
   upstreams: readonly string[];
   storeDir: string;
-  timeoutMs: number;
+  client: UpstreamClient;
   logger: FastifyBaseLogger;
   /** Extra check of a matching narinfo (e.g. a NAR route needs a supported Compression). */
   accept?: (narinfo: Narinfo) => string | undefined;
@@ -26,7 +26,7 @@ export async function findUpstreamNarinfo(lookup: NarinfoLookup): Promise<Upstre
   const problems: string[] = [];
   for (const upstream of lookup.upstreams) {
     try {
-      const fetched = await fetchNarinfo(upstream, lookup.hashPart, lookup.timeoutMs);
+      const fetched = await lookup.client.fetchNarinfo(upstream, lookup.hashPart);
       if (!fetched.found) continue;
       const narinfo = parseNarinfo(fetched.body, { storeDir: lookup.storeDir });
       crossCheckNarinfo(narinfo, lookup.decided);
