@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { connectAdmin, connectPublic } from '../src/api/client.js';
+import { createProgress } from '../src/cli/progress.js';
 import { sha256 } from '../src/crypto/sha256.js';
 
 const { positionals, values } = parseArgs({
@@ -24,6 +25,8 @@ const batch = Number(values.batch);
 const lookups = Number(values.lookups);
 const keyOf = (n: number) => sha256(Buffer.from(`api bench ${n}`)).subarray(0, 20);
 
+// Bars on stderr when it is a terminal (not in CI).
+const submitting = createProgress('submitting', total);
 let next = 0;
 let t = performance.now();
 await Promise.all(
@@ -37,10 +40,12 @@ await Promise.all(
         value: Buffer.from(`value ${start + i} `.padEnd(200, '.')),
       }));
       await admin.submit({ logId: '', entries });
+      submitting.update(Math.min(next, total));
     }
     admin.close();
   }),
 );
+submitting.finish();
 const submitSeconds = (performance.now() - t) / 1000;
 console.log(
   JSON.stringify({
@@ -52,6 +57,7 @@ console.log(
   }),
 );
 
+const looking = createProgress('looking up', lookups);
 let done = 0;
 t = performance.now();
 await Promise.all(
@@ -61,10 +67,12 @@ await Promise.all(
       const n = done++;
       const response = await client.lookup({ logId: '', key: keyOf((n * 7919) % total) });
       if (!response.found) throw new Error(`entry ${n} missing`);
+      looking.update(done);
     }
     client.close();
   }),
 );
+looking.finish();
 const lookupSeconds = (performance.now() - t) / 1000;
 console.log(
   JSON.stringify({

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createProgress } from '../src/cli/progress.js';
 import { startBuilder, startClient, warmDecisions, type BenchDaemon, type Builder } from './cache-daemons.js';
 import { download, requestRate, type Measured } from './cache-load.js';
 import { makeBenchCache } from './cache-nix.js';
@@ -103,8 +104,14 @@ try {
 
   type Side = keyof typeof sides;
   const results: Record<string, Record<Side, Measured[]>> = {};
-  const record = (what: string, side: Side, m: Measured) =>
+  // A bar on stderr when it is a terminal (not in CI), moved between measurements only.
+  const steps = 2 * num('rounds') * 2 + num('nar-rounds') * 2;
+  const progress = createProgress('measuring', steps);
+  let measured = 0;
+  const record = (what: string, side: Side, m: Measured) => {
     (results[what] ??= { nginx: [], proxy: [] })[side].push(m);
+    progress.update(++measured);
+  };
 
   for (const [what, connections] of [
     ['sequential', 1],
@@ -134,6 +141,7 @@ try {
     record('nar', 'proxy', await download(`${proxy}/${proxyNarUrl}`, proxyBytes, sides.proxy.pids));
   }
 
+  progress.finish();
   const MiB = 1024 * 1024;
   const c = num('connections');
   const int = (n: number) => Math.round(n).toLocaleString('en-US');
