@@ -1,7 +1,7 @@
 import type { PublicClient } from '../api/client.js';
 import { MAX_LOOKUP_KEYS_PER_CALL } from '../api/limits.js';
 import { lookupAnswerOf } from '../api/lookup-answer.js';
-import { VerificationError } from '../errors.js';
+import { TallyError, VerificationError } from '../errors.js';
 import type { LookupAnswer } from '../verify/lookup-chain.js';
 
 interface WaitingLookup {
@@ -77,7 +77,10 @@ export class LookupBatcher {
         }
       });
     } catch (err) {
-      for (const waiting of batch) waiting.reject(err);
+      // An unreachable log or a call that ran out its deadline: the keys that queued behind it
+      // fail now too, rather than wait out a second deadline on a log that is not answering.
+      const queued = err instanceof TallyError && err.code === 'UNAVAILABLE' ? this.waiting.splice(0) : [];
+      for (const waiting of [...batch, ...queued]) waiting.reject(err);
     }
   }
 }

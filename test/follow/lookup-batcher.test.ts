@@ -110,4 +110,25 @@ describe('LookupBatcher against a real daemon', () => {
     fail = false;
     expectVerifiedValue(await batcher.lookup(keyOf(3)), 3);
   });
+
+  it('when a call fails as unavailable, the keys queued behind it fail at once instead of waiting for their own call', async () => {
+    let calls = 0;
+    let failCall: (err: unknown) => void = () => undefined;
+    const hanging = {
+      lookupMany: () => {
+        calls++;
+        return new Promise((_, reject) => (failCall = reject));
+      },
+    } as unknown as PublicClient;
+    const batcher = new LookupBatcher(hanging, logId);
+    const first = batcher.lookup(keyOf(1));
+    await new Promise((resolve) => setImmediate(resolve)); // the first call is now in flight
+    const queued = [batcher.lookup(keyOf(2)), batcher.lookup(keyOf(3))];
+    failCall(new TallyError('UNAVAILABLE', 'LookupMany at 127.0.0.1:1: deadline exceeded'));
+    for (const result of await Promise.allSettled([first, ...queued])) {
+      expect(result.status).toBe('rejected');
+      expect(((result as PromiseRejectedResult).reason as TallyError).code).toBe('UNAVAILABLE');
+    }
+    expect(calls).toBe(1);
+  });
 });
