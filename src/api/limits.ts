@@ -45,11 +45,15 @@ export const GRPC_LEAN_OPTIONS = { 'grpc.enable_channelz': 0 } as const;
 
 /**
  * Client channels also switch off transparent retries: every call then skips the retry layer's
- * message buffering. tally's callers handle failures themselves (the follower backs off, the CLI
+ * message buffering, and bound the reconnect backoff (below). tally's callers handle failures themselves (the follower backs off, the CLI
  * reports), and no tally RPC is worth repeating blindly.
  */
 export const GRPC_CLIENT_OPTIONS = {
   ...GRPC_MESSAGE_SIZE_OPTIONS,
   ...GRPC_LEAN_OPTIONS,
   'grpc.enable_retries': 0,
+  // A channel whose peer went away waits before reconnecting, doubling up to 120 s by default, and
+  // fails calls meanwhile without trying: a restarted log would look down long after it is back.
+  // The follower schedules its own retries with backoff, so the channel's wait stays short.
+  'grpc.max_reconnect_backoff_ms': 5_000,
 } as const;
