@@ -86,9 +86,11 @@ class Connection {
     this.channel = new Channel(target, credentials.createInsecure(), GRPC_CLIENT_OPTIONS);
   }
 
-  /** Stubs of the generated client classes, all on this connection's channel. */
-  stub<Stub>(StubClass: new (...args: ConstructorParameters<typeof LogServiceClient>) => Stub): Stub {
-    return new StubClass(this.target, credentials.createInsecure(), { channelOverride: this.channel });
+  /** A generated service client (LogServiceClient...) on this connection's channel. */
+  serviceClient<Client>(
+    ClientClass: new (...args: ConstructorParameters<typeof LogServiceClient>) => Client,
+  ): Client {
+    return new ClientClass(this.target, credentials.createInsecure(), { channelOverride: this.channel });
   }
 
   call<Response>(rpc: string, invoke: Invoke<Response>): Promise<Response> {
@@ -119,8 +121,8 @@ export class PublicClient {
   private readonly node: NodeServiceClient;
 
   constructor(private readonly connection: Connection) {
-    this.log = connection.stub(LogServiceClient);
-    this.node = connection.stub(NodeServiceClient);
+    this.log = connection.serviceClient(LogServiceClient);
+    this.node = connection.serviceClient(NodeServiceClient);
   }
 
   getHead(request: GetHeadRequest): Promise<GetHeadResponse> {
@@ -181,7 +183,7 @@ export class AdminClient {
   private readonly admin: AdminServiceClient;
 
   constructor(private readonly connection: Connection) {
-    this.admin = connection.stub(AdminServiceClient);
+    this.admin = connection.serviceClient(AdminServiceClient);
   }
 
   submit(request: SubmitRequest): Promise<SubmitResponse> {

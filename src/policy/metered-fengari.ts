@@ -10,7 +10,8 @@
  *   latin1 instead of hex per byte: about 50x faster, 1 byte per byte instead of ~36 bytes of cons
  *   strings while it is built, and it orders bytes correctly. Its bytes are charged like a string.
  * - The pattern matcher counts its steps: backtracking inside one VM instruction cannot run on.
- * - `lualib.js` is a stub, so io, os, package, debug and the JS bridge are never even loaded.
+ * - `lualib.js` is replaced by a module holding only `lua_assert`, so io, os, package, debug and
+ *   the JS bridge are never even loaded.
  * - luaconf gets a FENGARICONF (fengari's own configuration hook) with long chunk ids, so error
  *   messages carry whole file paths.
  *
@@ -66,7 +67,8 @@ const SOURCE_PATCHES: Record<string, { find: string; replace: string }> = {
   },
 };
 
-const LUALIB_STUB: ModuleExports = { lua_assert: () => {} };
+/** All the sandbox needs of lualib.js (its library openers are exactly what must not load). */
+const LUALIB_REPLACEMENT: ModuleExports = { lua_assert: () => {} };
 
 export function loadMeteredFengari(meter: FengariMeter): MeteredFengari {
   const MeteredUint8Array = meteredUint8Array(meter);
@@ -74,7 +76,7 @@ export function loadMeteredFengari(meter: FengariMeter): MeteredFengari {
     meter.allocate(bytes.length);
     return '|' + latin1(bytes);
   };
-  const cache = new Map<string, ModuleRecord>([['lualib.js', { exports: LUALIB_STUB }]]);
+  const cache = new Map<string, ModuleRecord>([['lualib.js', { exports: LUALIB_REPLACEMENT }]]);
 
   const load = (file: string): ModuleExports => {
     const cached = cache.get(file);
