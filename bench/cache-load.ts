@@ -2,8 +2,8 @@
  * HTTP load for `npm run bench:cache`, with node's own http client (keep-alive agents, bodies
  * read and discarded), bounded in count and time. Every answer must be a 200 of the expected size.
  */
-import fs from 'node:fs';
 import http from 'node:http';
+import { cpuSecondsOf, ownCpuSeconds } from './cpu-time.js';
 
 export interface Measured {
   count: number;
@@ -12,24 +12,6 @@ export interface Measured {
   serverCpuSeconds: number;
   /** CPU seconds this process (the load) spent. */
   clientCpuSeconds: number;
-}
-
-function clientCpuSeconds(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** utime + stime of each pid, in seconds (fields 14 and 15 of /proc/PID/stat). */
-export function cpuSecondsOf(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / CLOCK_TICKS;
 }
 
 function get(agent: http.Agent, url: URL): Promise<number> {
@@ -64,7 +46,7 @@ export async function requestRate(
   const urls = paths.map((p) => new URL(p, base));
   let next = 0;
   const cpuBefore = cpuSecondsOf(options.serverPids());
-  const clientBefore = clientCpuSeconds();
+  const clientBefore = ownCpuSeconds();
   const start = performance.now();
   const stopAt = start + options.seconds * 1000;
   await Promise.all(
@@ -77,7 +59,7 @@ export async function requestRate(
   const seconds = (performance.now() - start) / 1000;
   const serverCpuSeconds = cpuSecondsOf(options.serverPids()) - cpuBefore;
   agent.destroy();
-  return { count: next, seconds, serverCpuSeconds, clientCpuSeconds: clientCpuSeconds() - clientBefore };
+  return { count: next, seconds, serverCpuSeconds, clientCpuSeconds: ownCpuSeconds() - clientBefore };
 }
 
 /**
@@ -91,7 +73,7 @@ export async function download(
 ): Promise<Measured> {
   const agent = new http.Agent({ keepAlive: false });
   const cpuBefore = cpuSecondsOf(serverPids());
-  const clientBefore = clientCpuSeconds();
+  const clientBefore = ownCpuSeconds();
   const start = performance.now();
   const bytes = await get(agent, new URL(url));
   const seconds = (performance.now() - start) / 1000;
@@ -102,6 +84,6 @@ export async function download(
     count: sizes.narSize,
     seconds,
     serverCpuSeconds,
-    clientCpuSeconds: clientCpuSeconds() - clientBefore,
+    clientCpuSeconds: ownCpuSeconds() - clientBefore,
   };
 }

@@ -20,6 +20,7 @@ import { sha256 } from '../src/crypto/sha256.js';
 import { Decider, loadPolicyChain } from '../src/decide/index.js';
 import { Follower } from '../src/follower/index.js';
 import { createProgress } from '../src/cli/progress.js';
+import { cpuSecondsOf } from './cpu-time.js';
 import { spawnDaemon } from './spawn-daemon.js';
 
 const { values: args } = parseArgs({
@@ -38,11 +39,6 @@ const LOGS = 5;
 const report = (what: string, fields: Record<string, number | string>) =>
   console.log(JSON.stringify({ what, ...fields }));
 const keyOf = (i: number) => sha256(Buffer.from(`bench key ${i}`)).subarray(0, 20);
-/** User + system CPU seconds a child process has used so far (Linux /proc; clock ticks of 1/100 s). */
-const cpuSecondsOf = (pid: number): number => {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-bench-decide-'));
 report('setup', { cpus: os.cpus().length, node: process.version, logs: LOGS, keys: keyCount });
@@ -133,10 +129,13 @@ try {
   await run('warm-up', warmUp, true, coldCount);
   // CPU per decision as well as the rate: the rate depends on what else the machine runs, the
   // CPU the follower and the five logs spend is steadier.
-  const cpuBefore = { follower: process.cpuUsage(), logs: publishers.map((p) => cpuSecondsOf(p.proc.pid!)) };
+  const cpuBefore = {
+    follower: process.cpuUsage(),
+    logs: publishers.map((p) => cpuSecondsOf([p.proc.pid!])),
+  };
   const coldRate = await run('cold decisions', coldCount, true);
   const followerCpu = process.cpuUsage(cpuBefore.follower);
-  const logsCpu = publishers.reduce((sum, p, i) => sum + cpuSecondsOf(p.proc.pid!) - cpuBefore.logs[i]!, 0);
+  const logsCpu = publishers.reduce((sum, p, i) => sum + cpuSecondsOf([p.proc.pid!]) - cpuBefore.logs[i]!, 0);
   report('decide cold (cache bypassed, 5 verified Lookups each, every key new)', {
     decisions: coldCount,
     concurrency,

@@ -13,6 +13,7 @@ import { sha256 } from '../src/crypto/sha256.js';
 import { LogStore } from '../src/store/log-store.js';
 import { createProgress } from '../src/cli/progress.js';
 import { diskBytes, peakRssMiB, rssSplitMiB } from './disk-usage.js';
+import { ownCpuSeconds } from './cpu-time.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,12 +47,8 @@ const storeOptions = { key: storeKey, origin: 'tally.bench/log' };
 const store = await LogStore.open(path.join(dir, 'log'), storeOptions);
 report('setup', { entries: total, batch: batchSize, cpus: os.cpus().length, node: process.version, dir });
 
-// CPU seconds (all threads: main, LevelDB compaction, libuv pool) next to wall-clock rates: on a
-// shared machine the wall clock mostly measures the neighbours, CPU time measures the work.
-const cpuSeconds = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
+// CPU seconds (all threads: main, LevelDB compaction, libuv pool) are reported next to wall-clock
+// rates (bench/cpu-time.ts).
 // Anonymous memory is sampled after every batch and every 1,000 proofs (maxRSS counts both kinds).
 let peakAnonMiB = 0;
 const samplePeakAnon = () => (peakAnonMiB = Math.max(peakAnonMiB, rssSplitMiB().anonMiB));
@@ -69,7 +66,7 @@ const memory = () => {
 };
 
 const started = performance.now();
-const startedCpu = cpuSeconds();
+const startedCpu = ownCpuSeconds();
 let windowStart = started;
 let windowCpu = startedCpu;
 let windowEntries = 0;
@@ -85,7 +82,7 @@ for (let n = 0; n < total; n += batchSize) {
   appendProgress.update(done);
   if (done % 100_000 === 0 || done === total) {
     const now = performance.now();
-    const cpu = cpuSeconds();
+    const cpu = ownCpuSeconds();
     appendProgress.print(
       line('appends', {
         at: done,
@@ -112,22 +109,22 @@ report('disk', {
 });
 
 let t = performance.now();
-let tCpu = cpuSeconds();
+let tCpu = ownCpuSeconds();
 const rates = () => ({
   perSec: Math.round(proofCount / ((performance.now() - t) / 1000)),
-  perCpuSec: Math.round(proofCount / (cpuSeconds() - tCpu)),
+  perCpuSec: Math.round(proofCount / (ownCpuSeconds() - tCpu)),
 });
 const reopened = await LogStore.open(path.join(dir, 'log'), storeOptions);
 report('reopen', {
   ms: Math.round(performance.now() - t),
-  cpuMs: Math.round((cpuSeconds() - tCpu) * 1000),
+  cpuMs: Math.round((ownCpuSeconds() - tCpu) * 1000),
   ...memory(),
 });
 const size = reopened.size;
 let sink = 0;
 let proofProgress = createProgress('inclusion proofs', proofCount);
 t = performance.now();
-tCpu = cpuSeconds();
+tCpu = ownCpuSeconds();
 for (let i = 0; i < proofCount; i++) {
   const index = Math.floor(Math.random() * size);
   sink += reopened.inclusionProof(index, size).proof.length;
@@ -141,7 +138,7 @@ report('inclusion proofs', { ...rates(), size });
 
 proofProgress = createProgress('lookups', proofCount);
 t = performance.now();
-tCpu = cpuSeconds();
+tCpu = ownCpuSeconds();
 for (let i = 0; i < proofCount; i++) {
   // Half present keys, half absent ones, so both proof kinds are measured.
   const key =

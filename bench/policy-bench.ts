@@ -7,6 +7,7 @@
  */
 import { createProgress } from '../src/cli/progress.js';
 import { builtinPolicyFile, loadPolicy, type Vote } from '../src/policy/index.js';
+import { ownCpuSeconds } from './cpu-time.js';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const REPORT_EVERY = Math.max(1, Math.floor(TOTAL / 10));
@@ -39,14 +40,10 @@ function votesFor(key: number): Vote[] {
 }
 
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
-const cpuSeconds = (): number => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
 
 let decided = 0;
 let wallStart = performance.now();
-let cpuStart = cpuSeconds();
+let cpuStart = ownCpuSeconds();
 const started = { wall: wallStart, cpu: cpuStart };
 // A bar on stderr when it is a terminal (not in CI); updated every 1,000 so it costs nothing.
 const progress = createProgress('evaluations', TOTAL);
@@ -56,7 +53,7 @@ for (let i = 1; i <= TOTAL; i++) {
   if (i % 1000 === 0) progress.update(i);
   if (i % REPORT_EVERY === 0) {
     const wall = performance.now();
-    const cpu = cpuSeconds();
+    const cpu = ownCpuSeconds();
     const perWall = Math.round(REPORT_EVERY / ((wall - wallStart) / 1000));
     const perCpu = Math.round(REPORT_EVERY / (cpu - cpuStart));
     const { rss, heapUsed, external } = process.memoryUsage();
@@ -70,7 +67,7 @@ for (let i = 1; i <= TOTAL; i++) {
 }
 progress.finish();
 const wallSeconds = (performance.now() - started.wall) / 1000;
-const cpuTotal = cpuSeconds() - started.cpu;
+const cpuTotal = ownCpuSeconds() - started.cpu;
 console.log(
   `${TOTAL} evaluations in ${wallSeconds.toFixed(1)} s wall, ${cpuTotal.toFixed(1)} s cpu: ` +
     `${Math.round(TOTAL / wallSeconds)}/s wall, ${Math.round(TOTAL / cpuTotal)}/s cpu; ${decided} decided`,
