@@ -58,9 +58,7 @@ export class NodeHashMemo {
     }
     for (const { level, index, node, sibling, parent } of steps) {
       const atLevel = (this.levels[level] ??= new Map());
-      const known = atLevel.get(index);
-      if (known?.node.equals(node) && known.sibling.equals(sibling)) continue;
-      if (known === undefined) this.count++;
+      if (!atLevel.has(index)) this.count++;
       atLevel.set(index, {
         node: Buffer.from(node),
         sibling: Buffer.from(sibling),
