@@ -36,8 +36,16 @@ export class UpstreamClient {
 
   constructor(private readonly timeoutMs: number) {}
 
-  async fetchNarinfo(base: string, hashPart: string): Promise<NarinfoFetch> {
-    const url = upstreamUrl(base, `${hashPart}.narinfo`);
+  fetchNarinfo(base: string, hashPart: string): Promise<NarinfoFetch> {
+    return this.fetchSmallFile(base, `${hashPart}.narinfo`, MAX_NARINFO_BYTES);
+  }
+
+  /**
+   * A small file of a cache (a narinfo, nix-cache-info), whole, at most `maxBytes`; not found on
+   * 404 or 403 (S3-style caches answer 403 for a missing key).
+   */
+  async fetchSmallFile(base: string, relative: string, maxBytes: number): Promise<NarinfoFetch> {
+    const url = upstreamUrl(base, relative);
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       const response = await this.get(url, signal);
@@ -49,9 +57,10 @@ export class UpstreamClient {
         response.resume();
         throw new UpstreamError(`${url} answered HTTP ${response.statusCode}`);
       }
-      const tooLong = (size: number) => new UpstreamError(`${url} sent a ${size}-byte narinfo`);
+      const tooLong = (size: number) =>
+        new UpstreamError(`${url} sent ${size} bytes, more than the ${maxBytes} allowed`);
       const declared = Number(response.headers['content-length'] ?? '0');
-      if (declared > MAX_NARINFO_BYTES) {
+      if (declared > maxBytes) {
         response.destroy();
         throw tooLong(declared);
       }
@@ -59,7 +68,7 @@ export class UpstreamClient {
       let size = 0;
       for await (const chunk of response as AsyncIterable<Buffer>) {
         size += chunk.length;
-        if (size > MAX_NARINFO_BYTES) throw tooLong(size); // leaving the loop destroys the response
+        if (size > maxBytes) throw tooLong(size); // leaving the loop destroys the response
         chunks.push(chunk);
       }
       return { found: true, body: Buffer.concat(chunks, size) };

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, TallyError } from '../errors.js';
+import { UpstreamClient } from '../cache/upstream-client.js';
 import { parseNarinfo, parseStorePath, type NixOutput } from '../nix/index.js';
+import { MAX_NARINFO_BYTES } from '../nix/narinfo.js';
 
 /*
  * Reading an existing binary cache's narinfos. A directory (or file:// URL) is listed; an HTTP
@@ -49,16 +51,31 @@ export function nixOutputOfNarinfo(text: string, storeDir: string): NixOutput {
   return output;
 }
 
-async function fetchText(url: string): Promise<string | undefined> {
-  let response: Response;
+/**
+ * GETs a small file of an HTTP cache, bounded in size and time, with the proxy's own upstream
+ * client; undefined when the cache does not have it.
+ */
+async function fetchSmallFile(
+  client: UpstreamClient,
+  baseUrl: string,
+  relative: string,
+): Promise<string | undefined> {
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    const fetched = await client.fetchSmallFile(baseUrl, relative, MAX_NARINFO_BYTES);
+    return fetched.found ? fetched.body.toString('utf8') : undefined;
   } catch (err) {
-    throw new TallyError('UNAVAILABLE', `GET ${url}: ${(err as Error).message}`);
+    throw new TallyError('UNAVAILABLE', (err as Error).message);
   }
-  if (response.status === 404) return undefined;
-  if (!response.ok) throw new TallyError('UNAVAILABLE', `GET ${url}: HTTP ${response.status}`);
-  return response.text();
+}
+
+/** Runs `body` with an upstream client (keep-alive connections), closed afterwards. */
+async function withUpstreamClient<T>(body: (client: UpstreamClient) => Promise<T>): Promise<T> {
+  const client = new UpstreamClient(FETCH_TIMEOUT_MS);
+  try {
+    return await body(client);
+  } finally {
+    client.close();
+  }
 }
 
 /** The cache's StoreDir (nix-cache-info), else `fallback`. */
@@ -68,7 +85,7 @@ export async function cacheStoreDir(source: CacheSource, fallback: string): Prom
     const file = path.join(source.location, 'nix-cache-info');
     info = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
   } else {
-    info = await fetchText(`${source.location}/nix-cache-info`);
+    info = await withUpstreamClient((client) => fetchSmallFile(client, source.location, 'nix-cache-info'));
   }
   return (info && storeDirFromCacheInfo(info)) || fallback;
 }
@@ -101,17 +118,19 @@ export async function fetchNarinfos(
 ): Promise<Array<{ hashPart: string; text: string }>> {
   const results: Array<{ hashPart: string; text: string }> = new Array(hashParts.length);
   let next = 0;
-  const worker = async () => {
+  const worker = async (client: UpstreamClient) => {
     while (next < hashParts.length) {
       const i = next++;
       const hashPart = hashParts[i]!;
-      const text = await fetchText(`${baseUrl}/${hashPart}.narinfo`);
+      const text = await fetchSmallFile(client, baseUrl, `${hashPart}.narinfo`);
       if (text === undefined)
         throw new TallyError('NOT_FOUND', `${baseUrl}/${hashPart}.narinfo: not in the cache (404)`);
       results[i] = { hashPart, text };
       onEach();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(HTTP_CONCURRENCY, hashParts.length) }, worker));
+  await withUpstreamClient((client) =>
+    Promise.all(Array.from({ length: Math.min(HTTP_CONCURRENCY, hashParts.length) }, () => worker(client))),
+  );
   return results;
 }
