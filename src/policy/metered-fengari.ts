@@ -10,6 +10,10 @@
  *   latin1 instead of hex per byte: about 50x faster, 1 byte per byte instead of ~36 bytes of cons
  *   strings while it is built, and it orders bytes correctly. Its bytes are charged like a string.
  * - The pattern matcher counts its steps: backtracking inside one VM instruction cannot run on.
+ * - Stack slots are released by storing `undefined` instead of `delete`: reads see `undefined`
+ *   either way and the array's length is unchanged, but `delete` on an array element is a slow
+ *   runtime call and leaves holes; it was a fifth of a policy evaluation's CPU. Likewise a table
+ *   insert clears its map of dead keys only when there is one (+8% evaluations per CPU second).
  * - `lualib.js` is replaced by a module holding only `lua_assert`, so io, os, package, debug and
  *   the JS bridge are never even loaded.
  * - luaconf gets a FENGARICONF (fengari's own configuration hook) with long chunk ids, so error
@@ -65,7 +69,15 @@ const SOURCE_PATCHES: Record<string, { find: string; replace: string }> = {
     find: 'if (ms.matchdepth-- === 0)',
     replace: 'if ((__meter.patternStep(), ms.matchdepth--) === 0)',
   },
+  'ltable.js': {
+    find: '    t.dead_strong.clear();\n    t.dead_weak = void 0;\n    let prev',
+    replace:
+      '    if (t.dead_strong.size !== 0) t.dead_strong.clear();\n    t.dead_weak = void 0;\n    let prev',
+  },
 };
+
+/** `delete L.stack[i];` (fengari pops this way everywhere) becomes `L.stack[i] = undefined;`. */
+const STACK_SLOT_DELETE = /\bdelete ((?:L|from)\.stack\[[^\]\n]+\]);/g;
 
 /** All the sandbox needs of lualib.js (its library openers are exactly what must not load). */
 const LUALIB_REPLACEMENT: ModuleExports = { lua_assert: () => {} };
@@ -110,7 +122,10 @@ export function loadMeteredFengari(meter: FengariMeter): MeteredFengari {
   };
 }
 
-function patchSource(file: string, source: string): string {
+function patchSource(file: string, original: string): string {
+  const source = original.replace(STACK_SLOT_DELETE, '$1 = undefined;');
+  if (file === 'ldo.js' && source === original)
+    throw new Error('fengari ldo.js changed: its stack pops are no longer `delete L.stack[...]`');
   const patch = SOURCE_PATCHES[file];
   if (!patch) return source;
   const parts = source.split(patch.find);

@@ -31,7 +31,7 @@
  * What remains: between two checks run at most 100 instructions of at most O(stringBytes) work
  * each (comparing two 64 KiB strings takes ~0.2 ms), so a stop can come some ms late, and heap
  * growth is seen up to 1,000 instructions late. Cost: percentage.lua with 5 votes evaluates at
- * ~13,000/s per CPU second, RSS flat over 1,000,000 evaluations (bench/policy-bench.ts).
+ * ~25,000/s per CPU second, RSS flat over 1,000,000 evaluations (bench/policy-bench.ts).
  */
 import type { LuaState } from 'fengari';
 
