@@ -26,7 +26,7 @@ export async function followedBallot(log: FollowedLog, key: Buffer): Promise<Bal
   try {
     const answer = await log.lookups.lookup(key);
     const checkpoint = log.verifiedCheckpoint(answer.checkpointNote);
-    const verified = verifyLookupAgainst(checkpoint, answer, key, log.hashMemosFor(checkpoint));
+    const verified = verifyLookupAgainst(checkpoint, answer, key, log.knownNodesFor(checkpoint));
     const problem = await log.anchor(verified.checkpoint, answer.checkpointNote);
     if (problem !== null)
       return ballot({ status: 'unavailable', detail: problem, compromised: log.compromised });

@@ -6,7 +6,7 @@ import type { FollowConfig } from '../config/types.js';
 import type { EvidenceRecord, StoredHead } from './evidence.js';
 import type { FollowerStore } from './follower-store.js';
 import { LookupBatcher } from './lookup-batcher.js';
-import { lookupHashMemosFor, type LookupHashMemos } from '../verify/lookup-chain.js';
+import { checkpointNodesFor, type CheckpointNodes } from '../verify/lookup-chain.js';
 import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
 
 /** healthy: latest head verified; unreachable: the last fetch failed; compromised: misbehaviour proven. */
@@ -40,8 +40,8 @@ export class FollowedLog {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last note verified by `verifiedCheckpoint` that is not the head, with what it signs. */
   private lastVerified: VerifiedHead | undefined;
-  /** Hashing steps of verified lookups, for the latest checkpoint they were checked against. */
-  private hashMemos: LookupHashMemos | undefined;
+  /** Nodes of verified lookups, for the latest checkpoint they were checked against. */
+  private knownNodes: CheckpointNodes | undefined;
 
   constructor(
     readonly config: FollowConfig,
@@ -107,12 +107,12 @@ export class FollowedLog {
   }
 
   /**
-   * The hash memos for a verified checkpoint's roots, shared by every lookup checked against it; a
-   * checkpoint with other roots starts new ones (one pair is kept: answers lag the head rarely,
+   * The verified nodes of a verified checkpoint's trees, shared by every lookup checked against it;
+   * a checkpoint with other roots starts new sets (one pair is kept: answers lag the head rarely,
    * and then only briefly).
    */
-  hashMemosFor(checkpoint: Checkpoint): LookupHashMemos {
-    const current = this.hashMemos;
+  knownNodesFor(checkpoint: Checkpoint): CheckpointNodes {
+    const current = this.knownNodes;
     if (
       current &&
       current.map.root.equals(checkpoint.mapRoot) &&
@@ -120,7 +120,7 @@ export class FollowedLog {
     ) {
       return current;
     }
-    return (this.hashMemos = lookupHashMemosFor(checkpoint));
+    return (this.knownNodes = checkpointNodesFor(checkpoint));
   }
 
   /**

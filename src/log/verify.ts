@@ -1,9 +1,10 @@
+import { equalBytes } from '../crypto/equal-bytes.js';
 import { DIGEST_LENGTH } from '../crypto/sha256.js';
 import { VerificationError } from '../errors.js';
 import { requireCount } from './bits.js';
 import { EMPTY_ROOT, hashChildren } from './hasher.js';
 import { consistencyProofRanges, inclusionProofRanges } from './proof-ranges.js';
-import type { HashStep, NodeHashMemo } from '../verify/node-hash-memo.js';
+import { walkToRoot, type PathStep, type VerifiedNodes } from '../verify/verified-nodes.js';
 
 /*
  * Pure RFC 9162 verifiers. Proofs, hashes and roots are untrusted input: anything wrong with them
@@ -22,12 +23,12 @@ export function rootFromInclusionProof(
   size: number,
   proof: readonly Uint8Array[],
 ): Buffer {
-  return walkInclusionProof(leafHash, index, size, proof);
+  return walkToRoot(Buffer.from(leafHash), inclusionPathSteps(leafHash, index, size, proof), hashChildren);
 }
 
 /**
  * RFC 9162 2.1.3.2: checks that leafHash is at index in the tree of size with the given root.
- * `memo` (see NodeHashMemo) saves hashing steps earlier proofs against `root` already did; the
+ * `known` (see VerifiedNodes) saves hashing steps earlier proofs against `root` already did; the
  * outcome is the same with or without it.
  */
 export function verifyInclusion(
@@ -36,58 +37,31 @@ export function verifyInclusion(
   size: number,
   proof: readonly Uint8Array[],
   root: Uint8Array,
-  memo?: NodeHashMemo,
+  known?: VerifiedNodes,
 ): void {
   checkDigest('inclusion proof', 'root', root);
-  memo?.assertFor(root, 'log');
-  const steps: HashStep[] = [];
-  const computed = walkInclusionProof(
-    leafHash,
-    index,
-    size,
-    proof,
-    memo &&
-      ((level, at, node, sibling, nodeIsLeft) => {
-        const remembered = memo.parentOf(level, at, node, sibling);
-        if (remembered) return remembered;
-        const parent = hashStep(level, at, node, sibling, nodeIsLeft);
-        steps.push({ level, index: at, node, sibling, parent });
-        return parent;
-      }),
-  );
-  if (!computed.equals(root)) {
+  known?.assertFor(root, 'log');
+  const steps = inclusionPathSteps(leafHash, index, size, proof);
+  const computed = walkToRoot(Buffer.from(leafHash), steps, hashChildren, known);
+  if (!equalBytes(computed, root)) {
     fail(
       'inclusion proof',
       `leaf ${index} in tree size ${size} leads to root ${computed.toString('hex')}, expected ${hex(root)}`,
     );
   }
-  memo?.remember(steps);
 }
 
-/** One step up: the parent of `node` at (level, index) and its proof sibling. */
-type StepHasher = (
-  level: number,
-  index: number,
-  node: Buffer,
-  sibling: Uint8Array,
-  nodeIsLeft: boolean,
-) => Buffer;
-
-const hashStep: StepHasher = (_level, _index, node, sibling, nodeIsLeft) =>
-  nodeIsLeft ? hashChildren(node, sibling) : hashChildren(sibling, node);
-
 /**
- * The RFC 9162 2.1.3.2 walk from a leaf to the root it implies, after checking the proof's shape.
- * Before each step `r` is the node at (level, fn) of the tree of `size`, covering leaves
- * [fn * 2^level, min((fn + 1) * 2^level, size)): that pair names one node of that tree.
+ * The RFC 9162 2.1.3.2 walk from a leaf towards the root as steps, after checking the proof's
+ * shape; no hashing. Before each step the node is at (level, fn) of the tree of `size`, covering
+ * leaves [fn * 2^level, min((fn + 1) * 2^level, size)): that pair names one node of that tree.
  */
-function walkInclusionProof(
+function inclusionPathSteps(
   leafHash: Uint8Array,
   index: number,
   size: number,
   proof: readonly Uint8Array[],
-  step: StepHasher = hashStep,
-): Buffer {
+): PathStep[] {
   requireCount('leaf index', index);
   requireCount('tree size', size);
   if (index >= size) fail('inclusion proof', `leaf index ${index} is out of range for tree size ${size}`);
@@ -105,26 +79,34 @@ function walkInclusionProof(
   let fn = index;
   let sn = size - 1;
   let level = 0;
-  let r: Buffer = Buffer.from(leafHash);
-  for (const p of proof) {
+  const steps: PathStep[] = [];
+  for (const sibling of proof) {
     if (sn === 0) fail('inclusion proof', 'is longer than the path to the root');
     if (fn % 2 === 1 || fn === sn) {
-      r = step(level, fn, r, p, false);
+      const [nodeLevel, nodeIndex] = [level, fn];
       // fn == sn and even: skip the levels where this node has no right sibling.
       while (fn % 2 === 0 && fn !== 0) {
         fn /= 2;
         sn = Math.floor(sn / 2);
         level++;
       }
+      steps.push({
+        level: nodeLevel,
+        index: nodeIndex,
+        siblingLevel: level,
+        siblingIndex: fn - 1,
+        nodeIsLeft: false,
+        sibling,
+      });
     } else {
-      r = step(level, fn, r, p, true);
+      steps.push({ level, index: fn, siblingLevel: level, siblingIndex: fn + 1, nodeIsLeft: true, sibling });
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
     level++;
   }
   if (sn !== 0) fail('inclusion proof', 'is shorter than the path to the root');
-  return r;
+  return steps;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { allZero } from '../crypto/equal-bytes.js';
 import { DIGEST_LENGTH, sha256 } from '../crypto/sha256.js';
 import type { MapLeaf } from './types.js';
 import { writeU64BE } from './u64.js';
@@ -40,5 +41,5 @@ export function mapNodeHash(left: Uint8Array, right: Uint8Array): Buffer {
 }
 
 export function isEmptyHash(hash: Uint8Array): boolean {
-  return EMPTY_HASH.equals(hash);
+  return hash.length === DIGEST_LENGTH && allZero(hash);
 }

@@ -1,12 +1,13 @@
+import { equalBytes } from '../crypto/equal-bytes.js';
 import { VerificationError } from '../errors.js';
 import { EMPTY_HASH, isEmptyHash, mapLeafHash, mapNodeHash } from './hash.js';
 import { PATH_BITS, assertDigest, mapPath, pathBit, sharePrefix } from './path.js';
 import { expandSiblings, proofShapeProblem } from './proof-shape.js';
-import type { HashStep, NodeHashMemo } from '../verify/node-hash-memo.js';
+import { walkToRoot, type PathStep, type VerifiedNodes } from '../verify/verified-nodes.js';
 import type { MapProof, MapValue } from './types.js';
 
-/** Depth down to which hashing steps are remembered (positions fit a safe integer). */
-const MEMO_DEPTH = 48;
+/** Depth down to which nodes are tracked by position (positions fit a safe integer). */
+const TRACKED_DEPTH = 48;
 
 /**
  * Verifies a map proof for `key` against a trusted map root.
@@ -15,14 +16,14 @@ const MEMO_DEPTH = 48;
  * not lead to `root`. `root` and `key` are the caller's own inputs: bad sizes there throw
  * InvalidArgumentError.
  *
- * `memo` (see NodeHashMemo) saves hashing steps earlier proofs against `root` already did; the
+ * `known` (see VerifiedNodes) saves hashing steps earlier proofs against `root` already did; the
  * outcome is the same with or without it.
  */
 export function verifyMapProof(
   root: Buffer,
   key: Uint8Array,
   proof: MapProof,
-  memo?: NodeHashMemo,
+  known?: VerifiedNodes,
 ): MapValue | null {
   assertDigest(root, 'map root');
   const path = mapPath(key);
@@ -49,30 +50,35 @@ export function verifyMapProof(
     );
   }
 
-  let hash = leaf === null ? EMPTY_HASH : mapLeafHash(leaf);
-  memo?.assertFor(root, 'map');
-  // Positions are numbered by the path's first MEMO_DEPTH bits; deeper steps (2^48 keys away)
-  // are simply not remembered.
-  const top = memo ? path.readUIntBE(0, MEMO_DEPTH / 8) : 0;
-  const steps: HashStep[] = [];
-  for (let d = depth; d >= 1; d--) {
-    // `hash` is the node at depth d on the path; its sibling there is siblings[d - 1].
-    const sibling = siblings[d - 1]!;
-    const index = memo && d <= MEMO_DEPTH ? Math.floor(top / 2 ** (MEMO_DEPTH - d)) : -1;
-    const node = hash;
-    const remembered = index >= 0 ? memo!.parentOf(d, index, node, sibling) : undefined;
-    if (remembered) {
-      hash = remembered;
-      continue;
-    }
-    hash = pathBit(path, d - 1) === 0 ? mapNodeHash(node, sibling) : mapNodeHash(sibling, node);
-    if (index >= 0) steps.push({ level: d, index, node, sibling, parent: hash });
-  }
-  if (!hash.equals(root)) {
+  known?.assertFor(root, 'map');
+  const start = leaf === null ? EMPTY_HASH : mapLeafHash(leaf);
+  const computed = walkToRoot(start, mapPathSteps(path, depth, siblings), mapNodeHash, known);
+  if (!equalBytes(computed, root)) {
     throw new VerificationError('map proof does not lead to the expected map root');
   }
-  memo?.remember(steps);
 
   if (leaf === null || !leaf.path.equals(path)) return null;
   return { logIndex: leaf.logIndex, valueDigest: Buffer.from(leaf.valueDigest) };
+}
+
+/**
+ * The steps from depth `depth` up to the root along `path`: at depth d the node's position is the
+ * path's first d bits and its sibling differs in the last of them. Positions deeper than
+ * TRACKED_DEPTH (2^48 keys apart) are not tracked.
+ */
+function mapPathSteps(path: Buffer, depth: number, siblings: readonly Buffer[]): PathStep[] {
+  const top = path.readUIntBE(0, TRACKED_DEPTH / 8);
+  const steps: PathStep[] = [];
+  for (let d = depth; d >= 1; d--) {
+    const index = d <= TRACKED_DEPTH ? Math.floor(top / 2 ** (TRACKED_DEPTH - d)) : -1;
+    steps.push({
+      level: d,
+      index,
+      siblingLevel: d,
+      siblingIndex: index < 0 ? -1 : index % 2 === 0 ? index + 1 : index - 1,
+      nodeIsLeft: pathBit(path, d - 1) === 0,
+      sibling: siblings[d - 1]!,
+    });
+  }
+  return steps;
 }

@@ -4,7 +4,7 @@ import { sha256 } from '../crypto/sha256.js';
 import { VerificationError } from '../errors.js';
 import { encodeLeaf, hashLeaf, verifyInclusion } from '../log/index.js';
 import { verifyMapProof, type MapProof } from '../map/index.js';
-import { NodeHashMemo } from './node-hash-memo.js';
+import { VerifiedNodes } from './verified-nodes.js';
 
 /** What a log answered to Lookup(key), as untrusted bytes. */
 export interface LookupAnswer {
@@ -17,15 +17,15 @@ export interface LookupAnswer {
   inclusionProof?: Buffer[];
 }
 
-/** Hash memos for both trees of one checkpoint (see NodeHashMemo). */
-export interface LookupHashMemos {
-  map: NodeHashMemo;
-  log: NodeHashMemo;
+/** Verified nodes of both trees of one checkpoint (see VerifiedNodes). */
+export interface CheckpointNodes {
+  map: VerifiedNodes;
+  log: VerifiedNodes;
 }
 
-/** Empty hash memos for a checkpoint's two roots. */
-export function lookupHashMemosFor(checkpoint: Checkpoint): LookupHashMemos {
-  return { map: new NodeHashMemo(checkpoint.mapRoot), log: new NodeHashMemo(checkpoint.logRoot) };
+/** Empty verified-node sets for a checkpoint's two roots. */
+export function checkpointNodesFor(checkpoint: Checkpoint): CheckpointNodes {
+  return { map: new VerifiedNodes(checkpoint.mapRoot), log: new VerifiedNodes(checkpoint.logRoot) };
 }
 
 export type VerifiedLookup =
@@ -49,16 +49,16 @@ export function verifyLookupChain(
 /**
  * The rest of the chain, for a caller that has already verified `answer.checkpointNote` and parsed
  * it into `checkpoint` (a follower remembers notes it verified, and one LookupMany checkpoint
- * serves many answers). `memos` save hashing steps earlier answers against the same checkpoint
- * already did; the outcome is the same without them.
+ * serves many answers). `known` saves hashing steps earlier answers against the same checkpoint
+ * already did; the outcome is the same without it.
  */
 export function verifyLookupAgainst(
   checkpoint: Checkpoint,
   answer: LookupAnswer,
   key: Uint8Array,
-  memos?: LookupHashMemos,
+  known?: CheckpointNodes,
 ): VerifiedLookup {
-  const mapped = verifyMapProof(checkpoint.mapRoot, key, answer.mapProof, memos?.map);
+  const mapped = verifyMapProof(checkpoint.mapRoot, key, answer.mapProof, known?.map);
   if (mapped === null) {
     if (answer.found)
       throw new VerificationError('lookup: server says found, but the map proof proves absence');
@@ -86,7 +86,7 @@ export function verifyLookupAgainst(
     checkpoint.size,
     answer.inclusionProof ?? [],
     checkpoint.logRoot,
-    memos?.log,
+    known?.log,
   );
   if (answer.value !== undefined && !sha256(answer.value).equals(mapped.valueDigest)) {
     throw new VerificationError('lookup: value does not hash to the logged digest');

@@ -1,5 +1,5 @@
-// A hash memo must never change a verdict: with it, every proof verifies or fails exactly as
-// without it, including tampered proofs for keys and leaves whose real proofs filled the memo.
+// A verified-node set must never change a verdict: with it, every proof verifies or fails exactly
+// as without it, including tampered proofs for keys and leaves whose real proofs filled the set.
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { hashChildren, verifyInclusion } from '../../src/log/index.js';
@@ -10,7 +10,7 @@ import {
   verifyMapProof,
   type MapProof,
 } from '../../src/map/index.js';
-import { NodeHashMemo } from '../../src/verify/node-hash-memo.js';
+import { VerifiedNodes } from '../../src/verify/verified-nodes.js';
 import { makeLeafHashes, naiveMth, naivePath } from '../log/reference.js';
 import { MemoryNodeSource, seededRandom } from '../map/support.js';
 
@@ -32,13 +32,13 @@ function flipRandomBit(hash: Uint8Array): Buffer {
   return copy;
 }
 
-describe('log inclusion proofs with a hash memo', () => {
+describe('log inclusion proofs with verified nodes', () => {
   for (const size of [1, 2, 3, 7, 64, 100, 257]) {
     it(`size ${size}: same verdict as without the memo, valid or tampered, warm or cold`, () => {
       const leaves = makeLeafHashes(size);
       const mth = naiveMth(leaves);
       const root = mth(0, size);
-      const memo = new NodeHashMemo(root);
+      const memo = new VerifiedNodes(root);
       const proofOf = (index: number) => naivePath(mth, index, 0, size);
       let rejected = 0;
       for (let round = 0; round < 600; round++) {
@@ -70,37 +70,57 @@ describe('log inclusion proofs with a hash memo', () => {
     });
   }
 
-  it('remembers the steps of a proof that verified, and only those', () => {
+  it('remembers the nodes of a proof that verified, and only those', () => {
     const size = 100;
     const leaves = makeLeafHashes(size);
     const mth = naiveMth(leaves);
     const root = mth(0, size);
-    const memo = new NodeHashMemo(root);
+    const memo = new VerifiedNodes(root);
     const proof = naivePath(mth, 42, 0, size);
     const bad = [flipRandomBit(proof[0]!), ...proof.slice(1)];
     expect(() => verifyInclusion(leaves[42]!, 42, size, bad, root, memo)).toThrow(/leads to root/);
-    expect(memo.parentOf(0, 42, leaves[42]!, bad[0]!)).toBeUndefined();
+    expect(memo.has(0, 42, leaves[42]!)).toBe(false);
     verifyInclusion(leaves[42]!, 42, size, proof, root, memo);
-    // Leaf 42 is a left child: its parent is H(leaf, sibling).
-    expect(memo.parentOf(0, 42, leaves[42]!, proof[0]!)).toEqual(hashChildren(leaves[42]!, proof[0]!));
-    expect(memo.parentOf(0, 42, leaves[42]!, bad[0]!)).toBeUndefined();
+    // Leaf 42 and its sibling, leaf 43, then their parent (leaves 40..43) and its sibling (44..47).
+    expect(memo.has(0, 42, leaves[42]!)).toBe(true);
+    expect(memo.has(0, 43, proof[0]!)).toBe(true);
+    expect(memo.has(1, 21, hashChildren(leaves[42]!, proof[0]!))).toBe(true);
+    expect(memo.has(2, 11, proof[2]!)).toBe(true);
+    expect(memo.has(0, 43, bad[0]!)).toBe(false);
   });
 
-  it('refuses a memo made for another root', () => {
+  it('rejects a tampered sibling above a node it knows, without hashing up to it', () => {
+    const size = 257;
+    const leaves = makeLeafHashes(size);
+    const mth = naiveMth(leaves);
+    const root = mth(0, size);
+    const memo = new VerifiedNodes(root);
+    verifyInclusion(leaves[10]!, 10, size, naivePath(mth, 10, 0, size), root, memo);
+    // Leaf 10 is known now: a proof for it stops hashing at once and compares every sibling.
+    for (let i = 0; i < naivePath(mth, 10, 0, size).length; i++) {
+      const bad = naivePath(mth, 10, 0, size).map((p, j) => (j === i ? flipRandomBit(p) : p));
+      expect(() => verifyInclusion(leaves[10]!, 10, size, bad, root, memo)).toThrow(/leads to root/);
+    }
+    expect(() =>
+      verifyInclusion(leaves[10]!, 10, size, naivePath(mth, 10, 0, size), root, memo),
+    ).not.toThrow();
+  });
+
+  it('refuses a set made for another root', () => {
     const leaves = makeLeafHashes(4);
     const mth = naiveMth(leaves);
-    const memo = new NodeHashMemo(Buffer.alloc(32, 1));
+    const memo = new VerifiedNodes(Buffer.alloc(32, 1));
     expect(() => verifyInclusion(leaves[0]!, 0, 4, naivePath(mth, 0, 0, 4), mth(0, 4), memo)).toThrow(
       InvalidArgumentError,
     );
   });
 
-  it('a full memo starts over and stays correct', () => {
+  it('a full set starts over and stays correct', () => {
     const size = 64;
     const leaves = makeLeafHashes(size);
     const mth = naiveMth(leaves);
     const root = mth(0, size);
-    const memo = new NodeHashMemo(root, 10);
+    const memo = new VerifiedNodes(root, 10);
     for (let i = 0; i < size; i++)
       verifyInclusion(leaves[i]!, i, size, naivePath(mth, i, 0, size), root, memo);
     const bad = naivePath(mth, 5, 0, size).map((p, j) => (j === 3 ? flipRandomBit(p) : p));
@@ -108,7 +128,7 @@ describe('log inclusion proofs with a hash memo', () => {
   });
 });
 
-describe('map proofs with a hash memo', () => {
+describe('map proofs with verified nodes', () => {
   const source = new MemoryNodeSource();
   const keys = Array.from({ length: 400 }, () => random.bytes(20));
   source.apply(
@@ -142,7 +162,7 @@ describe('map proofs with a hash memo', () => {
   };
 
   it('same verdict as without the memo for members, absent keys, tampered proofs and swapped keys', () => {
-    const memo = new NodeHashMemo(root);
+    const memo = new VerifiedNodes(root);
     let rejected = 0;
     for (let round = 0; round < 3000; round++) {
       const key =
@@ -162,7 +182,7 @@ describe('map proofs with a hash memo', () => {
 
   it('an absent key cannot borrow an empty subtree proven at another position', () => {
     // Warm the memo with every real proof, so every empty subtree of the map is remembered.
-    const memo = new NodeHashMemo(root);
+    const memo = new VerifiedNodes(root);
     for (const key of [...keys, ...absentKeys]) verifyMapProof(root, key, buildMapProof(source, key), memo);
     for (const key of keys.slice(0, 50)) {
       // Claim the member is absent: an empty terminal where its leaf is, with its real siblings.
