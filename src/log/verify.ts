@@ -53,10 +53,11 @@ export function verifyInclusion(
 
 /**
  * The RFC 9162 2.1.3.2 walk from a leaf towards the root as steps, after checking the proof's
- * shape; no hashing. Before each step the node is at (level, fn) of the tree of `size`, covering
- * leaves [fn * 2^level, min((fn + 1) * 2^level, size)): that pair names one node of that tree.
+ * shape; no hashing. (level, fn) names the node of the tree of `size` covering leaves
+ * [fn * 2^level, min((fn + 1) * 2^level, size)); a right-edge node that covers the same leaves at
+ * several levels is named at the highest, so every node has one name (VerifiedNodes needs that).
  */
-function inclusionPathSteps(
+export function inclusionPathSteps(
   leafHash: Uint8Array,
   index: number,
   size: number,
@@ -83,21 +84,14 @@ function inclusionPathSteps(
   for (const sibling of proof) {
     if (sn === 0) fail('inclusion proof', 'is longer than the path to the root');
     if (fn % 2 === 1 || fn === sn) {
-      const [nodeLevel, nodeIndex] = [level, fn];
-      // fn == sn and even: skip the levels where this node has no right sibling.
+      // fn == sn and even: skip the levels where this node has no right sibling. The node is named
+      // by the position it reaches, the same one a walk that meets it as a right sibling uses.
       while (fn % 2 === 0 && fn !== 0) {
         fn /= 2;
         sn = Math.floor(sn / 2);
         level++;
       }
-      steps.push({
-        level: nodeLevel,
-        index: nodeIndex,
-        siblingLevel: level,
-        siblingIndex: fn - 1,
-        nodeIsLeft: false,
-        sibling,
-      });
+      steps.push({ level, index: fn, siblingLevel: level, siblingIndex: fn - 1, nodeIsLeft: false, sibling });
     } else {
       steps.push({ level, index: fn, siblingLevel: level, siblingIndex: fn + 1, nodeIsLeft: true, sibling });
     }

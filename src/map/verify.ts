@@ -66,7 +66,7 @@ export function verifyMapProof(
  * path's first d bits and its sibling differs in the last of them. Positions deeper than
  * TRACKED_DEPTH (2^48 keys apart) are not tracked.
  */
-function mapPathSteps(path: Buffer, depth: number, siblings: readonly Buffer[]): PathStep[] {
+export function mapPathSteps(path: Buffer, depth: number, siblings: readonly Buffer[]): PathStep[] {
   const top = path.readUIntBE(0, TRACKED_DEPTH / 8);
   const steps: PathStep[] = [];
   for (let d = depth; d >= 1; d--) {

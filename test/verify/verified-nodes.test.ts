@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { hashChildren, verifyInclusion } from '../../src/log/index.js';
+import { inclusionPathSteps } from '../../src/log/verify.js';
 import {
   buildMapProof,
   mapInsertBatch,
@@ -10,7 +11,11 @@ import {
   verifyMapProof,
   type MapProof,
 } from '../../src/map/index.js';
-import { VerifiedNodes } from '../../src/verify/verified-nodes.js';
+import { EMPTY_HASH, mapLeafHash, mapNodeHash } from '../../src/map/hash.js';
+import { mapPath } from '../../src/map/path.js';
+import { expandSiblings } from '../../src/map/proof-shape.js';
+import { mapPathSteps } from '../../src/map/verify.js';
+import { VerifiedNodes, walkToRoot } from '../../src/verify/verified-nodes.js';
 import { makeLeafHashes, naiveMth, naivePath } from '../log/reference.js';
 import { MemoryNodeSource, seededRandom } from '../map/support.js';
 
@@ -106,6 +111,32 @@ describe('log inclusion proofs with verified nodes', () => {
     ).not.toThrow();
   });
 
+  for (const size of [7, 100, 257, 1000]) {
+    it(`size ${size}: honest proofs hash each step at most once, and nothing once all are known`, () => {
+      const leaves = makeLeafHashes(size);
+      const mth = naiveMth(leaves);
+      const root = mth(0, size);
+      const known = new VerifiedNodes(root);
+      let hashes = 0;
+      const countingHash = (left: Uint8Array, right: Uint8Array) => (hashes++, hashChildren(left, right));
+      const walk = (index: number) => {
+        const steps = inclusionPathSteps(leaves[index]!, index, size, naivePath(mth, index, 0, size));
+        hashes = 0;
+        expect(walkToRoot(Buffer.from(leaves[index]!), steps, countingHash, known)).toEqual(root);
+        return steps.length;
+      };
+      // Right edge first: its nodes cover the same leaves at several levels, so naming matters.
+      for (let index = size - 1; index >= 0; index--) {
+        const steps = walk(index);
+        expect(hashes).toBeLessThanOrEqual(steps);
+      }
+      for (let index = 0; index < size; index++) {
+        walk(index);
+        expect(hashes).toBe(0);
+      }
+    });
+  }
+
   it('refuses a set made for another root', () => {
     const leaves = makeLeafHashes(4);
     const mth = naiveMth(leaves);
@@ -178,6 +209,28 @@ describe('map proofs with verified nodes', () => {
       if (!plain.startsWith('ok')) rejected++;
     }
     expect(rejected).toBeGreaterThan(500);
+  });
+
+  it('honest proofs hash each step at most once, and nothing once all are known', () => {
+    const known = new VerifiedNodes(root);
+    let hashes = 0;
+    const countingHash = (left: Uint8Array, right: Uint8Array) => (hashes++, mapNodeHash(left, right));
+    const walk = (key: Uint8Array) => {
+      const proof = buildMapProof(source, key);
+      const steps = mapPathSteps(mapPath(key), proof.depth, expandSiblings(proof));
+      hashes = 0;
+      const start = proof.leaf === null ? EMPTY_HASH : mapLeafHash(proof.leaf);
+      expect(walkToRoot(start, steps, countingHash, known)).toEqual(root);
+      return steps.length;
+    };
+    for (const key of [...keys, ...absentKeys]) {
+      const steps = walk(key);
+      expect(hashes).toBeLessThanOrEqual(steps);
+    }
+    for (const key of [...keys, ...absentKeys]) {
+      walk(key);
+      expect(hashes).toBe(0);
+    }
   });
 
   it('an absent key cannot borrow an empty subtree proven at another position', () => {
