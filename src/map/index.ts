@@ -6,6 +6,6 @@ export { positionKey, positionKeysAlong } from './position.js';
 export { decodeRecord, encodeLeafRecord, encodeNodeRecord, type MapRecord } from './record.js';
 export { mapGet, mapRoot } from './read.js';
 export { mapInsertBatch, type MapBatchResult } from './insert.js';
-export { buildMapProof } from './proof.js';
+export { buildMapProof, buildMapProofAt } from './proof.js';
 export { verifyMapProof } from './verify.js';
 export { decodeMapProof, encodeMapProof } from './proof-codec.js';

@@ -9,7 +9,12 @@ import { walkToTerminal } from './walk.js';
  * empty or holds another key's leaf). Copies out of the source so the proof owns its bytes.
  */
 export function buildMapProof(source: MapNodeSource, key: Uint8Array): MapProof {
-  const walk = walkToTerminal(source, mapPath(key));
+  return buildMapProofAt(source, mapPath(key));
+}
+
+/** buildMapProof for a key whose path (SHA-256 of the key) the caller already has. */
+export function buildMapProofAt(source: MapNodeSource, path: Buffer): MapProof {
+  const walk = walkToTerminal(source, path);
   const emptyBitmap = Buffer.alloc(bitmapLength(walk.depth));
   const siblings: Buffer[] = [];
   walk.siblings.forEach((sibling, i) => {

@@ -28,6 +28,16 @@ export function recordHash(record: Buffer): Buffer {
   return sha256(record);
 }
 
+/**
+ * One child hash of an internal record (a view into it), or undefined when the record is not an
+ * internal one. The proof walk needs only the sibling of each step: this spares it parsing the
+ * whole record.
+ */
+export function nodeRecordChild(record: Buffer, right: boolean): Buffer | undefined {
+  if (record.length !== NODE_PREIMAGE_LENGTH || record[0] !== MAP_NODE_PREFIX) return undefined;
+  return right ? record.subarray(1 + DIGEST_LENGTH) : record.subarray(1, 1 + DIGEST_LENGTH);
+}
+
 /** Parses a stored record; a malformed one means corrupted storage, not bad input. */
 export function decodeRecord(record: Buffer): MapRecord {
   if (record.length === NODE_PREIMAGE_LENGTH && record[0] === MAP_NODE_PREFIX) {

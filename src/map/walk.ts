@@ -1,7 +1,7 @@
 import { TallyError } from '../errors.js';
 import { PATH_BITS, pathBit } from './path.js';
 import { positionKey } from './position.js';
-import { decodeRecord } from './record.js';
+import { decodeRecord, nodeRecordChild } from './record.js';
 import type { MapLeaf, MapNodeSource } from './types.js';
 
 /** The result of walking from the root along a path until the walk reaches a leaf or an empty subtree. */
@@ -20,11 +20,15 @@ export function walkToTerminal(source: MapNodeSource, path: Buffer): MapWalk {
   for (let depth = 0; depth <= PATH_BITS; depth++) {
     const bytes = source.get(positionKey(depth, path));
     if (bytes === undefined) return { depth, siblings, leaf: null };
+    // The sibling is the child the path does not take (at depth 256 there is none to take).
+    const sibling = depth < PATH_BITS ? nodeRecordChild(bytes, pathBit(path, depth) === 0) : undefined;
+    if (sibling !== undefined) {
+      siblings.push(sibling);
+      continue;
+    }
     const record = decodeRecord(bytes);
     if (record.kind === 'leaf') return { depth, siblings, leaf: record.leaf };
-    if (depth === PATH_BITS) break;
-    const goRight = pathBit(path, depth) === 1;
-    siblings.push(goRight ? record.left : record.right);
+    break;
   }
   throw new TallyError('INTERNAL', 'corrupt map: internal node at depth 256');
 }

@@ -19,7 +19,7 @@ import {
   type RangeHashMemo,
 } from '../log/index.js';
 import {
-  buildMapProof,
+  buildMapProofAt,
   mapInsertBatch,
   mapPath,
   mapRoot,
@@ -331,8 +331,9 @@ export class LogStore {
   }
 
   private lookupAt(head: Head, key: Buffer): LookupResult {
-    const mapProof = buildMapProof(this.map, key);
-    const found = mapProof.leaf && mapProof.leaf.path.equals(mapPath(key)) ? mapProof.leaf : null;
+    const path = mapPath(key);
+    const mapProof = buildMapProofAt(this.map, path);
+    const found = mapProof.leaf && mapProof.leaf.path.equals(path) ? mapProof.leaf : null;
     if (!found) return { head, mapProof };
     const entry: LogEntry = { index: found.logIndex, key, valueDigest: found.valueDigest };
     const value = this.db.getSync(valueKey(found.valueDigest));
