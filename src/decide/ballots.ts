@@ -1,5 +1,6 @@
 import type { PublishedLog } from '../daemon/published-log.js';
 import type { FollowedLog } from '../follower/index.js';
+import type { KeyHashes } from '../verify/key-hashes.js';
 import { verifyLookupAgainst } from '../verify/lookup-chain.js';
 import type { Ballot } from './types.js';
 
@@ -12,9 +13,10 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
  * Asks one followed log about `key` (in a LookupMany call shared with concurrent decisions) and
  * verifies the whole answer: checkpoint signature, map proof, inclusion proof, value digest, then that its checkpoint is consistent with the stored head
  * (advancing it when newer). Any failure makes the ballot unavailable: a tampered proof never votes.
- * The Lookup's deadline is the log's request timeout (set on its client).
+ * The Lookup's deadline is the log's request timeout (set on its client). `hashes` are `key`'s,
+ * shared with the other logs' ballots for the same decision.
  */
-export async function followedBallot(log: FollowedLog, key: Buffer): Promise<Ballot> {
+export async function followedBallot(log: FollowedLog, key: Buffer, hashes: KeyHashes): Promise<Ballot> {
   const ballot = (fields: Pick<Ballot, 'status' | 'detail'> & Partial<Ballot>): Ballot => ({
     logId: log.id,
     name: log.name,
@@ -26,7 +28,8 @@ export async function followedBallot(log: FollowedLog, key: Buffer): Promise<Bal
   try {
     const answer = await log.lookups.lookup(key);
     const checkpoint = log.verifiedCheckpoint(answer.checkpointNote);
-    const verified = verifyLookupAgainst(checkpoint, answer, key, log.knownNodesFor(checkpoint));
+    const known = log.knownNodesFor(checkpoint);
+    const verified = verifyLookupAgainst(checkpoint, answer, key, known, hashes);
     const problem = await log.anchor(verified.checkpoint, answer.checkpointNote);
     if (problem !== null)
       return ballot({ status: 'unavailable', detail: problem, compromised: log.compromised });

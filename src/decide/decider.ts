@@ -4,6 +4,7 @@ import { sha256 } from '../crypto/sha256.js';
 import type { PublishedLog } from '../daemon/published-log.js';
 import type { FollowedLog } from '../follower/index.js';
 import { evaluateChain, type Policy } from '../policy/index.js';
+import { KeyHashes } from '../verify/key-hashes.js';
 import { followedBallot, localBallot } from './ballots.js';
 import { DecisionCache } from './decision-cache.js';
 import { decisionOf, policyVotes, undecidedForMissingValue } from './tally-votes.js';
@@ -49,7 +50,8 @@ export class Decider {
   }
 
   private async decideNow(key: Buffer): Promise<Decision> {
-    const asks = this.followed.map((log) => followedBallot(log, key));
+    const hashes = new KeyHashes(key); // the logs' answers about one key share its hashes
+    const asks = this.followed.map((log) => followedBallot(log, key, hashes));
     if (this.local) asks.push(localBallot(this.local, key));
     const ballots = await Promise.all(asks);
     const decision = decisionOf(ballots, evaluateChain(this.chain, policyVotes(ballots)));

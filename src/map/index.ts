@@ -7,5 +7,5 @@ export { decodeRecord, encodeLeafRecord, encodeNodeRecord, type MapRecord } from
 export { mapGet, mapRoot } from './read.js';
 export { mapInsertBatch, type MapBatchResult } from './insert.js';
 export { buildMapProof, buildMapProofAt } from './proof.js';
-export { verifyMapProof } from './verify.js';
+export { verifyMapProof, verifyMapProofAt } from './verify.js';
 export { decodeMapProof, encodeMapProof } from './proof-codec.js';

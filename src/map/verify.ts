@@ -25,8 +25,18 @@ export function verifyMapProof(
   proof: MapProof,
   known?: VerifiedNodes,
 ): MapValue | null {
+  return verifyMapProofAt(root, mapPath(key), proof, known);
+}
+
+/** verifyMapProof for a key whose path (SHA-256 of the key) the caller already has. */
+export function verifyMapProofAt(
+  root: Buffer,
+  path: Buffer,
+  proof: MapProof,
+  known?: VerifiedNodes,
+): MapValue | null {
   assertDigest(root, 'map root');
-  const path = mapPath(key);
+  assertDigest(path, 'map path');
 
   const problem = proofShapeProblem(proof);
   if (problem !== undefined) throw new VerificationError(`malformed map proof: ${problem}`);

@@ -1,9 +1,10 @@
 import { verifyCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { PublicKey } from '../crypto/ed25519-keys.js';
-import { sha256 } from '../crypto/sha256.js';
-import { VerificationError } from '../errors.js';
-import { encodeLeaf, hashLeaf, verifyInclusion } from '../log/index.js';
-import { verifyMapProof, type MapProof } from '../map/index.js';
+import { equalBytes } from '../crypto/equal-bytes.js';
+import { InvalidArgumentError, VerificationError } from '../errors.js';
+import { verifyInclusion } from '../log/index.js';
+import { verifyMapProofAt, type MapProof } from '../map/index.js';
+import { KeyHashes } from './key-hashes.js';
 import { VerifiedNodes } from './verified-nodes.js';
 
 /** What a log answered to Lookup(key), as untrusted bytes. */
@@ -50,15 +51,20 @@ export function verifyLookupChain(
  * The rest of the chain, for a caller that has already verified `answer.checkpointNote` and parsed
  * it into `checkpoint` (a follower remembers notes it verified, and one LookupMany checkpoint
  * serves many answers). `known` saves hashing steps earlier answers against the same checkpoint
- * already did; the outcome is the same without it.
+ * already did, and `keyHashes` (for `key`) hashes other logs' answers about the key already needed;
+ * the outcome is the same without them.
  */
 export function verifyLookupAgainst(
   checkpoint: Checkpoint,
   answer: LookupAnswer,
   key: Uint8Array,
   known?: CheckpointNodes,
+  keyHashes?: KeyHashes,
 ): VerifiedLookup {
-  const mapped = verifyMapProof(checkpoint.mapRoot, key, answer.mapProof, known?.map);
+  if (keyHashes && !equalBytes(keyHashes.key, key))
+    throw new InvalidArgumentError('the key hashes belong to another key');
+  const hashes = keyHashes ?? new KeyHashes(key);
+  const mapped = verifyMapProofAt(checkpoint.mapRoot, hashes.path(), answer.mapProof, known?.map);
   if (mapped === null) {
     if (answer.found)
       throw new VerificationError('lookup: server says found, but the map proof proves absence');
@@ -79,16 +85,15 @@ export function verifyLookupAgainst(
       `lookup: map index ${mapped.logIndex} is outside the log (size ${checkpoint.size})`,
     );
   }
-  const leafHash = hashLeaf(encodeLeaf(key, mapped.valueDigest));
   verifyInclusion(
-    leafHash,
+    hashes.logLeafHash(mapped.valueDigest),
     mapped.logIndex,
     checkpoint.size,
     answer.inclusionProof ?? [],
     checkpoint.logRoot,
     known?.log,
   );
-  if (answer.value !== undefined && !sha256(answer.value).equals(mapped.valueDigest)) {
+  if (answer.value !== undefined && !hashes.valueDigest(answer.value).equals(mapped.valueDigest)) {
     throw new VerificationError('lookup: value does not hash to the logged digest');
   }
   return {
