@@ -91,9 +91,9 @@ export function inclusionPathSteps(
         sn = Math.floor(sn / 2);
         level++;
       }
-      steps.push({ level, index: fn, siblingLevel: level, siblingIndex: fn - 1, nodeIsLeft: false, sibling });
+      steps.push({ level, index: fn, nodeIsLeft: false, sibling });
     } else {
-      steps.push({ level, index: fn, siblingLevel: level, siblingIndex: fn + 1, nodeIsLeft: true, sibling });
+      steps.push({ level, index: fn, nodeIsLeft: true, sibling });
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);

@@ -81,14 +81,7 @@ export function mapPathSteps(path: Buffer, depth: number, siblings: readonly Buf
   const steps: PathStep[] = [];
   for (let d = depth; d >= 1; d--) {
     const index = d <= TRACKED_DEPTH ? Math.floor(top / 2 ** (TRACKED_DEPTH - d)) : -1;
-    steps.push({
-      level: d,
-      index,
-      siblingLevel: d,
-      siblingIndex: index < 0 ? -1 : index % 2 === 0 ? index + 1 : index - 1,
-      nodeIsLeft: pathBit(path, d - 1) === 0,
-      sibling: siblings[d - 1]!,
-    });
+    steps.push({ level: d, index, nodeIsLeft: pathBit(path, d - 1) === 0, sibling: siblings[d - 1]! });
   }
   return steps;
 }

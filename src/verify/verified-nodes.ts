@@ -4,17 +4,19 @@ import { InvalidArgumentError } from '../errors.js';
 
 /**
  * One step of a proof walk from a leaf towards the root: the node at (level, index) meets
- * `sibling`, which sits at (siblingLevel, siblingIndex). An index of -1 means the position is not
- * tracked (map depths past MEMO_DEPTH); such steps are always hashed.
+ * `sibling`, its neighbour at (level, index + 1) when the node is the left one, else at
+ * (level, index - 1). An index of -1 means the position is not tracked (map depths past 48);
+ * such steps are always hashed.
  */
 export interface PathStep {
   level: number;
   index: number;
-  siblingLevel: number;
-  siblingIndex: number;
   nodeIsLeft: boolean;
   sibling: Uint8Array;
 }
+
+const siblingIndex = (step: PathStep): number =>
+  step.index < 0 ? -1 : step.nodeIsLeft ? step.index + 1 : step.index - 1;
 
 /** Default bound: 2^17 nodes of 32 bytes (4 MiB); past it the set starts over. */
 const DEFAULT_MAX_NODES = 1 << 17;
@@ -102,8 +104,7 @@ export function walkToRoot(
   if (at < steps.length) {
     for (let above = at; above < steps.length; above++) {
       const step = steps[above]!;
-      if (!known.has(step.siblingLevel, step.siblingIndex, step.sibling))
-        return walkToRoot(node, steps, hashPair);
+      if (!known.has(step.level, siblingIndex(step), step.sibling)) return walkToRoot(node, steps, hashPair);
     }
     hash = known.root;
   } else if (!equalBytes(hash, known.root)) {
@@ -112,7 +113,7 @@ export function walkToRoot(
   for (let i = 0; i < at; i++) {
     const step = steps[i]!;
     known.add(step.level, step.index, hashed[i]!);
-    known.add(step.siblingLevel, step.siblingIndex, step.sibling);
+    known.add(step.level, siblingIndex(step), step.sibling);
   }
   return hash;
 }
