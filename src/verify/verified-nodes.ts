@@ -35,7 +35,7 @@ const INITIAL_SLOTS = 1 << 10;
  * One set per tree and root: a log tree and a map tree number positions differently. Pure data.
  */
 export class VerifiedNodes {
-  private levels: Array<Map<number, number> | undefined> = [];
+  private levels: Array<LevelSlots | undefined> = [];
   private slab = Buffer.alloc(INITIAL_SLOTS * DIGEST_LENGTH);
   private count = 0;
 
@@ -46,8 +46,8 @@ export class VerifiedNodes {
 
   /** True when `hash` is the verified node at (level, index). */
   has(level: number, index: number, hash: Uint8Array): boolean {
-    const slot = this.levels[level]?.get(index);
-    if (slot === undefined || hash.length !== DIGEST_LENGTH) return false;
+    const slot = this.levels[level]?.get(index) ?? -1;
+    if (slot < 0 || hash.length !== DIGEST_LENGTH) return false;
     const slab = this.slab;
     const offset = slot * DIGEST_LENGTH;
     for (let i = 0; i < DIGEST_LENGTH; i++) if (slab[offset + i] !== hash[i]) return false;
@@ -61,8 +61,8 @@ export class VerifiedNodes {
       this.levels = [];
       this.count = 0;
     }
-    const atLevel = (this.levels[level] ??= new Map());
-    if (atLevel.has(index)) return;
+    const atLevel = (this.levels[level] ??= new LevelSlots());
+    if (atLevel.get(index) >= 0) return;
     if ((this.count + 1) * DIGEST_LENGTH > this.slab.length) {
       const grown = Buffer.alloc(Math.min(this.slab.length * 2, this.maxNodes * DIGEST_LENGTH));
       this.slab.copy(grown);
@@ -76,6 +76,42 @@ export class VerifiedNodes {
   assertFor(root: Uint8Array, tree: string): void {
     if (!equalBytes(this.root, root))
       throw new InvalidArgumentError(`the ${tree} verified-node set belongs to another root`);
+  }
+}
+
+/** Indices below this are looked up in a growing array, others in a Map. */
+const DENSE_INDICES = 1 << 16;
+
+/**
+ * The slab slots of one level by node index. Proof walks look a position up at every step, and
+ * an array lookup is much cheaper than a Map's; the array grows with the largest index seen up to
+ * DENSE_INDICES (256 KiB), so sparse high indices (deep map levels, big logs) go to a Map.
+ */
+class LevelSlots {
+  /** slot + 1 by index; 0 means none. */
+  private dense = new Int32Array(16);
+  private sparse: Map<number, number> | undefined;
+
+  /** The slot at `index`, or -1. */
+  get(index: number): number {
+    if (index < this.dense.length) return this.dense[index]! - 1;
+    if (index < DENSE_INDICES) return -1;
+    return this.sparse?.get(index) ?? -1;
+  }
+
+  set(index: number, slot: number): void {
+    if (index >= DENSE_INDICES) {
+      (this.sparse ??= new Map()).set(index, slot);
+      return;
+    }
+    if (index >= this.dense.length) {
+      let length = this.dense.length;
+      while (length <= index) length *= 2;
+      const grown = new Int32Array(length);
+      grown.set(this.dense);
+      this.dense = grown;
+    }
+    this.dense[index] = slot + 1;
   }
 }
 

@@ -159,6 +159,36 @@ describe('log inclusion proofs with verified nodes', () => {
   });
 });
 
+describe('VerifiedNodes positions', () => {
+  it('holds nodes at small, large and very large indices apart, per level', () => {
+    const known = new VerifiedNodes(Buffer.alloc(32));
+    const positions: Array<[number, number]> = [
+      [3, 0],
+      [3, 5],
+      [3, 65_535],
+      [3, 65_536],
+      [3, 2 ** 40],
+      [4, 5],
+      [48, 2 ** 47 + 3],
+    ];
+    const hashes = positions.map(() => random.bytes(32));
+    positions.forEach(([level, index], i) => known.add(level, index, hashes[i]!));
+    positions.forEach(([level, index], i) => {
+      expect(known.has(level, index, hashes[i]!)).toBe(true);
+      expect(known.has(level, index, hashes[(i + 1) % hashes.length]!)).toBe(false);
+    });
+    for (const [level, index] of [
+      [3, 1],
+      [3, 65_534],
+      [3, 65_537],
+      [3, 2 ** 40 + 1],
+      [5, 5],
+    ] as const) {
+      expect(known.has(level, index, hashes[0]!)).toBe(false);
+    }
+  });
+});
+
 describe('map proofs with verified nodes', () => {
   const source = new MemoryNodeSource();
   const keys = Array.from({ length: 400 }, () => random.bytes(20));
