@@ -3,7 +3,7 @@ import { DIGEST_LENGTH } from '../crypto/sha256.js';
 import { VerificationError } from '../errors.js';
 import { requireCount } from './bits.js';
 import { EMPTY_ROOT, hashChildren } from './hasher.js';
-import { consistencyProofRanges, inclusionProofRanges } from './proof-ranges.js';
+import { consistencyProofRanges } from './proof-ranges.js';
 import { walkToRoot, type PathStep, type VerifiedNodes } from '../verify/verified-nodes.js';
 
 /*
@@ -67,22 +67,14 @@ export function inclusionPathSteps(
   requireCount('tree size', size);
   if (index >= size) fail('inclusion proof', `leaf index ${index} is out of range for tree size ${size}`);
   checkDigest('inclusion proof', 'leaf hash', leafHash);
-  const expectedLength = inclusionProofRanges(index, size).length;
-  if (proof.length !== expectedLength) {
-    fail(
-      'inclusion proof',
-      `has ${proof.length} hashes, expected ${expectedLength} for leaf ${index} in tree size ${size}`,
-    );
-  }
-  proof.forEach((hash, i) => checkDigest('inclusion proof', `element ${i}`, hash));
-
-  // RFC 9162 steps 2-5 verbatim; after the exact length check its sn === 0 guards cannot trip.
+  // RFC 9162 steps 2-5. The positions depend only on index and size, and their number is the
+  // proof's exact length (the RFC's sn === 0 checks, done once the walk is known).
   let fn = index;
   let sn = size - 1;
   let level = 0;
   const steps: PathStep[] = [];
-  for (const sibling of proof) {
-    if (sn === 0) fail('inclusion proof', 'is longer than the path to the root');
+  while (sn !== 0) {
+    const sibling = proof[steps.length]!; // undefined for a short proof, refused below
     if (fn % 2 === 1 || fn === sn) {
       // fn == sn and even: skip the levels where this node has no right sibling. The node is named
       // by the position it reaches, the same one a walk that meets it as a right sibling uses.
@@ -99,7 +91,13 @@ export function inclusionPathSteps(
     sn = Math.floor(sn / 2);
     level++;
   }
-  if (sn !== 0) fail('inclusion proof', 'is shorter than the path to the root');
+  if (proof.length !== steps.length) {
+    fail(
+      'inclusion proof',
+      `has ${proof.length} hashes, expected ${steps.length} for leaf ${index} in tree size ${size}`,
+    );
+  }
+  proof.forEach((hash, i) => checkDigest('inclusion proof', `element ${i}`, hash));
   return steps;
 }
 

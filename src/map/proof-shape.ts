@@ -45,7 +45,8 @@ export function proofShapeProblem(proof: MapProof): string | undefined {
   if (siblings.length !== expected) {
     return `expected ${expected} non-empty siblings for depth ${depth} and its bitmap, got ${siblings.length}`;
   }
-  for (const [i, sibling] of siblings.entries()) {
+  for (let i = 0; i < siblings.length; i++) {
+    const sibling = siblings[i]!;
     if (sibling.length !== DIGEST_LENGTH)
       return `sibling ${i} must be ${DIGEST_LENGTH} bytes, got ${sibling.length}`;
     // Empty siblings are only ever expressed in the bitmap, so each proof has one encoding.
