@@ -65,25 +65,19 @@ export function planConsistencyProof(m: number, n: number): NodePlan<Buffer[]> {
   return planRangeHashes(consistencyProofRanges(m, n));
 }
 
-/** Plans the MTH of each range, composing a range that is not a perfect subtree from its parts. */
+/**
+ * Plans the MTH of each range, composing a range that is not a perfect subtree from its parts.
+ * Every caller's ranges are disjoint (RFC 9162 proofs are made of disjoint subtrees), so no node
+ * is planned twice.
+ */
 function planRangeHashes(ranges: LeafRange[], memo?: RangeHashMemo): NodePlan<Buffer[]> {
   const nodes: NodeId[] = [];
-  const slotByNode = new Map<string, number>();
   const memoKey = ({ start, count }: LeafRange) => `${start}+${count}`;
   const partsPerRange = ranges.map((range): number[] | Buffer => {
     const parts = decomposeRange(range);
     const remembered = parts.length > 1 ? memo?.get(memoKey(range)) : undefined;
     if (remembered) return remembered;
-    return parts.map((node) => {
-      const key = `${node.level}/${node.index}`;
-      let slot = slotByNode.get(key);
-      if (slot === undefined) {
-        slot = nodes.length;
-        slotByNode.set(key, slot);
-        nodes.push(node);
-      }
-      return slot;
-    });
+    return parts.map((node) => nodes.push(node) - 1);
   });
   return {
     nodes,

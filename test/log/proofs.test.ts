@@ -112,3 +112,18 @@ describe('proof plan arguments', () => {
     expect(plan.assemble([])).toEqual([]);
   });
 });
+
+describe('plans read each node once', () => {
+  it('no inclusion or consistency plan names a node twice, sizes 1..130', () => {
+    const distinct = (nodes: { level: number; index: number }[]) =>
+      new Set(nodes.map((node) => `${node.level}/${node.index}`)).size === nodes.length;
+    let plans = 0;
+    for (let n = 1; n <= 130; n++) {
+      for (let i = 0; i < n; i++, plans++)
+        expect(distinct(planInclusionProof(i, n).nodes), `${i} in ${n}`).toBe(true);
+      for (let m = 1; m <= n; m++, plans++)
+        expect(distinct(planConsistencyProof(m, n).nodes), `${m} to ${n}`).toBe(true);
+    }
+    expect(plans).toBe(130 * 131);
+  });
+});
