@@ -17,6 +17,12 @@ export class ServedNarinfos {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether a narinfo for `hashPart` is kept and still fresh, whatever decision it was made for. */
+  holds(hashPart: string): boolean {
+    const entry = this.entries.get(hashPart);
+    return entry !== undefined && entry.expiresAtMs > this.now();
+  }
+
   /** The narinfo served for `hashPart` under this decision, if still fresh. */
   get(hashPart: string, value: Buffer, upstreams: readonly string[]): Buffer | undefined {
     const entry = this.entries.get(hashPart);

@@ -1,10 +1,16 @@
+import v8 from 'node:v8';
 import type { Logger } from 'pino';
 import { createCacheApp } from '../cache/app.js';
 import type { DecisionSource } from '../cache/decision-source.js';
 import type { HostPort } from '../config/address.js';
 import type { CacheConfig, FollowConfig } from '../config/types.js';
 import type { Decider } from '../decide/index.js';
-import { observeRequests, registerObservabilityRoutes, type Observability } from '../metrics/index.js';
+import {
+  observeRequests,
+  registerObservabilityRoutes,
+  requestObserver,
+  type Observability,
+} from '../metrics/index.js';
 import { listenHttp } from './http-listen.js';
 import { ensureSecretKey } from './published-log.js';
 
@@ -36,6 +42,21 @@ export function decisionsFromDecider(decider: Decider, follows: FollowConfig[]):
   };
 }
 
+/**
+ * Lets V8's old generation grow to 4 times its live size before a full collection, whatever the
+ * allocation rate. A streamed NAR allocates its bytes outside the JS heap (one buffer per 64 KiB
+ * read, about 16 MiB between scavenges) and V8 counts that against the old generation's headroom,
+ * while the JS heap itself allocates slowly. A full collection during or after a quiet spell (the
+ * proxy idle, the memory reducer) then sets the headroom to its minimum, about 8 MiB plus the new
+ * space, and from there every scavenge of a NAR transfer starts another full collection: 15 to 20
+ * per 256 MiB, the proxy's CPU per MiB doubled, for as long as the process lives. 4 is V8's own
+ * largest growing factor; it keeps the headroom above that churn (BENCHMARKS.md, "Cache proxy vs
+ * nginx"). The flag is read at every full collection, so setting it at runtime takes effect.
+ */
+export function keepHeapHeadroomForNars(): void {
+  v8.setFlagsFromString('--heap-growing-percent=300');
+}
+
 export interface CacheListener {
   address: string;
   close(): Promise<void>;
@@ -54,6 +75,8 @@ export async function startCacheListener(
   observability: Observability,
 ): Promise<CacheListener> {
   const key = ensureSecretKey(keyFile, 'cache', config.keyFile === undefined, logger);
+  keepHeapHeadroomForNars();
+  const observe = requestObserver(observability.metrics);
   const app = createCacheApp({
     decisions,
     key,
@@ -61,8 +84,9 @@ export async function startCacheListener(
     storeDir: config.storeDir,
     priority: config.priority,
     wantMassQuery: config.wantMassQuery,
+    answered: observe,
   });
-  observeRequests(app, observability.metrics);
+  observeRequests(app, observe);
   registerObservabilityRoutes(app, observability);
   const address = await listenHttp(app, listen, 'the cache');
   return { address, close: () => app.close() };

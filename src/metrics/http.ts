@@ -5,33 +5,37 @@ import type { TallyMetrics } from './tally-metrics.js';
 /** Requests fastify answered without a route (404s): one label value, whatever the URL was. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-/**
- * Counts and times every request of `app` once its response is sent. The route label is the
- * route's pattern (`/:file`, `/nar/:file`), never the URL, so its values stay few.
- */
-export function observeRequests(app: FastifyInstance, metrics: TallyMetrics): void {
+/** Counts and times one answered request; `route` is its pattern (`/:file`), never the URL. */
+export type ObserveRequest = (method: string, route: string, statusCode: number, seconds: number) => void;
+
+/** Request counting and timing into `metrics`, for fastify's requests and any answered beside it. */
+export function requestObserver(metrics: TallyMetrics): ObserveRequest {
   // Bound children per label set (a handful of them): label validation and lookup by object on
   // every request showed in the proxy's narinfo profile.
   const children = new Map<string, { count(): void; time(seconds: number): void }>();
-  const childrenOf = (method: string, route: string, status: string) => {
-    const key = `${method} ${route} ${status}`;
+  return (method, route, statusCode, seconds) => {
+    const key = `${method} ${route} ${statusCode}`;
     let bound = children.get(key);
     if (!bound) {
-      const counter = metrics.httpRequests.labels(method, route, status);
+      const counter = metrics.httpRequests.labels(method, route, String(statusCode));
       const histogram = metrics.httpRequestDuration.labels(method, route);
-      bound = { count: () => counter.inc(), time: (seconds) => histogram.observe(seconds) };
+      bound = { count: () => counter.inc(), time: (s) => histogram.observe(s) };
       children.set(key, bound);
     }
-    return bound;
+    bound.count();
+    bound.time(seconds);
   };
+}
+
+/** Observes every request of `app` once its response is sent. */
+export function observeRequests(app: FastifyInstance, observe: ObserveRequest): void {
   app.addHook('onResponse', (request, reply, done) => {
-    const bound = childrenOf(
+    observe(
       request.method,
       request.routeOptions.url ?? UNMATCHED_ROUTE,
-      String(reply.statusCode),
+      reply.statusCode,
+      reply.elapsedTime / 1000,
     );
-    bound.count();
-    bound.time(reply.elapsedTime / 1000);
     done();
   });
 }

@@ -1,7 +1,14 @@
 /** Observability: Prometheus metrics (a registry per daemon), readiness, and the HTTP routes serving them. */
 export { countDecisions, countPolicyFailures, type DecidingService } from './decision-counting.js';
 export { registerFollowedLogGauges, type FollowedLogView } from './followed-log-gauges.js';
-export { observeRequests, registerObservabilityRoutes, UNMATCHED_ROUTE, type Observability } from './http.js';
+export {
+  observeRequests,
+  registerObservabilityRoutes,
+  requestObserver,
+  UNMATCHED_ROUTE,
+  type Observability,
+  type ObserveRequest,
+} from './http.js';
 export { Readiness, READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
 export { registerSpoolGauge } from './spool-gauge.js';
 export {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCacheApp } from '../../src/cache/app.js';
+import { createCacheApp, type CacheAppOptions } from '../../src/cache/app.js';
 import type { CacheDecision, DecisionSource } from '../../src/cache/decision-source.js';
 import { formatPublicKey, generateSecretKey, publicKeyOf } from '../../src/crypto/ed25519-keys.js';
 import { parseNarinfo } from '../../src/nix/narinfo.js';
@@ -28,13 +28,14 @@ function decisionsFor(table: Record<string, CacheDecision>): DecisionSource {
   };
 }
 
-async function startProxy(decisions: DecisionSource) {
+async function startProxy(decisions: DecisionSource, options: Partial<CacheAppOptions> = {}) {
   const app = createCacheApp({
     decisions,
     key: proxyKey,
     logger: silent,
     priority: 41,
     upstreamTimeoutMs: 2000,
+    ...options,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
@@ -147,6 +148,50 @@ describe('cache proxy', () => {
     }
     const badNar = await fetch(`${proxy}/nar/zz.nar?hash=${real.hashPart}`);
     expect(badNar.status).toBe(400);
+  });
+
+  it('answers repeated narinfo requests before fastify, like the route, and only while the decision stands', async () => {
+    const table: Record<string, CacheDecision> = { [real.hashPart]: decided(servers.xz!) };
+    let decides = 0;
+    const counted: DecisionSource = {
+      decide: async (key) => {
+        decides++;
+        return decisionsFor(table).decide(key);
+      },
+    };
+    const answered: string[] = [];
+    const proxy = await startProxy(counted, {
+      answered: (method, route, status, seconds) => {
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        answered.push(`${method} ${route} ${status}`);
+      },
+    });
+    const url = `${proxy}/${real.hashPart}.narinfo`;
+    const headersOf = (r: Response) =>
+      [...r.headers].filter(([k]) => !['date', 'keep-alive', 'connection'].includes(k));
+
+    const first = await fetch(url); // the route: fetched upstream, signed, kept
+    const firstBody = await first.text();
+    expect(answered).toEqual([]);
+    const again = await fetch(url);
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(answered).toEqual(['GET /:file 200', 'HEAD /:file 200']);
+    expect(await again.text()).toBe(firstBody);
+    expect(headersOf(again)).toEqual(headersOf(first));
+    expect(headersOf(head)).toEqual(headersOf(first));
+    expect(await head.text()).toBe('');
+    // Only plain URLs are taken early; the route answers the rest the same way.
+    expect(await (await fetch(`${url}?x=1`)).text()).toBe(firstBody);
+    expect(answered).toHaveLength(2);
+
+    // The decision changes: the kept narinfo is not served, the route refuses, deciding once.
+    table[real.hashPart] = { decided: false, reason: 'a log changed its answer' };
+    decides = 0;
+    const refused = await fetch(url);
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get('x-tally-reason')).toBe('a log changed its answer');
+    expect(decides).toBe(1);
+    expect(answered).toHaveLength(2);
   });
 
   it('answers 502 when every agreeing upstream is down', async () => {

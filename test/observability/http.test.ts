@@ -7,6 +7,7 @@ import {
   registerObservabilityRoutes,
   type TallyMetrics,
 } from '../../src/metrics/index.js';
+import { requestObserver } from '../../src/metrics/http.js';
 import { labelSets, sampleValue } from './prometheus-text.js';
 
 const apps: FastifyInstance[] = [];
@@ -20,7 +21,7 @@ function appWith(metrics: TallyMetrics, readiness: Readiness): FastifyInstance {
   app.get<{ Params: { file: string } }>('/:file', async (request, reply) =>
     request.params.file.endsWith('.narinfo') ? reply.send('ok') : reply.code(400).send('bad'),
   );
-  observeRequests(app, metrics);
+  observeRequests(app, requestObserver(metrics));
   registerObservabilityRoutes(app, { metrics, readiness });
   return app;
 }
