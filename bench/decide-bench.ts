@@ -4,7 +4,9 @@
  * Lookup per log per decision) and warm (cached); then one million policy evaluations
  * (bench/policy-bench.ts) with RSS every 100k. Prints JSON lines.
  *
- * Usage: node dist/bench/decide-bench.js [--keys N] [--cold N] [--warm N] [--concurrency N] [--policy-evaluations N]
+ * Each cold run (one per --concurrency value) decides on keys no earlier run used.
+ *
+ * Usage: node dist/bench/decide-bench.js [--cold N] [--warm N] [--concurrency N,N...] [--policy-evaluations N]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,16 +27,18 @@ import { spawnDaemon } from './spawn-daemon.js';
 
 const { values: args } = parseArgs({
   options: {
-    keys: { type: 'string', default: '11000' },
     cold: { type: 'string', default: '10000' },
     warm: { type: 'string', default: '500000' },
-    concurrency: { type: 'string', default: '64' },
+    /** Decisions in flight; a cold run for each value. The warm run uses the first. */
+    concurrency: { type: 'string', default: '64,256' },
     'policy-evaluations': { type: 'string', default: '1000000' },
   },
 });
-const [keyCount, coldCount, warmCount, concurrency] = [args.keys, args.cold, args.warm, args.concurrency].map(
-  Number,
-) as [number, number, number, number];
+const [coldCount, warmCount] = [args.cold, args.warm].map(Number) as [number, number];
+const concurrencies = args.concurrency.split(',').map(Number);
+const WARM_UP = 1000;
+// Keys [i * cold, (i + 1) * cold) for cold run i, then the warm-up's.
+const keyCount = coldCount * concurrencies.length + WARM_UP;
 const LOGS = 5;
 const report = (what: string, fields: Record<string, number | string>) =>
   console.log(JSON.stringify({ what, ...fields }));
@@ -91,7 +95,13 @@ const decideConfig: DecideConfig = { cacheTtlSeconds: 3600, cacheMaxEntries: 100
 const decider = new Decider(follower.logs, undefined, chain, decideConfig, logger);
 
 /** Runs `total` decisions with `concurrency` in flight; returns decisions/s. */
-async function run(label: string, total: number, bypassCache: boolean, firstKey = 0): Promise<number> {
+async function run(
+  label: string,
+  total: number,
+  bypassCache: boolean,
+  firstKey = 0,
+  concurrency = concurrencies[0]!,
+): Promise<number> {
   let next = 0;
   let completed = 0;
   let undecided = 0;
@@ -124,31 +134,34 @@ const stopAll = async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 };
 try {
-  // Warm up connections and the JIT on keys the cold run does not use: every cold decision is on a
+  // Warm up connections and the JIT on keys the cold runs do not use: every cold decision is on a
   // key never decided before, so nothing about it is cached anywhere.
-  const warmUp = Math.min(1000, keyCount - coldCount);
-  if (warmUp < 0) throw new Error(`--keys ${keyCount} must be at least --cold ${coldCount}`);
-  await run('warm-up', warmUp, true, coldCount);
-  // CPU per decision as well as the rate: the rate depends on what else the machine runs, the
-  // CPU the follower and the five logs spend is steadier.
-  const cpuBefore = {
-    follower: process.cpuUsage(),
-    logs: publishers.map((p) => cpuSecondsOf([p.proc.pid!])),
-  };
-  const coldRate = await run('cold decisions', coldCount, true);
-  const followerCpu = process.cpuUsage(cpuBefore.follower);
-  const logsCpu = publishers.reduce((sum, p, i) => sum + cpuSecondsOf([p.proc.pid!]) - cpuBefore.logs[i]!, 0);
-  report('decide cold (cache bypassed, 5 verified Lookups each, every key new)', {
-    decisions: coldCount,
-    concurrency,
-    perSecond: coldRate,
-    followerCpuMicrosPerDecision: Math.round((followerCpu.user + followerCpu.system) / coldCount),
-    logsCpuMicrosPerDecision: Math.round((logsCpu * 1e6) / coldCount),
-  });
+  await run('warm-up', WARM_UP, true, coldCount * concurrencies.length);
+  for (const [i, concurrency] of concurrencies.entries()) {
+    // CPU per decision as well as the rate: the rate depends on what else the machine runs, the
+    // CPU the follower and the five logs spend is steadier.
+    const cpuBefore = {
+      follower: process.cpuUsage(),
+      logs: publishers.map((p) => cpuSecondsOf([p.proc.pid!])),
+    };
+    const coldRate = await run('cold decisions', coldCount, true, i * coldCount, concurrency);
+    const followerCpu = process.cpuUsage(cpuBefore.follower);
+    const logsCpu = publishers.reduce(
+      (sum, p, j) => sum + cpuSecondsOf([p.proc.pid!]) - cpuBefore.logs[j]!,
+      0,
+    );
+    report('decide cold (cache bypassed, 5 verified Lookups each, every key new)', {
+      decisions: coldCount,
+      concurrency,
+      perSecond: coldRate,
+      followerCpuMicrosPerDecision: Math.round((followerCpu.user + followerCpu.system) / coldCount),
+      logsCpuMicrosPerDecision: Math.round((logsCpu * 1e6) / coldCount),
+    });
+  }
   await run('filling the cache', keyCount, false); // fill the cache
   report('decide warm (cached)', {
     decisions: warmCount,
-    concurrency,
+    concurrency: concurrencies[0]!,
     perSecond: await run('warm decisions', warmCount, false),
   });
   report('rss after deciding', { rssMiB: Math.round(process.memoryUsage().rss / 1024 / 1024) });
