@@ -36,7 +36,7 @@ const { values: args } = parseArgs({
 });
 const [coldCount, warmCount] = [args.cold, args.warm].map(Number) as [number, number];
 const concurrencies = args.concurrency.split(',').map(Number);
-const WARM_UP = 1000;
+const WARM_UP = 5000;
 // Keys [i * cold, (i + 1) * cold) for cold run i, then the warm-up's.
 const keyCount = coldCount * concurrencies.length + WARM_UP;
 const LOGS = 5;
@@ -134,8 +134,9 @@ const stopAll = async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 };
 try {
-  // Warm up connections and the JIT on keys the cold runs do not use: every cold decision is on a
-  // key never decided before, so nothing about it is cached anywhere.
+  // Warm up connections, the JIT and the verified top levels of each log's trees (as in a follower
+  // that has been running) on keys the cold runs do not use: every cold decision is on a key never
+  // decided before, so its answers and the bottom of its proofs are new.
   await run('warm-up', WARM_UP, true, coldCount * concurrencies.length);
   for (const [i, concurrency] of concurrencies.entries()) {
     // CPU per decision as well as the rate: the rate depends on what else the machine runs, the
