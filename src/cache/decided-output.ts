@@ -6,10 +6,10 @@ import type { CacheContext } from './context.js';
 export type Refusal = { ok: false; status: 400 | 404 | 502 | 503; reason: string };
 
 /** The decided canonical value for a hash part, not yet decoded, and the agreeing upstreams. */
-export type DecidedValue = { ok: true; value: Buffer; upstreams: string[] } | Refusal;
+export type DecidedValue = { ok: true; value: Buffer; upstreams: readonly string[] } | Refusal;
 
 /** What a route does with a store path hash: refuse it, or go on with the decided output. */
-export type DecidedOutput = { ok: true; output: NixOutput; upstreams: string[] } | Refusal;
+export type DecidedOutput = { ok: true; output: NixOutput; upstreams: readonly string[] } | Refusal;
 
 /** Validates `hashPart` and asks for a decision. Never throws. */
 export async function decidedValue(ctx: CacheContext, hashPart: string): Promise<DecidedValue> {
@@ -35,7 +35,7 @@ export function decodeDecided(
   ctx: CacheContext,
   hashPart: string,
   value: Buffer,
-  upstreams: string[],
+  upstreams: readonly string[],
 ): DecidedOutput {
   try {
     const output = decodeNixValue(value, { storeDir: ctx.storeDir });

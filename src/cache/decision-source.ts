@@ -9,7 +9,7 @@ export type CacheDecision =
       /** The canonical `tally-nix-output/v1` value the vote accepted. */
       value: Buffer;
       /** Binary cache URLs of the agreeing logs (their `meta.upstream`), in preference order. */
-      upstreams: string[];
+      upstreams: readonly string[];
     }
   | { decided: false; reason: string };
 

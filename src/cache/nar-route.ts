@@ -94,7 +94,7 @@ async function openAgreeingNar(
   request: FastifyRequest,
   hashPart: string,
   decided: NixOutput,
-  upstreams: string[],
+  upstreams: readonly string[],
 ): Promise<Opened> {
   const problems: string[] = [];
   for (const upstream of ctx.health.order(upstreams)) {

@@ -4,7 +4,7 @@ import { createCacheApp } from '../cache/app.js';
 import type { DecisionSource } from '../cache/decision-source.js';
 import type { HostPort } from '../config/address.js';
 import type { CacheConfig, FollowConfig } from '../config/types.js';
-import type { Decider } from '../decide/index.js';
+import type { Decider, Decision } from '../decide/index.js';
 import {
   observeRequests,
   registerObservabilityRoutes,
@@ -24,13 +24,19 @@ export function decisionsFromDecider(decider: Decider, follows: FollowConfig[]):
     const upstream = f.meta.upstream;
     if (upstream) upstreamByName.set(f.name, upstream);
   }
+  // A cached decision is the same object on every request: its upstreams are worked out once.
+  const upstreamsOf = new WeakMap<Decision, string[]>();
   return {
     async decide(key) {
       const decision = await decider.decide(key);
       if (!decision.decided || !decision.value) return { decided: false, reason: decision.reason };
-      const upstreams = decision.agreeing
-        .map((vote) => upstreamByName.get(vote.name))
-        .filter((u): u is string => u !== undefined);
+      let upstreams = upstreamsOf.get(decision);
+      if (upstreams === undefined) {
+        upstreams = decision.agreeing
+          .map((vote) => upstreamByName.get(vote.name))
+          .filter((u): u is string => u !== undefined);
+        upstreamsOf.set(decision, upstreams);
+      }
       if (upstreams.length === 0) {
         return {
           decided: false,
