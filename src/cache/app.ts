@@ -5,7 +5,8 @@ import type { SecretKey } from '../crypto/ed25519-keys.js';
 import { registerCacheInfoRoute } from './cache-info-route.js';
 import type { CacheContext } from './context.js';
 import type { DecisionSource } from './decision-source.js';
-import { NarinfoFastPath, type AnsweredRequest } from './narinfo-fast-path.js';
+import type { ObserveRequest } from '../metrics/index.js';
+import { NarinfoFastPath } from './narinfo-fast-path.js';
 import { registerNarRoute } from './nar-route.js';
 import { registerNarinfoRoute } from './narinfo-route.js';
 import { ServedNarinfos } from './served-narinfos.js';
@@ -30,7 +31,7 @@ export interface CacheAppOptions {
   narinfoTtlMs?: number;
   narinfoMaxEntries?: number;
   /** Told of the requests answered before fastify (narinfo-fast-path.ts), e.g. to count them. */
-  answered?: AnsweredRequest;
+  answered?: ObserveRequest;
 }
 
 /** The binary cache proxy as a fastify app; the caller listens (or injects, in tests). */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
+import type { ObserveRequest } from '../metrics/index.js';
 import type { CacheContext } from './context.js';
 import { decidedValue, type DecidedValue } from './decided-output.js';
 
@@ -9,9 +10,6 @@ export const NARINFO_CONTENT_TYPE = 'text/x-nix-narinfo';
 
 /** `/<hash part>.narinfo` and nothing else (no query, no escapes): the only URLs taken here. */
 const PLAIN_NARINFO_URL = /^\/([0-9a-z]{32})\.narinfo$/;
-
-/** Told of every request answered here, which fastify (and its hooks) never sees. */
-export type AnsweredRequest = (method: string, route: string, statusCode: number, seconds: number) => void;
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -35,7 +33,8 @@ export class NarinfoFastPath {
   constructor(
     private readonly ctx: CacheContext,
     private readonly logger: FastifyBaseLogger,
-    private readonly answered: AnsweredRequest | undefined,
+    /** Told of every request answered here, which fastify (and its hooks) never sees. */
+    private readonly answered: ObserveRequest | undefined,
   ) {}
 
   /** Serves `request` or passes it to `next` (fastify's handler). */
