@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
 import { publicKeyOf, readSecretKeyFile } from '../../src/crypto/ed25519-keys.js';
 import { sha256 } from '../../src/crypto/sha256.js';
-import { freePort } from '../follow/cluster.js';
+import { freePort, onFreePort } from '../follow/cluster.js';
 import { tempDir } from '../helpers/tmp.js';
 import { hostPathOf, readCompose, readDockerfile, type ComposeFile } from './docker-files.js';
 import { parseYamlSubset } from './yaml-subset.js';
@@ -180,29 +180,31 @@ describe("the image's entrypoint with the compose configs, as plain processes", 
   const reproducible = 'hello-2.12.1: the output every honest builder produces';
 
   beforeAll(async () => {
-    // Inside compose each daemon has its own address; here they share 127.0.0.1.
+    // Inside compose each daemon has its own address; here they share 127.0.0.1. The builders
+    // start first, each on a free port, and the client is pointed at the ports they got.
     const apiPorts = new Map<string, number>();
-    for (const name of BUILDERS) apiPorts.set(name, await freePort());
-    const started = DAEMONS.map((name) => {
-      const replacements: [string, string][] =
-        name === 'client'
-          ? [
-              ['"0.0.0.0:9002"', '"127.0.0.1:0"'],
-              ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
-              ...BUILDERS.map((b): [string, string] => [`"${b}:9002"`, `"127.0.0.1:${apiPorts.get(b)}"`]),
-            ]
-          : [
-              ['"0.0.0.0:9002"', `"127.0.0.1:${apiPorts.get(name)}"`],
-              ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
-              ['"/etc/tally/', `"${configDir}/`],
-            ];
-      const config = rewriteConfig(`${name}.toml`, replacements, root);
-      return startEntrypointDaemon(bin, {
-        TALLY_CONFIG: config,
+    const start = (name: string, replacements: [string, string][]) =>
+      startEntrypointDaemon(bin, {
+        TALLY_CONFIG: rewriteConfig(`${name}.toml`, replacements, root),
         TALLY_STATE_DIR: path.join(root, name),
       }).then((daemon) => daemons.set(name, daemon));
-    });
-    await Promise.all(started);
+    await Promise.all(
+      BUILDERS.map((name) =>
+        onFreePort(async (port) => {
+          await start(name, [
+            ['"0.0.0.0:9002"', `"127.0.0.1:${port}"`],
+            ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
+            ['"/etc/tally/', `"${configDir}/`],
+          ]);
+          apiPorts.set(name, port);
+        }),
+      ),
+    );
+    await start('client', [
+      ['"0.0.0.0:9002"', '"127.0.0.1:0"'],
+      ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
+      ...BUILDERS.map((b): [string, string] => [`"${b}:9002"`, `"127.0.0.1:${apiPorts.get(b)}"`]),
+    ]);
   }, 60_000);
 
   afterAll(async () => {

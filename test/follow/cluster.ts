@@ -28,6 +28,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Runs `start` on a free port, with a new one when the port was taken first: a port found free can
+ * be handed to anything else binding port 0 (a parallel test) before the daemon binds it.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await start(port);
+    } catch (err) {
+      if (attempt >= 5 || !/EADDRINUSE/.test(String(err))) throw err;
+    }
+  }
+}
+
 export async function startPublisher(
   root: string,
   name: string,
