@@ -20,3 +20,27 @@ export function sha256Concat(...parts: Uint8Array[]): Buffer {
   for (const p of parts) h.update(p);
   return h.digest();
 }
+
+// Reused preimage for sha256Pair: proof walks and appends hash millions of nodes, and this saves
+// an allocation per node. Safe because hashing is synchronous.
+const pairInput = Buffer.alloc(1 + 2 * DIGEST_LENGTH);
+
+/**
+ * SHA-256(prefix || left || right) of two 32-byte hashes read at the given offsets, so a walk can
+ * hash straight out of a packed proof: the interior-node hash of both trees (log 0x01, map 0x03).
+ */
+export function sha256Pair(
+  prefix: number,
+  left: Uint8Array,
+  leftAt: number,
+  right: Uint8Array,
+  rightAt: number,
+): Buffer {
+  const input = pairInput;
+  input[0] = prefix;
+  for (let i = 0; i < DIGEST_LENGTH; i++) {
+    input[1 + i] = left[leftAt + i]!;
+    input[1 + DIGEST_LENGTH + i] = right[rightAt + i]!;
+  }
+  return sha256(input);
+}

@@ -184,7 +184,7 @@ export class FollowedLog {
     note: string,
     onConsistent: () => Promise<string | null>,
   ): Promise<string | null> {
-    let proof: Buffer[] = [];
+    let proof: Buffer = Buffer.alloc(0);
     if (!needsNoProof(smaller, larger)) {
       try {
         proof = (

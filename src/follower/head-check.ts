@@ -1,4 +1,5 @@
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import type { HashList } from '../crypto/hash-list.js';
 import { TallyError } from '../errors.js';
 import { verifyConsistency } from '../log/index.js';
 
@@ -44,11 +45,7 @@ export function judgeHead(stored: Checkpoint | undefined, candidate: Checkpoint)
 }
 
 /** Whether `proof` shows `larger` extends `smaller`: null when it does, else what failed, in words. */
-export function consistencyFailure(
-  smaller: Checkpoint,
-  larger: Checkpoint,
-  proof: readonly Uint8Array[],
-): string | null {
+export function consistencyFailure(smaller: Checkpoint, larger: Checkpoint, proof: HashList): string | null {
   try {
     verifyConsistency(smaller.size, larger.size, smaller.logRoot, larger.logRoot, proof);
     return null;

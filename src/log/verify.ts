@@ -2,9 +2,10 @@ import { equalBytes } from '../crypto/equal-bytes.js';
 import { DIGEST_LENGTH } from '../crypto/sha256.js';
 import { VerificationError } from '../errors.js';
 import { requireCount } from './bits.js';
-import { EMPTY_ROOT, hashChildren } from './hasher.js';
+import { EMPTY_ROOT, hashChildren, hashChildrenAt } from './hasher.js';
 import { consistencyProofRanges } from './proof-ranges.js';
-import { walkToRoot, type PathStep, type VerifiedNodes } from '../verify/verified-nodes.js';
+import { hashCount, hashListProblem, splitHashes, type HashList } from '../crypto/hash-list.js';
+import { PathSteps, walkToRoot, type VerifiedNodes } from '../verify/verified-nodes.js';
 
 /*
  * Pure RFC 9162 verifiers. Proofs, hashes and roots are untrusted input: anything wrong with them
@@ -21,9 +22,10 @@ export function rootFromInclusionProof(
   leafHash: Uint8Array,
   index: number,
   size: number,
-  proof: readonly Uint8Array[],
+  proof: HashList,
 ): Buffer {
-  return walkToRoot(Buffer.from(leafHash), inclusionPathSteps(leafHash, index, size, proof), hashChildren);
+  const root = walkToRoot(leafHash, inclusionPathSteps(leafHash, index, size, proof), hashChildrenAt);
+  return Buffer.from(root);
 }
 
 /**
@@ -35,18 +37,18 @@ export function verifyInclusion(
   leafHash: Uint8Array,
   index: number,
   size: number,
-  proof: readonly Uint8Array[],
+  proof: HashList,
   root: Uint8Array,
   known?: VerifiedNodes,
 ): void {
   checkDigest('inclusion proof', 'root', root);
   known?.assertFor(root, 'log');
   const steps = inclusionPathSteps(leafHash, index, size, proof);
-  const computed = walkToRoot(Buffer.from(leafHash), steps, hashChildren, known);
+  const computed = walkToRoot(leafHash, steps, hashChildrenAt, known);
   if (!equalBytes(computed, root)) {
     fail(
       'inclusion proof',
-      `leaf ${index} in tree size ${size} leads to root ${computed.toString('hex')}, expected ${hex(root)}`,
+      `leaf ${index} in tree size ${size} leads to root ${hex(computed)}, expected ${hex(root)}`,
     );
   }
 }
@@ -61,20 +63,24 @@ export function inclusionPathSteps(
   leafHash: Uint8Array,
   index: number,
   size: number,
-  proof: readonly Uint8Array[],
-): PathStep[] {
+  proof: HashList,
+  steps: PathSteps = scratchSteps,
+): PathSteps {
   requireCount('leaf index', index);
   requireCount('tree size', size);
   if (index >= size) fail('inclusion proof', `leaf index ${index} is out of range for tree size ${size}`);
   checkDigest('inclusion proof', 'leaf hash', leafHash);
+  const problem = hashListProblem(proof, 'the proof');
+  if (problem !== undefined) fail('inclusion proof', problem);
+  steps.start(proof);
   // RFC 9162 steps 2-5. The positions depend only on index and size, and their number is the
   // proof's exact length (the RFC's sn === 0 checks, done once the walk is known).
   let fn = index;
   let sn = size - 1;
   let level = 0;
-  const steps: PathStep[] = [];
   while (sn !== 0) {
-    const sibling = proof[steps.length]!; // undefined for a short proof, refused below
+    // Past the end for a short proof, refused below before any walk.
+    const sibling = steps.length * DIGEST_LENGTH;
     if (fn % 2 === 1 || fn === sn) {
       // fn == sn and even: skip the levels where this node has no right sibling. The node is named
       // by the position it reaches, the same one a walk that meets it as a right sibling uses.
@@ -83,21 +89,20 @@ export function inclusionPathSteps(
         sn = Math.floor(sn / 2);
         level++;
       }
-      steps.push({ level, index: fn, nodeIsLeft: false, sibling });
+      steps.push(level, fn, false, sibling);
     } else {
-      steps.push({ level, index: fn, nodeIsLeft: true, sibling });
+      steps.push(level, fn, true, sibling);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
     level++;
   }
-  if (proof.length !== steps.length) {
+  if (hashCount(proof) !== steps.length) {
     fail(
       'inclusion proof',
-      `has ${proof.length} hashes, expected ${steps.length} for leaf ${index} in tree size ${size}`,
+      `has ${hashCount(proof)} hashes, expected ${steps.length} for leaf ${index} in tree size ${size}`,
     );
   }
-  proof.forEach((hash, i) => checkDigest('inclusion proof', `element ${i}`, hash));
   return steps;
 }
 
@@ -111,9 +116,12 @@ export function verifyConsistency(
   n: number,
   oldRoot: Uint8Array,
   newRoot: Uint8Array,
-  proof: readonly Uint8Array[],
+  packedProof: HashList,
 ): void {
   const what = 'consistency proof';
+  const problem = hashListProblem(packedProof, 'the proof');
+  if (problem !== undefined) fail(what, problem);
+  const proof = splitHashes(packedProof);
   requireCount('old tree size', m);
   requireCount('new tree size', n);
   if (m > n) fail(what, `old tree size ${m} is larger than new tree size ${n}`);
@@ -123,7 +131,6 @@ export function verifyConsistency(
   if (proof.length !== expectedLength) {
     fail(what, `has ${proof.length} hashes, expected ${expectedLength} from size ${m} to size ${n}`);
   }
-  proof.forEach((hash, i) => checkDigest(what, `element ${i}`, hash));
 
   if (m === 0) {
     if (!EMPTY_ROOT.equals(oldRoot))
@@ -176,6 +183,9 @@ function isPowerOfTwo(n: number): boolean {
   while (v % 2 === 0 && v > 1) v /= 2;
   return v === 1;
 }
+
+// Filled by inclusionPathSteps and walked right away: walks are synchronous.
+const scratchSteps = new PathSteps();
 
 function checkDigest(what: string, name: string, hash: Uint8Array): void {
   if (hash.length !== DIGEST_LENGTH) fail(what, `${name} is ${hash.length} bytes, expected ${DIGEST_LENGTH}`);

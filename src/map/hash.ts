@@ -1,5 +1,5 @@
 import { allZero } from '../crypto/equal-bytes.js';
-import { DIGEST_LENGTH, sha256 } from '../crypto/sha256.js';
+import { DIGEST_LENGTH, sha256, sha256Pair } from '../crypto/sha256.js';
 import type { MapLeaf } from './types.js';
 import { writeU64BE } from './u64.js';
 
@@ -37,7 +37,12 @@ export function mapLeafHash(leaf: MapLeaf): Buffer {
 }
 
 export function mapNodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return sha256(nodePreimage(left, right));
+  return mapNodeHashAt(left, 0, right, 0);
+}
+
+/** mapNodeHash of two 32-byte hashes read at the given offsets (for walks over packed proofs). */
+export function mapNodeHashAt(left: Uint8Array, leftAt: number, right: Uint8Array, rightAt: number): Buffer {
+  return sha256Pair(MAP_NODE_PREFIX, left, leftAt, right, rightAt);
 }
 
 export function isEmptyHash(hash: Uint8Array): boolean {

@@ -23,14 +23,12 @@ export function encodeMapProof(proof: MapProof): Buffer {
   const problem = proofShapeProblem(proof);
   if (problem !== undefined) throw new InvalidArgumentError(`cannot encode map proof: ${problem}`);
   const leafLength = proof.leaf === null ? 0 : LEAF_LENGTH;
-  const out = Buffer.allocUnsafe(
-    3 + proof.emptyBitmap.length + proof.siblings.length * DIGEST_LENGTH + leafLength,
-  );
+  const out = Buffer.allocUnsafe(3 + proof.emptyBitmap.length + proof.siblings.length + leafLength);
   out.writeUInt16BE(proof.depth, 0);
   out[2] = proof.leaf === null ? TERMINAL_EMPTY : TERMINAL_LEAF;
   let at = 3;
   at += proof.emptyBitmap.copy(out, at);
-  for (const sibling of proof.siblings) at += sibling.copy(out, at);
+  at += proof.siblings.copy(out, at);
   if (proof.leaf !== null) {
     at += proof.leaf.path.copy(out, at);
     writeU64BE(out, proof.leaf.logIndex, at);
@@ -67,10 +65,7 @@ export function decodeMapProof(bytes: Uint8Array): MapProof {
   if (input.length < expectedLength) fail(`truncated: ${input.length} bytes, expected ${expectedLength}`);
   if (input.length > expectedLength) fail(`${input.length - expectedLength} trailing bytes`);
 
-  const siblings: Buffer[] = [];
-  for (let at = bitmapEnd; at < siblingsEnd; at += DIGEST_LENGTH) {
-    siblings.push(Buffer.from(input.subarray(at, at + DIGEST_LENGTH)));
-  }
+  const siblings = Buffer.from(input.subarray(bitmapEnd, siblingsEnd));
   let leaf: MapLeaf | null = null;
   if (terminal === TERMINAL_LEAF) {
     const logIndex = readU64BE(input, siblingsEnd + DIGEST_LENGTH);

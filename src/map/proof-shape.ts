@@ -1,5 +1,6 @@
 import { DIGEST_LENGTH } from '../crypto/sha256.js';
-import { EMPTY_HASH, isEmptyHash } from './hash.js';
+import { allZero } from '../crypto/equal-bytes.js';
+import { hashCount, hashListProblem } from '../crypto/hash-list.js';
 import { PATH_BITS } from './path.js';
 import type { MapProof } from './types.js';
 
@@ -41,16 +42,16 @@ export function proofShapeProblem(proof: MapProof): string | undefined {
     return `empty bitmap must be ${bitmapLength(depth)} bytes for depth ${depth}, got ${emptyBitmap.length}`;
   }
   if (!paddingIsZero(emptyBitmap, depth)) return 'empty bitmap has non-zero padding bits';
+  const listProblem = hashListProblem(siblings, 'the sibling list');
+  if (listProblem !== undefined) return listProblem;
   const expected = depth - countSetBits(emptyBitmap);
-  if (siblings.length !== expected) {
-    return `expected ${expected} non-empty siblings for depth ${depth} and its bitmap, got ${siblings.length}`;
+  if (hashCount(siblings) !== expected) {
+    return `expected ${expected} non-empty siblings for depth ${depth} and its bitmap, got ${hashCount(siblings)}`;
   }
-  for (let i = 0; i < siblings.length; i++) {
-    const sibling = siblings[i]!;
-    if (sibling.length !== DIGEST_LENGTH)
-      return `sibling ${i} must be ${DIGEST_LENGTH} bytes, got ${sibling.length}`;
+  for (let i = 0; i < expected; i++) {
     // Empty siblings are only ever expressed in the bitmap, so each proof has one encoding.
-    if (isEmptyHash(sibling)) return `sibling ${i} is the empty hash but is not flagged in the bitmap`;
+    if (allZero(siblings, i * DIGEST_LENGTH, (i + 1) * DIGEST_LENGTH))
+      return `sibling ${i} is the empty hash but is not flagged in the bitmap`;
   }
   if (leaf !== null) {
     if (leaf.path.length !== DIGEST_LENGTH)
@@ -63,14 +64,4 @@ export function proofShapeProblem(proof: MapProof): string | undefined {
     }
   }
   return undefined;
-}
-
-/** All `depth` sibling hashes (empty ones filled in), from the root down. Assumes a well-formed proof. */
-export function expandSiblings(proof: MapProof): Buffer[] {
-  const all: Buffer[] = [];
-  let next = 0;
-  for (let i = 0; i < proof.depth; i++) {
-    all.push(bitmapMarksEmpty(proof.emptyBitmap, i) ? EMPTY_HASH : proof.siblings[next++]!);
-  }
-  return all;
 }

@@ -1,3 +1,4 @@
+import { packHashes } from '../crypto/hash-list.js';
 import { isEmptyHash } from './hash.js';
 import { mapPath } from './path.js';
 import { bitmapLength } from './proof-shape.js';
@@ -16,11 +17,12 @@ export function buildMapProof(source: MapNodeSource, key: Uint8Array): MapProof 
 export function buildMapProofAt(source: MapNodeSource, path: Buffer): MapProof {
   const walk = walkToTerminal(source, path);
   const emptyBitmap = Buffer.alloc(bitmapLength(walk.depth));
-  const siblings: Buffer[] = [];
+  const nonEmpty: Buffer[] = [];
   walk.siblings.forEach((sibling, i) => {
     if (isEmptyHash(sibling)) emptyBitmap[i >> 3] = emptyBitmap[i >> 3]! | (0x80 >> (i & 7));
-    else siblings.push(Buffer.from(sibling));
+    else nonEmpty.push(sibling);
   });
+  const siblings = packHashes(nonEmpty);
   const leaf =
     walk.leaf === null
       ? null

@@ -38,8 +38,8 @@ export interface MapProof {
   depth: number;
   /** ceil(depth/8) bytes, MSB-first: bit i set = the sibling at depth i+1 is empty. */
   emptyBitmap: Buffer;
-  /** The non-empty sibling hashes, from the root downwards. */
-  siblings: Buffer[];
+  /** The non-empty sibling hashes packed end to end (a HashList), from the root downwards. */
+  siblings: Buffer;
   /** The terminal: the leaf at that position, or null for an empty subtree. */
   leaf: MapLeaf | null;
 }

@@ -1,9 +1,10 @@
 import { equalBytes } from '../crypto/equal-bytes.js';
 import { VerificationError } from '../errors.js';
-import { EMPTY_HASH, isEmptyHash, mapLeafHash, mapNodeHash } from './hash.js';
+import { DIGEST_LENGTH } from '../crypto/sha256.js';
+import { EMPTY_HASH, mapLeafHash, mapNodeHashAt } from './hash.js';
 import { PATH_BITS, assertDigest, mapPath, pathBit, sharePrefix } from './path.js';
-import { expandSiblings, proofShapeProblem } from './proof-shape.js';
-import { walkToRoot, type PathStep, type VerifiedNodes } from '../verify/verified-nodes.js';
+import { bitmapMarksEmpty, proofShapeProblem } from './proof-shape.js';
+import { PathSteps, walkToRoot, type VerifiedNodes } from '../verify/verified-nodes.js';
 import type { MapProof, MapValue } from './types.js';
 
 /** Depth down to which nodes are tracked by position (positions fit a safe integer). */
@@ -40,7 +41,6 @@ export function verifyMapProofAt(
 
   const problem = proofShapeProblem(proof);
   if (problem !== undefined) throw new VerificationError(`malformed map proof: ${problem}`);
-  const siblings = expandSiblings(proof);
   const { depth, leaf } = proof;
 
   // The terminal must sit on the queried path and be where an honest tree puts it.
@@ -52,7 +52,7 @@ export function verifyMapProofAt(
   if (leaf === null && depth === PATH_BITS) {
     throw new VerificationError('non-canonical map proof: an empty terminal cannot sit at depth 256');
   }
-  if (depth > 0 && isEmptyHash(siblings[depth - 1]!)) {
+  if (depth > 0 && bitmapMarksEmpty(proof.emptyBitmap, depth - 1)) {
     throw new VerificationError(
       leaf === null
         ? `non-canonical map proof: empty terminal at depth ${depth} has an empty sibling (the parent would be empty)`
@@ -62,26 +62,36 @@ export function verifyMapProofAt(
 
   known?.assertFor(root, 'map');
   const start = leaf === null ? EMPTY_HASH : mapLeafHash(leaf);
-  const computed = walkToRoot(start, mapPathSteps(path, depth, siblings), mapNodeHash, known);
+  const computed = walkToRoot(start, mapPathSteps(path, proof), mapNodeHashAt, known);
   if (!equalBytes(computed, root)) {
     throw new VerificationError('map proof does not lead to the expected map root');
   }
 
-  if (leaf === null || !leaf.path.equals(path)) return null;
+  if (leaf === null || !equalBytes(leaf.path, path)) return null;
   return { logIndex: leaf.logIndex, valueDigest: Buffer.from(leaf.valueDigest) };
 }
 
+// Filled by mapPathSteps and walked right away: walks are synchronous.
+const scratchSteps = new PathSteps();
+
 /**
- * The steps from depth `depth` up to the root along `path`: at depth d the node's position is the
- * path's first d bits and its sibling differs in the last of them. Positions deeper than
- * TRACKED_DEPTH (2^48 keys apart) are not tracked.
+ * The steps from a well-formed proof's terminal up to the root along `path`: at depth d the node's
+ * position is the path's first d bits and its sibling differs in the last of them. Positions
+ * deeper than TRACKED_DEPTH (2^48 keys apart) are not tracked.
  */
-export function mapPathSteps(path: Buffer, depth: number, siblings: readonly Buffer[]): PathStep[] {
+export function mapPathSteps(path: Buffer, proof: MapProof, steps: PathSteps = scratchSteps): PathSteps {
   const top = path.readUIntBE(0, TRACKED_DEPTH / 8);
-  const steps: PathStep[] = [];
-  for (let d = depth; d >= 1; d--) {
+  steps.start(proof.siblings);
+  // The packed siblings run from the root down and skip empty ones; the walk goes up.
+  let next = proof.siblings.length - DIGEST_LENGTH;
+  for (let d = proof.depth; d >= 1; d--) {
     const index = d <= TRACKED_DEPTH ? Math.floor(top / 2 ** (TRACKED_DEPTH - d)) : -1;
-    steps.push({ level: d, index, nodeIsLeft: pathBit(path, d - 1) === 0, sibling: siblings[d - 1]! });
+    let siblingAt = -1;
+    if (!bitmapMarksEmpty(proof.emptyBitmap, d - 1)) {
+      siblingAt = next;
+      next -= DIGEST_LENGTH;
+    }
+    steps.push(d, index, pathBit(path, d - 1) === 0, siblingAt);
   }
   return steps;
 }

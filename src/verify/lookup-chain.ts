@@ -7,6 +7,8 @@ import { verifyMapProofAt, type MapProof } from '../map/index.js';
 import { KeyHashes } from './key-hashes.js';
 import { VerifiedNodes } from './verified-nodes.js';
 
+const NO_HASHES = new Uint8Array(0);
+
 /** What a log answered to Lookup(key), as untrusted bytes. */
 export interface LookupAnswer {
   checkpointNote: string;
@@ -15,7 +17,8 @@ export interface LookupAnswer {
   entryIndex?: number;
   entryDigest?: Buffer;
   value?: Buffer;
-  inclusionProof?: Buffer[];
+  /** The inclusion proof's hashes, packed (a HashList). */
+  inclusionProof?: Buffer;
 }
 
 /** Verified nodes of both trees of one checkpoint (see VerifiedNodes). */
@@ -89,7 +92,7 @@ export function verifyLookupAgainst(
     hashes.logLeafHash(mapped.valueDigest),
     mapped.logIndex,
     checkpoint.size,
-    answer.inclusionProof ?? [],
+    answer.inclusionProof ?? NO_HASHES,
     checkpoint.logRoot,
     known?.log,
   );

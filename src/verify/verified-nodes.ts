@@ -2,21 +2,60 @@ import { equalBytes } from '../crypto/equal-bytes.js';
 import { DIGEST_LENGTH } from '../crypto/sha256.js';
 import { InvalidArgumentError } from '../errors.js';
 
+/** The most steps a walk has: a map proof of depth 256 (a log proof has at most 63). */
+const MAX_STEPS = 256;
+const NO_BYTES = new Uint8Array(0);
+
 /**
- * One step of a proof walk from a leaf towards the root: the node at (level, index) meets
- * `sibling`, its neighbour at (level, index + 1) when the node is the left one, else at
- * (level, index - 1). An index of -1 means the position is not tracked (map depths past 48);
- * such steps are always hashed.
+ * The steps of one proof walk from a leaf towards the root. Step i: the node at
+ * (level[i], index[i]) meets its sibling, at (level, index + 1) when nodeIsLeft[i] is 1, else at
+ * (level, index - 1); the sibling's 32 bytes are at siblingAt[i] in `siblings` (the packed proof),
+ * or it is the empty hash (32 zero bytes) when siblingAt[i] is -1. An index of -1 means the
+ * position is not tracked (map depths past 48); such steps are always hashed.
+ *
+ * Typed arrays, reused from walk to walk, not an object per step: a follower walks ~150 steps per
+ * decision. Fill with `start` and `push`, then walk before filling again.
  */
-export interface PathStep {
-  level: number;
-  index: number;
-  nodeIsLeft: boolean;
-  sibling: Uint8Array;
+export class PathSteps {
+  length = 0;
+  siblings: Uint8Array = NO_BYTES;
+  readonly level = new Int32Array(MAX_STEPS);
+  readonly index = new Float64Array(MAX_STEPS);
+  readonly nodeIsLeft = new Uint8Array(MAX_STEPS);
+  readonly siblingAt = new Int32Array(MAX_STEPS);
+
+  /** Empties the steps for a proof whose hashes are packed in `siblings`. */
+  start(siblings: Uint8Array): this {
+    this.length = 0;
+    this.siblings = siblings;
+    return this;
+  }
+
+  push(level: number, index: number, nodeIsLeft: boolean, siblingAt: number): void {
+    const i = this.length++;
+    this.level[i] = level;
+    this.index[i] = index;
+    this.nodeIsLeft[i] = nodeIsLeft ? 1 : 0;
+    this.siblingAt[i] = siblingAt;
+  }
+
+  /** The bytes step i's sibling is read from (with siblingOffset). */
+  siblingBytes(i: number): Uint8Array {
+    return this.siblingAt[i]! < 0 ? EMPTY_HASH : this.siblings;
+  }
+
+  siblingOffset(i: number): number {
+    return Math.max(this.siblingAt[i]!, 0);
+  }
+
+  siblingIndex(i: number): number {
+    const index = this.index[i]!;
+    return index < 0 ? -1 : this.nodeIsLeft[i] === 1 ? index + 1 : index - 1;
+  }
 }
 
-const siblingIndex = (step: PathStep): number =>
-  step.index < 0 ? -1 : step.nodeIsLeft ? step.index + 1 : step.index - 1;
+/** 32 zero bytes: the empty subtree of the map (log proofs never have empty siblings). */
+const EMPTY_HASH = new Uint8Array(DIGEST_LENGTH);
 
 /** Default bound: 2^17 nodes of 32 bytes (4 MiB); past it the set starts over. */
 const DEFAULT_MAX_NODES = 1 << 17;
@@ -44,19 +83,22 @@ export class VerifiedNodes {
     private readonly maxNodes = DEFAULT_MAX_NODES,
   ) {}
 
-  /** True when `hash` is the verified node at (level, index). */
-  has(level: number, index: number, hash: Uint8Array): boolean {
+  /** True when the 32 bytes at `at` in `bytes` are the verified node at (level, index). */
+  has(level: number, index: number, bytes: Uint8Array, at = 0): boolean {
     const slot = this.levels[level]?.get(index) ?? -1;
-    if (slot < 0 || hash.length !== DIGEST_LENGTH) return false;
+    if (slot < 0 || bytes.length < at + DIGEST_LENGTH) return false;
     const slab = this.slab;
     const offset = slot * DIGEST_LENGTH;
-    for (let i = 0; i < DIGEST_LENGTH; i++) if (slab[offset + i] !== hash[i]) return false;
+    for (let i = 0; i < DIGEST_LENGTH; i++) if (slab[offset + i] !== bytes[at + i]) return false;
     return true;
   }
 
-  /** Records the node at (level, index) of a proof that verified; a known position keeps its node. */
-  add(level: number, index: number, hash: Uint8Array): void {
-    if (index < 0 || hash.length !== DIGEST_LENGTH) return;
+  /**
+   * Records the node at (level, index), the 32 bytes at `at` in `bytes`, of a proof that verified;
+   * a known position keeps its node.
+   */
+  add(level: number, index: number, bytes: Uint8Array, at = 0): void {
+    if (index < 0 || bytes.length < at + DIGEST_LENGTH) return;
     if (this.count >= this.maxNodes) {
       this.levels = [];
       this.count = 0;
@@ -68,7 +110,7 @@ export class VerifiedNodes {
       this.slab.copy(grown);
       this.slab = grown;
     }
-    this.slab.set(hash, this.count * DIGEST_LENGTH);
+    this.slab.set(bytes.subarray(at, at + DIGEST_LENGTH), this.count * DIGEST_LENGTH);
     atLevel.set(index, this.count++);
   }
 
@@ -115,41 +157,57 @@ class LevelSlots {
   }
 }
 
+// The nodes a walk hashed, by step, for recording them once the walk verified. Reused: walks are
+// synchronous and a walk that records never nests in another.
+const hashedByStep: Uint8Array[] = [];
+
+/** Hashes two 32-byte children read at the given offsets into their parent (one per tree). */
+export type PairHasher = (left: Uint8Array, leftAt: number, right: Uint8Array, rightAt: number) => Buffer;
+
 /**
- * The root a proof walk leads to from `node` through `steps`. With `known`, hashing stops at the
- * first node `known` holds; the walk then leads to `known.root` exactly when every remaining
- * sibling is the node `known` holds at its position (else the walk is redone by hashing). When the
- * walk leads to `known.root`, the nodes and siblings it hashed are added to `known`.
+ * The root a proof walk leads to from `node` (32 bytes) through `steps`, hashing each pair with
+ * `hashPair`. With `known`, hashing stops at the first node `known`
+ * holds; the walk then leads to `known.root` exactly when every remaining sibling is the node
+ * `known` holds at its position (else the walk is redone by hashing). When the walk leads to
+ * `known.root`, the nodes and siblings it hashed are added to `known`.
  */
 export function walkToRoot(
-  node: Buffer,
-  steps: readonly PathStep[],
-  hashPair: (left: Uint8Array, right: Uint8Array) => Buffer,
+  node: Uint8Array,
+  steps: PathSteps,
+  hashPair: PairHasher,
   known?: VerifiedNodes,
-): Buffer {
+): Uint8Array {
   let hash = node;
-  const hashed: Buffer[] = [];
   let at = 0;
-  for (; at < steps.length; at++) {
-    const step = steps[at]!;
-    if (known && step.index >= 0 && known.has(step.level, step.index, hash)) break;
-    hashed.push(hash);
-    hash = step.nodeIsLeft ? hashPair(hash, step.sibling) : hashPair(step.sibling, hash);
+  const count = steps.length;
+  for (; at < count; at++) {
+    const index = steps.index[at]!;
+    if (known && index >= 0 && known.has(steps.level[at]!, index, hash)) break;
+    if (known) hashedByStep[at] = hash;
+    const sibling = steps.siblingBytes(at);
+    const siblingAt = steps.siblingOffset(at);
+    hash =
+      steps.nodeIsLeft[at] === 1
+        ? hashPair(hash, 0, sibling, siblingAt)
+        : hashPair(sibling, siblingAt, hash, 0);
   }
   if (!known) return hash;
-  if (at < steps.length) {
-    for (let above = at; above < steps.length; above++) {
-      const step = steps[above]!;
-      if (!known.has(step.level, siblingIndex(step), step.sibling)) return walkToRoot(node, steps, hashPair);
+  if (at < count) {
+    for (let above = at; above < count; above++) {
+      const siblingIndex = steps.siblingIndex(above);
+      if (
+        !known.has(steps.level[above]!, siblingIndex, steps.siblingBytes(above), steps.siblingOffset(above))
+      )
+        return walkToRoot(node, steps, hashPair);
     }
     hash = known.root;
   } else if (!equalBytes(hash, known.root)) {
     return hash;
   }
   for (let i = 0; i < at; i++) {
-    const step = steps[i]!;
-    known.add(step.level, step.index, hashed[i]!);
-    known.add(step.level, siblingIndex(step), step.sibling);
+    const level = steps.level[i]!;
+    known.add(level, steps.index[i]!, hashedByStep[i]!);
+    known.add(level, steps.siblingIndex(i), steps.siblingBytes(i), steps.siblingOffset(i));
   }
   return hash;
 }

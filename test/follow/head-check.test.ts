@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Checkpoint } from '../../src/checkpoint/checkpoint.js';
+import { packHashes } from '../../src/crypto/hash-list.js';
 import { sha256 } from '../../src/crypto/sha256.js';
 import { DecisionCache } from '../../src/decide/index.js';
 import { consistencyFailure, judgeHead, nextPollDelayMs } from '../../src/follower/index.js';
@@ -31,9 +32,11 @@ describe('judgeHead', () => {
 describe('consistencyFailure', () => {
   // The positive path with real proofs is covered end to end (misbehaviour.test.ts advances 1 -> 3).
   it('needs no proof from the empty tree, and names what fails for a wrong proof', () => {
-    expect(consistencyFailure(cp(0, sha256(Buffer.alloc(0))), cp(7, root('b')), [])).toBeNull();
-    expect(consistencyFailure(cp(3, root('a')), cp(7, root('b')), [root('x')])).toMatch(/consistency proof/);
-    expect(consistencyFailure(cp(0, root('not empty')), cp(7, root('b')), [])).toMatch(/empty/);
+    expect(consistencyFailure(cp(0, sha256(Buffer.alloc(0))), cp(7, root('b')), packHashes([]))).toBeNull();
+    expect(consistencyFailure(cp(3, root('a')), cp(7, root('b')), packHashes([root('x')]))).toMatch(
+      /consistency proof/,
+    );
+    expect(consistencyFailure(cp(0, root('not empty')), cp(7, root('b')), packHashes([]))).toMatch(/empty/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { packHashes } from '../../src/crypto/hash-list.js';
 import {
   appendLeaves,
   hashLeaf,
@@ -51,12 +52,12 @@ describe('RFC 6962 known answers (transparency-dev/merkle)', () => {
   it.each(INCLUSION_VECTORS)('inclusion proof for leaf $index in size $size', ({ index, size, proof }) => {
     const plan = planInclusionProof(index, size);
     expect(plan.assemble(table.read(plan.nodes))).toEqual(proof);
-    verifyInclusion(leafHashes[index] as Buffer, index, size, proof, ROOT_HASHES[size] as Buffer);
+    verifyInclusion(leafHashes[index] as Buffer, index, size, packHashes(proof), ROOT_HASHES[size] as Buffer);
   });
 
   it.each(CONSISTENCY_VECTORS)('consistency proof from size $m to $n', ({ m, n, proof }) => {
     const plan = planConsistencyProof(m, n);
     expect(plan.assemble(table.read(plan.nodes))).toEqual(proof);
-    verifyConsistency(m, n, ROOT_HASHES[m] as Buffer, ROOT_HASHES[n] as Buffer, proof);
+    verifyConsistency(m, n, ROOT_HASHES[m] as Buffer, ROOT_HASHES[n] as Buffer, packHashes(proof));
   });
 });

@@ -15,7 +15,7 @@ const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const sample: MapProof = {
   depth: 10,
   emptyBitmap: hex('dd c0'), // 1101 1101 11|000000: bits 2 and 6 clear, padding zero
-  siblings: [Buffer.alloc(32, 0x11), Buffer.alloc(32, 0x22)],
+  siblings: Buffer.concat([Buffer.alloc(32, 0x11), Buffer.alloc(32, 0x22)]),
   leaf: { path: Buffer.alloc(32, 0x33), logIndex: 2 ** 33 + 1, valueDigest: Buffer.alloc(32, 0x44) },
 };
 
@@ -33,7 +33,7 @@ describe('map proof encoding', () => {
     ]);
     expect(encodeMapProof(sample)).toEqual(expected);
     expect(decodeMapProof(expected)).toEqual(sample);
-    const empty: MapProof = { depth: 0, emptyBitmap: Buffer.alloc(0), siblings: [], leaf: null };
+    const empty: MapProof = { depth: 0, emptyBitmap: Buffer.alloc(0), siblings: Buffer.alloc(0), leaf: null };
     expect(encodeMapProof(empty)).toEqual(hex('0000 00'));
     expect(decodeMapProof(hex('0000 00'))).toEqual(empty);
   });
@@ -84,8 +84,11 @@ describe('map proof encoding', () => {
   });
 
   it('refuses to encode a malformed proof', () => {
-    expect(() => encodeMapProof({ ...sample, siblings: [sample.siblings[0]!] })).toThrow(
+    expect(() => encodeMapProof({ ...sample, siblings: sample.siblings.subarray(0, 32) })).toThrow(
       InvalidArgumentError,
+    );
+    expect(() => encodeMapProof({ ...sample, siblings: sample.siblings.subarray(0, 63) })).toThrow(
+      /not a whole number of 32-byte hashes/,
     );
     expect(() => encodeMapProof({ ...sample, depth: 300 })).toThrow(InvalidArgumentError);
   });

@@ -109,10 +109,6 @@ export function sameProof(a: MapProof, b: MapProof): boolean {
         a.leaf.logIndex === b.leaf.logIndex &&
         a.leaf.valueDigest.equals(b.leaf.valueDigest);
   return (
-    a.depth === b.depth &&
-    a.emptyBitmap.equals(b.emptyBitmap) &&
-    a.siblings.length === b.siblings.length &&
-    a.siblings.every((s, i) => s.equals(b.siblings[i]!)) &&
-    sameLeaf
+    a.depth === b.depth && a.emptyBitmap.equals(b.emptyBitmap) && a.siblings.equals(b.siblings) && sameLeaf
   );
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateSecretKey, publicKeyOf } from '../../src/crypto/ed25519-keys.js';
+import { packHashes } from '../../src/crypto/hash-list.js';
 import { sha256 } from '../../src/crypto/sha256.js';
 import { verifyConsistency, verifyInclusion, hashLeaf, encodeLeaf } from '../../src/log/index.js';
 import { LogStore } from '../../src/store/log-store.js';
@@ -74,7 +75,7 @@ describe('LogStore', () => {
           entryIndex: answer.entry?.index,
           entryDigest: answer.entry?.valueDigest,
           value: answer.value,
-          inclusionProof: answer.inclusionProof,
+          inclusionProof: answer.inclusionProof && packHashes(answer.inclusionProof),
         },
         e.key,
         publicKeyOf(key),
@@ -83,7 +84,7 @@ describe('LogStore', () => {
       expect(verified).toMatchObject({ present: true, index: n });
       const { leafHash, proof } = store.inclusionProof(n, size);
       expect(leafHash.equals(hashLeaf(encodeLeaf(e.key, sha256(e.value))))).toBe(true);
-      verifyInclusion(leafHash, n, size, proof, store.getHead().checkpoint.logRoot);
+      verifyInclusion(leafHash, n, size, packHashes(proof), store.getHead().checkpoint.logRoot);
     }
     for (const old of heads) {
       verifyConsistency(
@@ -91,7 +92,7 @@ describe('LogStore', () => {
         size,
         old.logRoot,
         store.getHead().checkpoint.logRoot,
-        store.consistencyProof(old.size, size),
+        packHashes(store.consistencyProof(old.size, size)),
       );
     }
     expect(() => store.inclusionProof(0, size + 1)).toThrow(/past the current head/);

@@ -36,7 +36,7 @@ describe('KeyHashes', () => {
   it("a lookup refuses another key's hashes", () => {
     const answer = {
       checkpointNote: '',
-      mapProof: { depth: 0, emptyBitmap: Buffer.alloc(0), siblings: [], leaf: null },
+      mapProof: { depth: 0, emptyBitmap: Buffer.alloc(0), siblings: Buffer.alloc(0), leaf: null },
       found: false,
     };
     const checkpoint = { origin: 'o', size: 0, logRoot: Buffer.alloc(32), mapRoot: Buffer.alloc(32) };

@@ -2,7 +2,9 @@
 // as without it, including tampered proofs for keys and leaves whose real proofs filled the set.
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
+import { packHashes } from '../../src/crypto/hash-list.js';
 import { hashChildren, verifyInclusion } from '../../src/log/index.js';
+import { hashChildrenAt } from '../../src/log/hasher.js';
 import { inclusionPathSteps } from '../../src/log/verify.js';
 import {
   buildMapProof,
@@ -11,11 +13,10 @@ import {
   verifyMapProof,
   type MapProof,
 } from '../../src/map/index.js';
-import { EMPTY_HASH, mapLeafHash, mapNodeHash } from '../../src/map/hash.js';
+import { EMPTY_HASH, mapLeafHash, mapNodeHashAt } from '../../src/map/hash.js';
 import { mapPath } from '../../src/map/path.js';
-import { expandSiblings } from '../../src/map/proof-shape.js';
 import { mapPathSteps } from '../../src/map/verify.js';
-import { VerifiedNodes, walkToRoot } from '../../src/verify/verified-nodes.js';
+import { VerifiedNodes, walkToRoot, type PairHasher } from '../../src/verify/verified-nodes.js';
 import { makeLeafHashes, naiveMth, naivePath } from '../log/reference.js';
 import { MemoryNodeSource, seededRandom } from '../map/support.js';
 
@@ -66,8 +67,10 @@ describe('log inclusion proofs with verified nodes', () => {
             break;
           default: // valid
         }
-        const plain = verdict(() => verifyInclusion(leaf, claimedIndex, size, proof, root));
-        const memoised = verdict(() => verifyInclusion(leaf, claimedIndex, size, proof, root, memo));
+        const plain = verdict(() => verifyInclusion(leaf, claimedIndex, size, packHashes(proof), root));
+        const memoised = verdict(() =>
+          verifyInclusion(leaf, claimedIndex, size, packHashes(proof), root, memo),
+        );
         expect(memoised).toBe(plain);
         if (!plain.startsWith('ok')) rejected++;
       }
@@ -83,9 +86,11 @@ describe('log inclusion proofs with verified nodes', () => {
     const memo = new VerifiedNodes(root);
     const proof = naivePath(mth, 42, 0, size);
     const bad = [flipRandomBit(proof[0]!), ...proof.slice(1)];
-    expect(() => verifyInclusion(leaves[42]!, 42, size, bad, root, memo)).toThrow(/leads to root/);
+    expect(() => verifyInclusion(leaves[42]!, 42, size, packHashes(bad), root, memo)).toThrow(
+      /leads to root/,
+    );
     expect(memo.has(0, 42, leaves[42]!)).toBe(false);
-    verifyInclusion(leaves[42]!, 42, size, proof, root, memo);
+    verifyInclusion(leaves[42]!, 42, size, packHashes(proof), root, memo);
     // Leaf 42 and its sibling, leaf 43, then their parent (leaves 40..43) and its sibling (44..47).
     expect(memo.has(0, 42, leaves[42]!)).toBe(true);
     expect(memo.has(0, 43, proof[0]!)).toBe(true);
@@ -100,14 +105,16 @@ describe('log inclusion proofs with verified nodes', () => {
     const mth = naiveMth(leaves);
     const root = mth(0, size);
     const memo = new VerifiedNodes(root);
-    verifyInclusion(leaves[10]!, 10, size, naivePath(mth, 10, 0, size), root, memo);
+    verifyInclusion(leaves[10]!, 10, size, packHashes(naivePath(mth, 10, 0, size)), root, memo);
     // Leaf 10 is known now: a proof for it stops hashing at once and compares every sibling.
     for (let i = 0; i < naivePath(mth, 10, 0, size).length; i++) {
       const bad = naivePath(mth, 10, 0, size).map((p, j) => (j === i ? flipRandomBit(p) : p));
-      expect(() => verifyInclusion(leaves[10]!, 10, size, bad, root, memo)).toThrow(/leads to root/);
+      expect(() => verifyInclusion(leaves[10]!, 10, size, packHashes(bad), root, memo)).toThrow(
+        /leads to root/,
+      );
     }
     expect(() =>
-      verifyInclusion(leaves[10]!, 10, size, naivePath(mth, 10, 0, size), root, memo),
+      verifyInclusion(leaves[10]!, 10, size, packHashes(naivePath(mth, 10, 0, size)), root, memo),
     ).not.toThrow();
   });
 
@@ -118,11 +125,12 @@ describe('log inclusion proofs with verified nodes', () => {
       const root = mth(0, size);
       const known = new VerifiedNodes(root);
       let hashes = 0;
-      const countingHash = (left: Uint8Array, right: Uint8Array) => (hashes++, hashChildren(left, right));
+      const countingHash: PairHasher = (...pair) => (hashes++, hashChildrenAt(...pair));
       const walk = (index: number) => {
-        const steps = inclusionPathSteps(leaves[index]!, index, size, naivePath(mth, index, 0, size));
+        const proof = packHashes(naivePath(mth, index, 0, size));
+        const steps = inclusionPathSteps(leaves[index]!, index, size, proof);
         hashes = 0;
-        expect(walkToRoot(Buffer.from(leaves[index]!), steps, countingHash, known)).toEqual(root);
+        expect(walkToRoot(leaves[index]!, steps, countingHash, known)).toEqual(root);
         return steps.length;
       };
       // Right edge first: its nodes cover the same leaves at several levels, so naming matters.
@@ -141,9 +149,9 @@ describe('log inclusion proofs with verified nodes', () => {
     const leaves = makeLeafHashes(4);
     const mth = naiveMth(leaves);
     const memo = new VerifiedNodes(Buffer.alloc(32, 1));
-    expect(() => verifyInclusion(leaves[0]!, 0, 4, naivePath(mth, 0, 0, 4), mth(0, 4), memo)).toThrow(
-      InvalidArgumentError,
-    );
+    expect(() =>
+      verifyInclusion(leaves[0]!, 0, 4, packHashes(naivePath(mth, 0, 0, 4)), mth(0, 4), memo),
+    ).toThrow(InvalidArgumentError);
   });
 
   it('a full set starts over and stays correct', () => {
@@ -153,9 +161,9 @@ describe('log inclusion proofs with verified nodes', () => {
     const root = mth(0, size);
     const memo = new VerifiedNodes(root, 10);
     for (let i = 0; i < size; i++)
-      verifyInclusion(leaves[i]!, i, size, naivePath(mth, i, 0, size), root, memo);
+      verifyInclusion(leaves[i]!, i, size, packHashes(naivePath(mth, i, 0, size)), root, memo);
     const bad = naivePath(mth, 5, 0, size).map((p, j) => (j === 3 ? flipRandomBit(p) : p));
-    expect(() => verifyInclusion(leaves[5]!, 5, size, bad, root, memo)).toThrow(/leads to root/);
+    expect(() => verifyInclusion(leaves[5]!, 5, size, packHashes(bad), root, memo)).toThrow(/leads to root/);
   });
 });
 
@@ -205,13 +213,12 @@ describe('map proofs with verified nodes', () => {
     const copy: MapProof = {
       depth: proof.depth,
       emptyBitmap: Buffer.from(proof.emptyBitmap),
-      siblings: proof.siblings.map((s) => Buffer.from(s)),
+      siblings: Buffer.from(proof.siblings),
       leaf: proof.leaf && { ...proof.leaf, valueDigest: Buffer.from(proof.leaf.valueDigest) },
     };
     const choice = random.int(3);
     if (choice === 0 && copy.siblings.length > 0) {
-      const i = random.int(copy.siblings.length);
-      copy.siblings[i] = flipRandomBit(copy.siblings[i]!);
+      copy.siblings = flipRandomBit(copy.siblings);
     } else if (choice === 1 && copy.leaf) {
       copy.leaf = { ...copy.leaf, valueDigest: flipRandomBit(copy.leaf.valueDigest) };
     } else if (copy.leaf) {
@@ -244,10 +251,10 @@ describe('map proofs with verified nodes', () => {
   it('honest proofs hash each step at most once, and nothing once all are known', () => {
     const known = new VerifiedNodes(root);
     let hashes = 0;
-    const countingHash = (left: Uint8Array, right: Uint8Array) => (hashes++, mapNodeHash(left, right));
+    const countingHash: PairHasher = (...pair) => (hashes++, mapNodeHashAt(...pair));
     const walk = (key: Uint8Array) => {
       const proof = buildMapProof(source, key);
-      const steps = mapPathSteps(mapPath(key), proof.depth, expandSiblings(proof));
+      const steps = mapPathSteps(mapPath(key), proof);
       hashes = 0;
       const start = proof.leaf === null ? EMPTY_HASH : mapLeafHash(proof.leaf);
       expect(walkToRoot(start, steps, countingHash, known)).toEqual(root);

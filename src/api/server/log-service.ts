@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { packHashes } from '../../crypto/hash-list.js';
 import { TallyError, InvalidArgumentError } from '../../errors.js';
 import type { PublishedLogs } from '../../daemon/published-log.js';
 import type { KeyLookup, LogServiceServer } from '../gen/tally/v1/log.js';
@@ -37,7 +38,8 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
       if (size === 0) throw new InvalidArgumentError('GetInclusionProof: size must be at least 1');
       if (index >= size)
         throw new TallyError('OUT_OF_RANGE', `GetInclusionProof: index ${index} is not below size ${size}`);
-      return store.inclusionProof(index, size);
+      const { leafHash, proof } = store.inclusionProof(index, size);
+      return { leafHash, proof: packHashes(proof) };
     }),
 
     getConsistencyProof: unary('GetConsistencyProof', logger, ({ logId, fromSize, toSize }) => {
@@ -48,7 +50,7 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
           `GetConsistencyProof: from_size ${fromSize} is greater than to_size ${toSize}`,
         );
       }
-      return { proof: store.consistencyProof(fromSize, toSize) };
+      return { proof: packHashes(store.consistencyProof(fromSize, toSize)) };
     }),
 
     lookup: unary('Lookup', logger, async ({ logId, key }) => {
@@ -85,6 +87,6 @@ function keyLookupOf(found: LookupResult): KeyLookup {
     found: found.entry !== undefined,
     entry: found.entry,
     value: found.value ?? Buffer.alloc(0),
-    inclusionProof: found.inclusionProof ?? [],
+    inclusionProof: packHashes(found.inclusionProof ?? []),
   };
 }

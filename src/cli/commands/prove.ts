@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { splitHashes } from '../../crypto/hash-list.js';
 import { addApiOptions, parseIntegerArgument, withPublicClient, type ApiOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
 import { withExamples } from '../help.js';
@@ -27,7 +28,7 @@ export function registerProve(program: Command): void {
           index: parseIntegerArgument(index, 'index'),
           size: parseIntegerArgument(size, 'size'),
         });
-        const hashes = proof.map((h) => h.toString('hex'));
+        const hashes = splitHashes(proof).map((h) => h.toString('hex'));
         return {
           human: [`leaf ${leafHash.toString('hex')}`, ...hashes].join('\n'),
           json: { leafHash: leafHash.toString('hex'), proof: hashes },
@@ -52,7 +53,7 @@ export function registerProve(program: Command): void {
           fromSize: parseIntegerArgument(from, 'from'),
           toSize: parseIntegerArgument(to, 'to'),
         });
-        const hashes = proof.map((h) => h.toString('hex'));
+        const hashes = splitHashes(proof).map((h) => h.toString('hex'));
         return { human: hashes.join('\n'), json: { proof: hashes } };
       }),
     ),

@@ -39,7 +39,7 @@ export function registerVerifyConsistency(verify: Command): void {
       }
       const proof =
         older.size === 0 || older.size === newer.size
-          ? []
+          ? Buffer.alloc(0)
           : (
               await withPublicClient(options, (c) =>
                 c.getConsistencyProof({ logId: options.log, fromSize: older.size, toSize: newer.size }),

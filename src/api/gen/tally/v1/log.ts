@@ -88,8 +88,11 @@ export interface GetInclusionProofResponse {
    * debugging only: verifiers recompute it from the entry they are checking.
    */
   leafHash: Buffer;
-  /** The audit path, 32 bytes per hash, ordered from the leaf upwards; empty when size is 1. */
-  proof: Buffer[];
+  /**
+   * The audit path: its hashes packed end to end, 32 bytes each, from the leaf upwards; empty
+   * when size is 1.
+   */
+  proof: Buffer;
 }
 
 /** Asks for a consistency proof between two tree sizes. */
@@ -104,8 +107,8 @@ export interface GetConsistencyProofRequest {
 
 /** A consistency proof (RFC 9162 section 2.1.4). */
 export interface GetConsistencyProofResponse {
-  /** The proof hashes, 32 bytes each; empty when from_size is 0 or equals to_size. */
-  proof: Buffer[];
+  /** The proof hashes packed end to end, 32 bytes each; empty when from_size is 0 or equals to_size. */
+  proof: Buffer;
 }
 
 /** Asks for the value of one key, with every proof needed to trust it. */
@@ -143,9 +146,9 @@ export interface LookupResponse {
   value: Buffer;
   /**
    * Only when found: the RFC 9162 inclusion proof of entry in the tree of the checkpoint's size,
-   * 32 bytes per hash, leaf upwards.
+   * its hashes packed end to end, 32 bytes each, leaf upwards.
    */
-  inclusionProof: Buffer[];
+  inclusionProof: Buffer;
 }
 
 /** Asks for the values of several keys of one log, with every proof needed to trust each. */
@@ -182,7 +185,7 @@ export interface KeyLookup {
   /** Only when found: the value, as LookupResponse.value. */
   value: Buffer;
   /** Only when found: the inclusion proof, as LookupResponse.inclusion_proof. */
-  inclusionProof: Buffer[];
+  inclusionProof: Buffer;
 }
 
 /**
@@ -199,10 +202,10 @@ export interface MapProof {
    */
   emptyBitmap: Buffer;
   /**
-   * The non-empty sibling hashes, 32 bytes each, from the root downwards; their count is depth
-   * minus the number of bits set in empty_bitmap.
+   * The non-empty sibling hashes packed end to end, 32 bytes each, from the root downwards; their
+   * count is depth minus the number of bits set in empty_bitmap.
    */
-  siblings: Buffer[];
+  siblings: Buffer;
   /**
    * The leaf at the terminal position, or absent when that subtree is empty. For a membership
    * proof its path is SHA-256(key); a leaf with a different path proves non-membership.
@@ -745,7 +748,7 @@ export const GetInclusionProofRequest: MessageFns<GetInclusionProofRequest> = {
 };
 
 function createBaseGetInclusionProofResponse(): GetInclusionProofResponse {
-  return { leafHash: Buffer.alloc(0), proof: [] };
+  return { leafHash: Buffer.alloc(0), proof: Buffer.alloc(0) };
 }
 
 export const GetInclusionProofResponse: MessageFns<GetInclusionProofResponse> = {
@@ -753,8 +756,8 @@ export const GetInclusionProofResponse: MessageFns<GetInclusionProofResponse> = 
     if (message.leafHash.length !== 0) {
       writer.uint32(10).bytes(message.leafHash);
     }
-    for (const v of message.proof) {
-      writer.uint32(18).bytes(v!);
+    if (message.proof.length !== 0) {
+      writer.uint32(26).bytes(message.proof);
     }
     return writer;
   },
@@ -780,12 +783,12 @@ export const GetInclusionProofResponse: MessageFns<GetInclusionProofResponse> = 
             message.leafHash = Buffer.from(reader.bytes());
             continue;
           }
-          case 2: {
-            if (tag !== 18) {
+          case 3: {
+            if (tag !== 26) {
               break;
             }
 
-            message.proof.push(Buffer.from(reader.bytes()));
+            message.proof = Buffer.from(reader.bytes());
             continue;
           }
         }
@@ -807,9 +810,7 @@ export const GetInclusionProofResponse: MessageFns<GetInclusionProofResponse> = 
         : isSet(object.leaf_hash)
         ? Buffer.from(bytesFromBase64(object.leaf_hash))
         : Buffer.alloc(0),
-      proof: globalThis.Array.isArray(object?.proof)
-        ? object.proof.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : [],
+      proof: isSet(object.proof) ? Buffer.from(bytesFromBase64(object.proof)) : Buffer.alloc(0),
     };
   },
 
@@ -818,8 +819,8 @@ export const GetInclusionProofResponse: MessageFns<GetInclusionProofResponse> = 
     if (message.leafHash.length !== 0) {
       obj.leafHash = base64FromBytes(message.leafHash);
     }
-    if (message.proof?.length) {
-      obj.proof = message.proof.map((e) => base64FromBytes(e));
+    if (message.proof.length !== 0) {
+      obj.proof = base64FromBytes(message.proof);
     }
     return obj;
   },
@@ -830,7 +831,7 @@ export const GetInclusionProofResponse: MessageFns<GetInclusionProofResponse> = 
   fromPartial<I extends Exact<DeepPartial<GetInclusionProofResponse>, I>>(object: I): GetInclusionProofResponse {
     const message = createBaseGetInclusionProofResponse();
     message.leafHash = object.leafHash ?? Buffer.alloc(0);
-    message.proof = object.proof?.map((e) => e) || [];
+    message.proof = object.proof ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -949,13 +950,13 @@ export const GetConsistencyProofRequest: MessageFns<GetConsistencyProofRequest> 
 };
 
 function createBaseGetConsistencyProofResponse(): GetConsistencyProofResponse {
-  return { proof: [] };
+  return { proof: Buffer.alloc(0) };
 }
 
 export const GetConsistencyProofResponse: MessageFns<GetConsistencyProofResponse> = {
   encode(message: GetConsistencyProofResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.proof) {
-      writer.uint32(10).bytes(v!);
+    if (message.proof.length !== 0) {
+      writer.uint32(18).bytes(message.proof);
     }
     return writer;
   },
@@ -973,12 +974,12 @@ export const GetConsistencyProofResponse: MessageFns<GetConsistencyProofResponse
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
+          case 2: {
+            if (tag !== 18) {
               break;
             }
 
-            message.proof.push(Buffer.from(reader.bytes()));
+            message.proof = Buffer.from(reader.bytes());
             continue;
           }
         }
@@ -994,17 +995,13 @@ export const GetConsistencyProofResponse: MessageFns<GetConsistencyProofResponse
   },
 
   fromJSON(object: any): GetConsistencyProofResponse {
-    return {
-      proof: globalThis.Array.isArray(object?.proof)
-        ? object.proof.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : [],
-    };
+    return { proof: isSet(object.proof) ? Buffer.from(bytesFromBase64(object.proof)) : Buffer.alloc(0) };
   },
 
   toJSON(message: GetConsistencyProofResponse): unknown {
     const obj: any = {};
-    if (message.proof?.length) {
-      obj.proof = message.proof.map((e) => base64FromBytes(e));
+    if (message.proof.length !== 0) {
+      obj.proof = base64FromBytes(message.proof);
     }
     return obj;
   },
@@ -1014,7 +1011,7 @@ export const GetConsistencyProofResponse: MessageFns<GetConsistencyProofResponse
   },
   fromPartial<I extends Exact<DeepPartial<GetConsistencyProofResponse>, I>>(object: I): GetConsistencyProofResponse {
     const message = createBaseGetConsistencyProofResponse();
-    message.proof = object.proof?.map((e) => e) || [];
+    message.proof = object.proof ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1115,7 +1112,7 @@ function createBaseLookupResponse(): LookupResponse {
     found: false,
     entry: undefined,
     value: Buffer.alloc(0),
-    inclusionProof: [],
+    inclusionProof: Buffer.alloc(0),
   };
 }
 
@@ -1136,8 +1133,8 @@ export const LookupResponse: MessageFns<LookupResponse> = {
     if (message.value.length !== 0) {
       writer.uint32(42).bytes(message.value);
     }
-    for (const v of message.inclusionProof) {
-      writer.uint32(50).bytes(v!);
+    if (message.inclusionProof.length !== 0) {
+      writer.uint32(58).bytes(message.inclusionProof);
     }
     return writer;
   },
@@ -1195,12 +1192,12 @@ export const LookupResponse: MessageFns<LookupResponse> = {
             message.value = Buffer.from(reader.bytes());
             continue;
           }
-          case 6: {
-            if (tag !== 50) {
+          case 7: {
+            if (tag !== 58) {
               break;
             }
 
-            message.inclusionProof.push(Buffer.from(reader.bytes()));
+            message.inclusionProof = Buffer.from(reader.bytes());
             continue;
           }
         }
@@ -1226,11 +1223,11 @@ export const LookupResponse: MessageFns<LookupResponse> = {
       found: isSet(object.found) ? globalThis.Boolean(object.found) : false,
       entry: isSet(object.entry) ? LogEntry.fromJSON(object.entry) : undefined,
       value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
-      inclusionProof: globalThis.Array.isArray(object?.inclusionProof)
-        ? object.inclusionProof.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : globalThis.Array.isArray(object?.inclusion_proof)
-        ? object.inclusion_proof.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : [],
+      inclusionProof: isSet(object.inclusionProof)
+        ? Buffer.from(bytesFromBase64(object.inclusionProof))
+        : isSet(object.inclusion_proof)
+        ? Buffer.from(bytesFromBase64(object.inclusion_proof))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1251,8 +1248,8 @@ export const LookupResponse: MessageFns<LookupResponse> = {
     if (message.value.length !== 0) {
       obj.value = base64FromBytes(message.value);
     }
-    if (message.inclusionProof?.length) {
-      obj.inclusionProof = message.inclusionProof.map((e) => base64FromBytes(e));
+    if (message.inclusionProof.length !== 0) {
+      obj.inclusionProof = base64FromBytes(message.inclusionProof);
     }
     return obj;
   },
@@ -1271,7 +1268,7 @@ export const LookupResponse: MessageFns<LookupResponse> = {
       ? LogEntry.fromPartial(object.entry)
       : undefined;
     message.value = object.value ?? Buffer.alloc(0);
-    message.inclusionProof = object.inclusionProof?.map((e) => e) || [];
+    message.inclusionProof = object.inclusionProof ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1451,7 +1448,13 @@ export const LookupManyResponse: MessageFns<LookupManyResponse> = {
 };
 
 function createBaseKeyLookup(): KeyLookup {
-  return { mapProof: undefined, found: false, entry: undefined, value: Buffer.alloc(0), inclusionProof: [] };
+  return {
+    mapProof: undefined,
+    found: false,
+    entry: undefined,
+    value: Buffer.alloc(0),
+    inclusionProof: Buffer.alloc(0),
+  };
 }
 
 export const KeyLookup: MessageFns<KeyLookup> = {
@@ -1468,8 +1471,8 @@ export const KeyLookup: MessageFns<KeyLookup> = {
     if (message.value.length !== 0) {
       writer.uint32(34).bytes(message.value);
     }
-    for (const v of message.inclusionProof) {
-      writer.uint32(42).bytes(v!);
+    if (message.inclusionProof.length !== 0) {
+      writer.uint32(50).bytes(message.inclusionProof);
     }
     return writer;
   },
@@ -1519,12 +1522,12 @@ export const KeyLookup: MessageFns<KeyLookup> = {
             message.value = Buffer.from(reader.bytes());
             continue;
           }
-          case 5: {
-            if (tag !== 42) {
+          case 6: {
+            if (tag !== 50) {
               break;
             }
 
-            message.inclusionProof.push(Buffer.from(reader.bytes()));
+            message.inclusionProof = Buffer.from(reader.bytes());
             continue;
           }
         }
@@ -1549,11 +1552,11 @@ export const KeyLookup: MessageFns<KeyLookup> = {
       found: isSet(object.found) ? globalThis.Boolean(object.found) : false,
       entry: isSet(object.entry) ? LogEntry.fromJSON(object.entry) : undefined,
       value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
-      inclusionProof: globalThis.Array.isArray(object?.inclusionProof)
-        ? object.inclusionProof.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : globalThis.Array.isArray(object?.inclusion_proof)
-        ? object.inclusion_proof.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : [],
+      inclusionProof: isSet(object.inclusionProof)
+        ? Buffer.from(bytesFromBase64(object.inclusionProof))
+        : isSet(object.inclusion_proof)
+        ? Buffer.from(bytesFromBase64(object.inclusion_proof))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1571,8 +1574,8 @@ export const KeyLookup: MessageFns<KeyLookup> = {
     if (message.value.length !== 0) {
       obj.value = base64FromBytes(message.value);
     }
-    if (message.inclusionProof?.length) {
-      obj.inclusionProof = message.inclusionProof.map((e) => base64FromBytes(e));
+    if (message.inclusionProof.length !== 0) {
+      obj.inclusionProof = base64FromBytes(message.inclusionProof);
     }
     return obj;
   },
@@ -1590,13 +1593,13 @@ export const KeyLookup: MessageFns<KeyLookup> = {
       ? LogEntry.fromPartial(object.entry)
       : undefined;
     message.value = object.value ?? Buffer.alloc(0);
-    message.inclusionProof = object.inclusionProof?.map((e) => e) || [];
+    message.inclusionProof = object.inclusionProof ?? Buffer.alloc(0);
     return message;
   },
 };
 
 function createBaseMapProof(): MapProof {
-  return { depth: 0, emptyBitmap: Buffer.alloc(0), siblings: [], leaf: undefined };
+  return { depth: 0, emptyBitmap: Buffer.alloc(0), siblings: Buffer.alloc(0), leaf: undefined };
 }
 
 export const MapProof: MessageFns<MapProof> = {
@@ -1607,8 +1610,8 @@ export const MapProof: MessageFns<MapProof> = {
     if (message.emptyBitmap.length !== 0) {
       writer.uint32(18).bytes(message.emptyBitmap);
     }
-    for (const v of message.siblings) {
-      writer.uint32(26).bytes(v!);
+    if (message.siblings.length !== 0) {
+      writer.uint32(42).bytes(message.siblings);
     }
     if (message.leaf !== undefined) {
       MapLeaf.encode(message.leaf, writer.uint32(34).fork()).join();
@@ -1645,12 +1648,12 @@ export const MapProof: MessageFns<MapProof> = {
             message.emptyBitmap = Buffer.from(reader.bytes());
             continue;
           }
-          case 3: {
-            if (tag !== 26) {
+          case 5: {
+            if (tag !== 42) {
               break;
             }
 
-            message.siblings.push(Buffer.from(reader.bytes()));
+            message.siblings = Buffer.from(reader.bytes());
             continue;
           }
           case 4: {
@@ -1681,9 +1684,7 @@ export const MapProof: MessageFns<MapProof> = {
         : isSet(object.empty_bitmap)
         ? Buffer.from(bytesFromBase64(object.empty_bitmap))
         : Buffer.alloc(0),
-      siblings: globalThis.Array.isArray(object?.siblings)
-        ? object.siblings.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : [],
+      siblings: isSet(object.siblings) ? Buffer.from(bytesFromBase64(object.siblings)) : Buffer.alloc(0),
       leaf: isSet(object.leaf) ? MapLeaf.fromJSON(object.leaf) : undefined,
     };
   },
@@ -1696,8 +1697,8 @@ export const MapProof: MessageFns<MapProof> = {
     if (message.emptyBitmap.length !== 0) {
       obj.emptyBitmap = base64FromBytes(message.emptyBitmap);
     }
-    if (message.siblings?.length) {
-      obj.siblings = message.siblings.map((e) => base64FromBytes(e));
+    if (message.siblings.length !== 0) {
+      obj.siblings = base64FromBytes(message.siblings);
     }
     if (message.leaf !== undefined) {
       obj.leaf = MapLeaf.toJSON(message.leaf);
@@ -1712,7 +1713,7 @@ export const MapProof: MessageFns<MapProof> = {
     const message = createBaseMapProof();
     message.depth = object.depth ?? 0;
     message.emptyBitmap = object.emptyBitmap ?? Buffer.alloc(0);
-    message.siblings = object.siblings?.map((e) => e) || [];
+    message.siblings = object.siblings ?? Buffer.alloc(0);
     message.leaf = (object.leaf !== undefined && object.leaf !== null) ? MapLeaf.fromPartial(object.leaf) : undefined;
     return message;
   },
