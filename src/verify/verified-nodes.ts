@@ -19,6 +19,8 @@ const NO_BYTES = new Uint8Array(0);
 export class PathSteps {
   length = 0;
   siblings: Uint8Array = NO_BYTES;
+  /** `siblings` as 32-bit words (a view, or an aligned copy), for checking siblings word-wise. */
+  siblingWords: Int32Array = new Int32Array(0);
   readonly level = new Int32Array(MAX_STEPS);
   readonly index = new Float64Array(MAX_STEPS);
   readonly nodeIsLeft = new Uint8Array(MAX_STEPS);
@@ -28,6 +30,13 @@ export class PathSteps {
   start(siblings: Uint8Array): this {
     this.length = 0;
     this.siblings = siblings;
+    const words = siblings.length >> 2;
+    if ((siblings.byteOffset & 3) === 0) {
+      this.siblingWords = new Int32Array(siblings.buffer, siblings.byteOffset, words);
+    } else {
+      this.siblingWords = new Int32Array(words);
+      new Uint8Array(this.siblingWords.buffer).set(siblings.subarray(0, words << 2));
+    }
     return this;
   }
 
@@ -48,6 +57,11 @@ export class PathSteps {
     return Math.max(this.siblingAt[i]!, 0);
   }
 
+  /** The words step i's sibling is read from, at siblingOffset(i) / 4. */
+  siblingWordsOf(i: number): Int32Array {
+    return this.siblingAt[i]! < 0 ? EMPTY_WORDS : this.siblingWords;
+  }
+
   siblingIndex(i: number): number {
     const index = this.index[i]!;
     return index < 0 ? -1 : this.nodeIsLeft[i] === 1 ? index + 1 : index - 1;
@@ -56,6 +70,8 @@ export class PathSteps {
 
 /** 32 zero bytes: the empty subtree of the map (log proofs never have empty siblings). */
 const EMPTY_HASH = new Uint8Array(DIGEST_LENGTH);
+const WORDS_PER_HASH = DIGEST_LENGTH / 4;
+const EMPTY_WORDS = new Int32Array(WORDS_PER_HASH);
 
 /** Default bound: 2^17 nodes of 32 bytes (4 MiB); past it the set starts over. */
 const DEFAULT_MAX_NODES = 1 << 17;
@@ -76,6 +92,7 @@ const INITIAL_SLOTS = 1 << 10;
 export class VerifiedNodes {
   private levels: Array<LevelSlots | undefined> = [];
   private slab = Buffer.alloc(INITIAL_SLOTS * DIGEST_LENGTH);
+  private words = wordsOf(this.slab);
   private count = 0;
 
   constructor(
@@ -90,6 +107,19 @@ export class VerifiedNodes {
     const slab = this.slab;
     const offset = slot * DIGEST_LENGTH;
     for (let i = 0; i < DIGEST_LENGTH; i++) if (slab[offset + i] !== bytes[at + i]) return false;
+    return true;
+  }
+
+  /**
+   * `has` for a hash given as the 8 words at `wordAt` in `words`. Walks check a dozen siblings
+   * each against known nodes, and comparing 8 words costs a fifth of comparing 32 bytes.
+   */
+  hasWords(level: number, index: number, words: Int32Array, wordAt: number): boolean {
+    const slot = this.levels[level]?.get(index) ?? -1;
+    if (slot < 0 || words.length < wordAt + WORDS_PER_HASH) return false;
+    const known = this.words;
+    const offset = slot * WORDS_PER_HASH;
+    for (let i = 0; i < WORDS_PER_HASH; i++) if (known[offset + i] !== words[wordAt + i]) return false;
     return true;
   }
 
@@ -109,6 +139,7 @@ export class VerifiedNodes {
       const grown = Buffer.alloc(Math.min(this.slab.length * 2, this.maxNodes * DIGEST_LENGTH));
       this.slab.copy(grown);
       this.slab = grown;
+      this.words = wordsOf(grown);
     }
     this.slab.set(bytes.subarray(at, at + DIGEST_LENGTH), this.count * DIGEST_LENGTH);
     atLevel.set(index, this.count++);
@@ -119,6 +150,11 @@ export class VerifiedNodes {
     if (!equalBytes(this.root, root))
       throw new InvalidArgumentError(`the ${tree} verified-node set belongs to another root`);
   }
+}
+
+/** A 32-bit word view of a slab (Buffer.alloc starts a slab at offset 0 of its own memory). */
+function wordsOf(slab: Buffer): Int32Array {
+  return new Int32Array(slab.buffer, slab.byteOffset, slab.length >> 2);
 }
 
 /** Indices below this are looked up in a growing array, others in a Map. */
@@ -195,9 +231,8 @@ export function walkToRoot(
   if (at < count) {
     for (let above = at; above < count; above++) {
       const siblingIndex = steps.siblingIndex(above);
-      if (
-        !known.has(steps.level[above]!, siblingIndex, steps.siblingBytes(above), steps.siblingOffset(above))
-      )
+      const wordAt = steps.siblingOffset(above) >> 2;
+      if (!known.hasWords(steps.level[above]!, siblingIndex, steps.siblingWordsOf(above), wordAt))
         return walkToRoot(node, steps, hashPair);
     }
     hash = known.root;
