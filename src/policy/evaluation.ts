@@ -6,7 +6,7 @@ import { pushParams } from './params.js';
 import { errorMessage, readResult, type Verdict } from './result.js';
 import { armInstructionHook, pushFreshEnvironment } from './sandbox.js';
 import type { PolicyParams, Vote } from './types.js';
-import { buildVotes } from './votes.js';
+import { pushVotes } from './votes.js';
 
 const { lua } = fengari;
 
@@ -37,10 +37,7 @@ export function runPolicy(
       if (lua.lua_type(L, -1) !== lua.LUA_TFUNCTION)
         return failed('the chunk must return a function(votes, params)');
 
-      lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, sandbox.voteBuilder);
-      const built = buildVotes(L, votes);
-      if (built === false) return failed('too many votes for the Lua stack');
-      if (built !== lua.LUA_OK || budget.stoppedBy !== null) return failure();
+      pushVotes(L, votes);
       pushParams(L, params);
 
       if (lua.lua_pcall(L, 2, 2, 0) !== lua.LUA_OK || budget.stoppedBy !== null) return failure();

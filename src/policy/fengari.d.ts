@@ -60,6 +60,8 @@ declare module 'fengari' {
     lua_tocfunction(L: LuaState, index: number): LuaCFunction | null;
     lua_tojsstring(L: LuaState, index: number): string;
     lua_tonumber(L: LuaState, index: number): number;
+    /** The table, function, thread or userdata object at `index` (fengari returns the object itself), else null. */
+    lua_topointer(L: LuaState, index: number): unknown;
     lua_touserdata(L: LuaState, index: number): unknown;
     lua_type(L: LuaState, index: number): number;
     lua_typename(L: LuaState, type: number): LuaString;

@@ -16,6 +16,8 @@
  *   insert clears its map of dead keys only when there is one (+8% evaluations per CPU second).
  * - `lualib.js` is replaced by a module holding only `lua_assert`, so io, os, package, debug and
  *   the JS bridge are never even loaded.
+ * - `internals` builds strings and tables without the C API, for the values every evaluation
+ *   passes in (fengari-internals.ts). An ASCII string made there gets its key from its text.
  * - luaconf gets a FENGARICONF (fengari's own configuration hook) with long chunk ids, so error
  *   messages carry whole file paths.
  *
@@ -29,6 +31,8 @@ import { compileFunction } from 'node:vm';
 
 import type * as Fengari from 'fengari';
 
+import { bindInternals, type FengariInternals } from './fengari-internals.js';
+
 /** Receives fengari's resource use; throws to stop the running Lua code. */
 export interface FengariMeter {
   allocate(bytes: number): void;
@@ -40,6 +44,7 @@ export interface MeteredFengari {
   lauxlib: typeof Fengari.lauxlib;
   lualib: typeof Fengari.lualib;
   to_luastring: typeof Fengari.to_luastring;
+  internals: FengariInternals;
 }
 
 type ModuleExports = Record<string, unknown>;
@@ -79,6 +84,9 @@ const SOURCE_PATCHES: Record<string, { find: string; replace: string }> = {
 /** `delete L.stack[i];` (fengari pops this way everywhere) becomes `L.stack[i] = undefined;`. */
 const STACK_SLOT_DELETE = /\bdelete ((?:L|from)\.stack\[[^\]\n]+\]);/g;
 
+/** fengari's own prefix for string keys, which keeps them apart from its other key kinds. */
+const STRING_KEY_PREFIX = '|';
+
 /** All the sandbox needs of lualib.js (its library openers are exactly what must not load). */
 const LUALIB_REPLACEMENT: ModuleExports = { lua_assert: () => {} };
 
@@ -86,7 +94,7 @@ export function loadMeteredFengari(meter: FengariMeter): MeteredFengari {
   const MeteredUint8Array = meteredUint8Array(meter);
   const hashKey = (bytes: Uint8Array): string => {
     meter.allocate(bytes.length);
-    return '|' + latin1(bytes);
+    return STRING_KEY_PREFIX + latin1(bytes);
   };
   const cache = new Map<string, ModuleRecord>([['lualib.js', { exports: LUALIB_REPLACEMENT }]]);
 
@@ -119,6 +127,15 @@ export function loadMeteredFengari(meter: FengariMeter): MeteredFengari {
     lauxlib: load('lauxlib.js') as unknown as typeof Fengari.lauxlib,
     lualib,
     to_luastring: load('fengaricore.js').to_luastring as typeof Fengari.to_luastring,
+    internals: bindInternals(
+      {
+        defs: load('defs.js'),
+        lobject: load('lobject.js'),
+        lstring: load('lstring.js'),
+        ltable: load('ltable.js'),
+      },
+      (text) => STRING_KEY_PREFIX + text, // latin1 of ASCII bytes is the text itself
+    ),
   };
 }
 

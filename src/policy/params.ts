@@ -1,11 +1,12 @@
 import type { LuaState } from 'fengari';
 
 import { InvalidArgumentError } from '../errors.js';
-import { pushNumber, pushString } from './lua-values.js';
+import type { LuaTable, LuaValue } from './fengari-internals.js';
+import { cachedStringValue, numberValue } from './lua-values.js';
 import { fengari } from './meter.js';
 import type { PolicyParams } from './types.js';
 
-const { lua } = fengari;
+const { lua, internals } = fengari;
 
 /** Checks params from the config: strings, finite numbers, booleans and lists of strings only. */
 export function validateParams(params: unknown, policy: string): PolicyParams {
@@ -28,21 +29,23 @@ export function validateParams(params: unknown, policy: string): PolicyParams {
   return params as PolicyParams;
 }
 
-/** Pushes a fresh params table (fresh per evaluation, so a policy cannot keep state in it). */
+/**
+ * Pushes a new params table, built in place: new on every evaluation, so a policy cannot keep
+ * state in it. Names and strings are Lua strings made once (see cachedStringValue).
+ */
 export function pushParams(L: LuaState, params: PolicyParams): void {
-  const entries = Object.entries(params);
-  lua.lua_createtable(L, 0, entries.length);
-  for (const [name, value] of entries) {
-    if (typeof value === 'string') pushString(L, value);
-    else if (typeof value === 'number') pushNumber(L, value);
-    else if (typeof value === 'boolean') lua.lua_pushboolean(L, value);
-    else {
-      lua.lua_createtable(L, value.length, 0);
-      value.forEach((item, i) => {
-        pushString(L, item);
-        lua.lua_rawseti(L, -2, i + 1);
-      });
-    }
-    lua.lua_setfield(L, -2, name);
+  lua.lua_createtable(L, 0, 0);
+  const table = lua.lua_topointer(L, -1) as LuaTable;
+  for (const [name, value] of Object.entries(params)) {
+    internals.setField(L, table, cachedStringValue(name), paramValue(L, value));
   }
+}
+
+function paramValue(L: LuaState, value: PolicyParams[string]): LuaValue {
+  if (typeof value === 'string') return cachedStringValue(value);
+  if (typeof value === 'number') return numberValue(value);
+  if (typeof value === 'boolean') return internals.booleanValue(value);
+  const list = internals.newTable(L);
+  value.forEach((item, i) => internals.setIndex(list, i + 1, cachedStringValue(item)));
+  return internals.tableValue(list);
 }

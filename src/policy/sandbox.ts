@@ -39,7 +39,6 @@ import { HOOK_INTERVAL } from './budget.js';
 import type { PolicyLimits } from './limits.js';
 import { fengari, meter } from './meter.js';
 import { BASE_FUNCTIONS, LIBRARIES, refuseWrite, stopAwarePcall } from './safe-library.js';
-import { VOTE_BUILDER_SOURCE } from './votes.js';
 
 const { lua, lauxlib, lualib } = fengari;
 
@@ -54,8 +53,6 @@ export interface Sandbox {
   readonly L: LuaState;
   /** Registry reference of the metatable that makes a fresh globals table read through to the base. */
   readonly environmentMetatable: number;
-  /** Registry reference of the trusted function that turns flat arguments into vote tables. */
-  readonly voteBuilder: number;
 }
 
 export function createSandbox(): Sandbox {
@@ -94,20 +91,8 @@ export function createSandbox(): Sandbox {
   // Chunks loaded into this state start with an empty environment, never the full stock globals.
   lua.lua_createtable(L, 0, 0);
   lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
-  const voteBuilder = loadVoteBuilder(L);
   lua.lua_settop(L, 0);
-  return { L, environmentMetatable, voteBuilder };
-}
-
-function loadVoteBuilder(L: LuaState): number {
-  const source = fengari.to_luastring(VOTE_BUILDER_SOURCE);
-  if (
-    lauxlib.luaL_loadbufferx(L, source, source.length, '=vote builder', 't') !== lua.LUA_OK ||
-    lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK
-  ) {
-    throw new Error(`vote builder: ${lua.lua_tojsstring(L, -1)}`);
-  }
-  return lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+  return { L, environmentMetatable };
 }
 
 /** Pushes a new, empty globals table whose reads fall through to the base. */
