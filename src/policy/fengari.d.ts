@@ -58,6 +58,8 @@ declare module 'fengari' {
     lua_settop(L: LuaState, index: number): void;
     lua_setupvalue(L: LuaState, funcIndex: number, n: number): LuaString | null;
     lua_tocfunction(L: LuaState, index: number): LuaCFunction | null;
+    /** The bytes of the string at `index` (fengari's own array: read, never write), or null. */
+    lua_tolstring(L: LuaState, index: number): LuaString | null;
     lua_tojsstring(L: LuaState, index: number): string;
     lua_tonumber(L: LuaState, index: number): number;
     /** The table, function, thread or userdata object at `index` (fengari returns the object itself), else null. */

@@ -5,6 +5,8 @@ import { DIGEST_HEX, type Vote } from './types.js';
 
 const { lua } = fengari;
 const MAX_REASON_CHARS = 500;
+const DIGEST_BYTES = 64;
+const latin1 = new TextDecoder('latin1');
 
 /** How one evaluation ended. `failed` covers errors, limit stops and malformed results. */
 export type Verdict =
@@ -33,15 +35,28 @@ export function readResult(L: LuaState, votes: readonly Vote[]): Verdict {
   if (first !== lua.LUA_TSTRING) {
     return malformed(`returned ${typeName(L, first)} where a digest (string) or nil was expected`);
   }
-  const digest = lua.lua_tojsstring(L, -2);
-  if (!DIGEST_HEX.test(digest)) return malformed(`digest ${quote(digest)} is not 64 lowercase hex digits`);
-  if (!votes.some((vote) => vote.status === 'agrees' && vote.digest === digest)) {
-    return malformed(`digest ${digest} is not the digest of any agreeing vote`);
+  const digest = agreeingDigestAt(L, -2, votes);
+  if (digest === null) {
+    const text = lua.lua_tojsstring(L, -2);
+    if (!DIGEST_HEX.test(text)) return malformed(`digest ${quote(text)} is not 64 lowercase hex digits`);
+    return malformed(`digest ${text} is not the digest of any agreeing vote`);
   }
   if (second !== lua.LUA_TNUMBER) return malformed(`confidence is ${typeName(L, second)}, not a number`);
   const confidence = lua.lua_tonumber(L, -1);
   if (!(confidence >= 0 && confidence <= 1)) return malformed(`confidence ${confidence} is outside [0, 1]`);
   return { kind: 'decided', digest, confidence };
+}
+
+/**
+ * The string at `index` if it is the digest of an agreeing vote, else null. Votes are valid, so
+ * such a digest is 64 ASCII bytes: read as latin1 (much cheaper than fengari's UTF-8 decoder) they
+ * are the same text, and any other bytes cannot match.
+ */
+function agreeingDigestAt(L: LuaState, index: number, votes: readonly Vote[]): string | null {
+  const bytes = lua.lua_tolstring(L, index);
+  if (bytes === null || bytes.length !== DIGEST_BYTES) return null;
+  const text = latin1.decode(bytes);
+  return votes.some((vote) => vote.status === 'agrees' && vote.digest === text) ? text : null;
 }
 
 /** The message of the error object on top of the stack, without running any of its metamethods. */

@@ -33,6 +33,11 @@ describe('what a policy returns', () => {
     });
   });
 
+  test('a digest the policy builds itself decides like the vote string', () => {
+    expect(returning('string.rep("a", 64), 1').evaluate(VOTES)).toMatchObject({ decided: true, digest: A });
+    expect(returning('("A"):rep(64):lower(), 1').evaluate(VOTES)).toMatchObject({ decided: true, digest: A });
+  });
+
   test('confidence may be 0 or 1, and extra results are ignored', () => {
     expect(returning(`"${A}", 0`).evaluate(VOTES)).toMatchObject({ decided: true, confidence: 0 });
     expect(returning(`"${A}", 1, "extra"`).evaluate(VOTES)).toMatchObject({ decided: true, confidence: 1 });
@@ -76,6 +81,11 @@ describe('what a policy returns', () => {
       `malformed result: digest "${A.toUpperCase()}" is not 64 lowercase hex digits`,
     ],
     ['a short digest', '"abc", 1', 'malformed result: digest "abc" is not 64 lowercase hex digits'],
+    [
+      '64 bytes that are not ASCII',
+      'string.rep("\\195\\169", 32), 1',
+      `malformed result: digest "${'é'.repeat(32)}" is not 64 lowercase hex digits`,
+    ],
     [
       'a digest no log agrees on',
       `"${B}", 1`,
