@@ -14,7 +14,9 @@ return function(votes, params)
   end
 
   local counts, digests = {}, {}
-  for _, vote in ipairs(votes) do
+  -- Numeric loops: under fengari, each step of ipairs is a call into JavaScript (~20% of a run).
+  for i = 1, total do
+    local vote = votes[i]
     if vote.status == "agrees" then
       local digest = vote.digest
       if counts[digest] == nil then
@@ -26,7 +28,8 @@ return function(votes, params)
   end
 
   local best, most, tied = nil, 0, false
-  for _, digest in ipairs(digests) do
+  for i = 1, #digests do
+    local digest = digests[i]
     local count = counts[digest]
     if count > most then
       best, most, tied = digest, count, false

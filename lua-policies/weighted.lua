@@ -10,7 +10,9 @@ return function(votes, params)
   end
 
   local total, sums, digests = 0, {}, {}
-  for _, vote in ipairs(votes) do
+  -- Numeric loops: under fengari, each step of ipairs is a call into JavaScript (~20% of a run).
+  for i = 1, #votes do
+    local vote = votes[i]
     total = total + vote.weight
     if vote.status == "agrees" then
       local digest = vote.digest
@@ -26,7 +28,8 @@ return function(votes, params)
   end
 
   local best, heaviest, tied = nil, 0, false
-  for _, digest in ipairs(digests) do
+  for i = 1, #digests do
+    local digest = digests[i]
     local sum = sums[digest]
     if sum > heaviest then
       best, heaviest, tied = digest, sum, false
