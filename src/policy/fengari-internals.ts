@@ -39,7 +39,7 @@ export function bindInternals(
   modules: { defs: ModuleExports; lobject: ModuleExports; lstring: ModuleExports; ltable: ModuleExports },
   asciiKey: (text: string) => string,
 ): FengariInternals {
-  const types = modules.defs.constant_types as Record<string, number>;
+  const types = (modules.defs.constant_types ?? {}) as Record<string, number>;
   const TValue = modules.lobject.TValue as new (type: number, value: unknown) => LuaValue;
   const luaS_bless = need<(L: null, bytes: Uint8Array) => { hash: string | null }>(
     modules.lstring,

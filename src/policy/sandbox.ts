@@ -26,12 +26,14 @@
  *   swallow, so pcall is replaced by one that rethrows them.
  * - no carried state: every evaluation runs the chunk afresh with a fresh globals table whose reads
  *   fall through to a shared base nobody can reach, so a policy's globals, upvalues and tables die
- *   with the evaluation (Trustix dropped Lua over a leak). One state per policy is reused; after a
- *   limit stop (which can interrupt fengari mid-operation) it is discarded and rebuilt.
+ *   with the evaluation (Trustix dropped Lua over a leak). The votes and params tables are new each
+ *   time; only strings (log names, ids, params) are shared, and Lua strings are immutable. One
+ *   state per policy is reused; after a limit stop (which can interrupt fengari mid-operation) it
+ *   is discarded and rebuilt.
  * What remains: between two checks run at most 100 instructions of at most O(stringBytes) work
  * each (comparing two 64 KiB strings takes ~0.2 ms), so a stop can come some ms late, and heap
  * growth is seen up to 1,000 instructions late. Cost: percentage.lua with 5 votes evaluates at
- * ~25,000/s per CPU second, RSS flat over 1,000,000 evaluations (bench/policy-bench.ts).
+ * ~40,000-50,000/s per CPU second, RSS flat over 1,000,000 evaluations (bench/policy-bench.ts).
  */
 import type { LuaState } from 'fengari';
 

@@ -58,6 +58,20 @@ describe('values shared between evaluations', () => {
     expect(policy().evaluate(votes('good'))).toMatchObject({ reason: EXPECTED });
   });
 
+  test('strings made outside Lua key tables and compare like the same strings made by the policy', () => {
+    const p = loadPolicy({
+      name: 'keys',
+      source: `return function(votes, params)
+        if #votes == 0 then return nil, "no votes" end
+        local t = { [votes[1].name] = 1, [votes[2].name] = 2, [votes[1].digest] = 3, [params.label] = 4 }
+        return nil, t["x" .. "1"] .. t[string.char(0xC3, 0xA9)] .. t[string.rep("a", 64)] .. t["lab" .. "el"] ..
+          tostring(votes[1].name < "x2") .. tostring(votes[2].name > "x1") .. tostring(votes[1].status == "agr" .. "ees")
+      end`,
+      params: { label: 'label' },
+    });
+    expect(p.evaluate([agrees('x1', A), absent('é')])).toMatchObject({ reason: '1234truetruetrue' });
+  });
+
   test('a shared string is charged on every use: an oversized log name is stopped every time', () => {
     const long = 'n'.repeat(70_000);
     const p = loadPolicy({ name: 'p', source: 'return function() return nil, "ran" end' });
