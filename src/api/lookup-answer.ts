@@ -7,8 +7,15 @@ export function lookupAnswerFromResponse(response: LookupResponse): LookupAnswer
   return lookupAnswerOf(response.checkpoint, response);
 }
 
-/** Converts one LookupMany answer, with the response's shared checkpoint, the same way. */
-export function lookupAnswerOf(checkpointNote: string, answer: KeyLookup): LookupAnswer {
+/**
+ * Converts one LookupMany answer, with the response's shared checkpoint, the same way.
+ * `valueOmitted`: the request asked for no value (its empty bytes are not a value).
+ */
+export function lookupAnswerOf(
+  checkpointNote: string,
+  answer: KeyLookup,
+  valueOmitted = false,
+): LookupAnswer {
   const proof = answer.mapProof;
   if (!proof) throw new InvalidArgumentError('lookup answer has no map proof');
   return {
@@ -22,7 +29,7 @@ export function lookupAnswerOf(checkpointNote: string, answer: KeyLookup): Looku
     found: answer.found,
     entryIndex: answer.entry?.index,
     entryDigest: answer.entry?.valueDigest,
-    value: answer.found ? answer.value : undefined,
+    value: answer.found && !valueOmitted ? answer.value : undefined,
     inclusionProof: answer.inclusionProof,
   };
 }

@@ -14,12 +14,18 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
  * verifies the whole answer: checkpoint signature, map proof, inclusion proof, value digest, then
  * that its checkpoint is consistent with the stored head (advancing it when newer). Any failure makes the ballot unavailable: a tampered proof never votes.
  * The Lookup's deadline is the log's request timeout (set on its client). `hashes` are `key`'s,
- * shared with the other logs' ballots for the same decision.
+ * shared with the other logs' ballots for the same decision. `withValue`: whether the answer
+ * should carry the value (one log's per decision is enough).
  */
-export async function followedBallot(log: FollowedLog, key: Buffer, hashes: KeyHashes): Promise<Ballot> {
+export async function followedBallot(
+  log: FollowedLog,
+  key: Buffer,
+  hashes: KeyHashes,
+  withValue: boolean,
+): Promise<Ballot> {
   if (log.compromised) return ballotOf(log, 'unavailable', `compromised: ${log.reason}`);
   try {
-    const answer = await log.lookups.lookup(key);
+    const answer = await log.lookups.lookup(key, withValue);
     const checkpoint = log.verifiedCheckpoint(answer.checkpointNote);
     const known = log.knownNodesFor(checkpoint);
     const verified = verifyLookupAgainst(checkpoint, answer, key, known, hashes);

@@ -20,6 +20,7 @@ export class Decider {
   private readonly cache: DecisionCache;
   /** Decisions in flight by key, so concurrent requests for one key ask the logs once. */
   private readonly inFlight = new Map<string, Promise<Decision>>();
+  private nextCarrier = 0;
 
   constructor(
     private readonly followed: readonly FollowedLog[],
@@ -51,7 +52,11 @@ export class Decider {
 
   private async decideNow(key: Buffer): Promise<Decision> {
     const hashes = new KeyHashes(key); // the logs' answers about one key share its hashes
-    const asks = this.followed.map((log) => followedBallot(log, key, hashes));
+    // One log's answer carries the value, taking turns so no log serves every value; when that log
+    // does not agree, fetchValue asks an agreeing one by digest. Every log sending the value (up
+    // to 64 KiB) cost each log a value read and the follower a copy per answer, for one value.
+    const carrier = this.valueCarrier();
+    const asks = this.followed.map((log) => followedBallot(log, key, hashes, log === carrier));
     if (this.local) asks.push(localBallot(this.local, key));
     const ballots = await Promise.all(asks);
     const decision = decisionOf(ballots, evaluateChain(this.chain, policyVotes(ballots)));
@@ -65,6 +70,16 @@ export class Decider {
       return undecidedForMissingValue(decision);
     }
     return { ...decision, value };
+  }
+
+  /** The next log in turn to carry a decision's value: one that is not compromised, if any. */
+  private valueCarrier(): FollowedLog | undefined {
+    const count = this.followed.length;
+    for (let tried = 0; tried < count; tried++) {
+      const log = this.followed[this.nextCarrier++ % count]!;
+      if (!log.compromised) return log;
+    }
+    return undefined;
   }
 
   /** The value from an agreeing answer (already checked), else by digest from an agreeing log, checked here. */

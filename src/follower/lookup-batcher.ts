@@ -6,6 +6,8 @@ import type { LookupAnswer } from '../verify/lookup-chain.js';
 
 interface WaitingLookup {
   key: Buffer;
+  /** Whether the answer should carry the key's value. */
+  withValue: boolean;
   resolve(answer: LookupAnswer): void;
   reject(error: unknown): void;
 }
@@ -34,9 +36,10 @@ export class LookupBatcher {
     private readonly logId: string,
   ) {}
 
-  lookup(key: Buffer): Promise<LookupAnswer> {
+  /** The log's answer about `key`, with its value when `withValue` (and the key is present). */
+  lookup(key: Buffer, withValue = true): Promise<LookupAnswer> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ key, resolve, reject });
+      this.waiting.push({ key, withValue, resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -63,7 +66,9 @@ export class LookupBatcher {
 
   private async send(batch: WaitingLookup[]): Promise<void> {
     try {
-      const response = await this.client.lookupMany({ logId: this.logId, keys: batch.map((w) => w.key) });
+      const omitValue = batch.some((w) => !w.withValue) ? batch.map((w) => !w.withValue) : [];
+      const keys = batch.map((w) => w.key);
+      const response = await this.client.lookupMany({ logId: this.logId, keys, omitValue });
       if (response.answers.length !== batch.length) {
         throw new VerificationError(
           `LookupMany: ${response.answers.length} answers for ${batch.length} keys`,
@@ -71,7 +76,7 @@ export class LookupBatcher {
       }
       batch.forEach((waiting, i) => {
         try {
-          waiting.resolve(lookupAnswerOf(response.checkpoint, response.answers[i]!));
+          waiting.resolve(lookupAnswerOf(response.checkpoint, response.answers[i]!, !waiting.withValue));
         } catch (err) {
           waiting.reject(err);
         }

@@ -321,22 +321,25 @@ export class LogStore {
     return result!;
   }
 
-  /** Lookups of several keys, all against one head. */
-  async lookupMany(keys: readonly Buffer[]): Promise<LookupResult[]> {
+  /**
+   * Lookups of several keys, all against one head. `omitValue[i]` true leaves result i without its
+   * value (not read at all): a follower takes the value from one of the logs it asks.
+   */
+  async lookupMany(keys: readonly Buffer[], omitValue: readonly boolean[] = []): Promise<LookupResult[]> {
     this.assertOpen();
     await this.quiescent();
     // From here on, synchronous: no batch can start until this function returns.
     const head = this.head;
-    return keys.map((key) => this.lookupAt(head, key));
+    return keys.map((key, i) => this.lookupAt(head, key, omitValue[i] !== true));
   }
 
-  private lookupAt(head: Head, key: Buffer): LookupResult {
+  private lookupAt(head: Head, key: Buffer, withValue: boolean): LookupResult {
     const path = mapPath(key);
     const mapProof = buildMapProofAt(this.map, path);
     const found = mapProof.leaf && mapProof.leaf.path.equals(path) ? mapProof.leaf : null;
     if (!found) return { head, mapProof };
     const entry: LogEntry = { index: found.logIndex, key, valueDigest: found.valueDigest };
-    const value = this.db.getSync(valueKey(found.valueDigest));
+    const value = withValue ? this.db.getSync(valueKey(found.valueDigest)) : undefined;
     const inclusionProof = this.runPlan(
       planInclusionProof(found.logIndex, head.checkpoint.size, this.rangeHashes),
     );

@@ -52,7 +52,7 @@ describe('LookupMany through a real daemon', () => {
       5,
     ];
     const keys = numbers.map(keyOf);
-    const response = await client.lookupMany({ logId, keys });
+    const response = await client.lookupMany({ logId, keys, omitValue: [] });
     expect(response.answers).toHaveLength(keys.length);
     const checkpoint = verifyCheckpoint(response.checkpoint, logKey, origin);
     expect(checkpoint.size).toBe(300);
@@ -82,28 +82,63 @@ describe('LookupMany through a real daemon', () => {
 
   it('an answer moved to another key does not verify', async () => {
     const keys = [keyOf(1), keyOf(2)];
-    const response = await client.lookupMany({ logId, keys });
+    const response = await client.lookupMany({ logId, keys, omitValue: [] });
     const checkpoint = verifyCheckpoint(response.checkpoint, logKey, origin);
     expect(() =>
       verifyLookupAgainst(checkpoint, lookupAnswerOf(response.checkpoint, response.answers[1]!), keys[0]!),
     ).toThrow(/map proof/);
   });
 
+  it('leaves out the values asked to be omitted, and only those', async () => {
+    const numbers = [1, 2, 1000, 3];
+    const keys = numbers.map(keyOf);
+    const omitValue = [true, false, true, true];
+    const response = await client.lookupMany({ logId, keys, omitValue });
+    const checkpoint = verifyCheckpoint(response.checkpoint, logKey, origin);
+    numbers.forEach((n, i) => {
+      const answer = response.answers[i]!;
+      expect(answer.value).toEqual(n < 300 && !omitValue[i] ? valueOf(n) : Buffer.alloc(0));
+      // The rest of the answer is whole: it verifies, with the value or without it.
+      const verified = verifyLookupAgainst(
+        checkpoint,
+        lookupAnswerOf(response.checkpoint, answer, omitValue[i]),
+        keys[i]!,
+      );
+      expect(verified.present).toBe(n < 300);
+      if (verified.present) expect(verified.value).toEqual(omitValue[i] ? undefined : valueOf(n));
+    });
+  });
+
   it('refuses no keys, too many keys and a bad key, naming it', async () => {
     await expectCode(
-      client.lookupMany({ logId, keys: [] }),
+      client.lookupMany({ logId, keys: [], omitValue: [] }),
       'INVALID_ARGUMENT',
       /0 keys; a call asks for 1\.\.256 keys/,
     );
     const tooMany = Array.from({ length: MAX_LOOKUP_KEYS_PER_CALL + 1 }, (_, i) => keyOf(i));
-    await expectCode(client.lookupMany({ logId, keys: tooMany }), 'INVALID_ARGUMENT', /257 keys/);
     await expectCode(
-      client.lookupMany({ logId, keys: [keyOf(1), keyOf(2), keyOf(3), Buffer.alloc(0)] }),
+      client.lookupMany({ logId, keys: tooMany, omitValue: [] }),
+      'INVALID_ARGUMENT',
+      /257 keys/,
+    );
+    await expectCode(
+      client.lookupMany({ logId, keys: [keyOf(1), keyOf(2), keyOf(3), Buffer.alloc(0)], omitValue: [] }),
       'INVALID_ARGUMENT',
       /keys\[3\]: 0 bytes/,
     );
-    await expectCode(client.lookupMany({ logId: 'cd'.repeat(32), keys: [keyOf(1)] }), 'NOT_FOUND', /cdcd/);
+    await expectCode(
+      client.lookupMany({ logId, keys: [keyOf(1), keyOf(2)], omitValue: [true] }),
+      'INVALID_ARGUMENT',
+      /1 omit_value flags for 2 keys/,
+    );
+    await expectCode(
+      client.lookupMany({ logId: 'cd'.repeat(32), keys: [keyOf(1)], omitValue: [] }),
+      'NOT_FOUND',
+      /cdcd/,
+    );
     // Still serving.
-    expect((await client.lookupMany({ logId, keys: [keyOf(3)] })).answers[0]!.found).toBe(true);
+    expect((await client.lookupMany({ logId, keys: [keyOf(3)], omitValue: [] })).answers[0]!.found).toBe(
+      true,
+    );
   });
 });

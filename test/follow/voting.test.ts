@@ -58,6 +58,16 @@ describe('deciding over three followed logs', () => {
     ]);
   });
 
+  it("the decided value is the agreeing logs', whichever log's answer carried a value", async () => {
+    // One log per decision carries the value, in turn: over three decisions each log does once,
+    // including the dissenter, whose value must never be taken (it is fetched from b1 or b2).
+    for (let turn = 0; turn < 3; turn++) {
+      const d = await follower.adminClient().decide({ key: keyOf('majority'), bypassCache: true });
+      expect(d.decided).toBe(true);
+      expect(d.value.toString()).toBe('output good');
+    }
+  });
+
   it('a three-way split is undecided, with the reason', async () => {
     const d = await follower.adminClient().decide({ key: keyOf('split'), bypassCache: false });
     expect(d.decided).toBe(false);

@@ -60,7 +60,7 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
       return { checkpoint: found!.head.note, ...keyLookupOf(found!) };
     }),
 
-    lookupMany: unary('LookupMany', logger, async ({ logId, keys }) => {
+    lookupMany: unary('LookupMany', logger, async ({ logId, keys, omitValue }) => {
       const { store } = resolve(logId);
       if (keys.length === 0 || keys.length > MAX_LOOKUP_KEYS_PER_CALL) {
         throw new InvalidArgumentError(
@@ -68,7 +68,12 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
         );
       }
       keys.forEach((key, i) => checkKey(key, `LookupMany: keys[${i}]`));
-      const results = await store.lookupMany(keys);
+      if (omitValue.length !== 0 && omitValue.length !== keys.length) {
+        throw new InvalidArgumentError(
+          `LookupMany: ${omitValue.length} omit_value flags for ${keys.length} keys; give one per key or none`,
+        );
+      }
+      const results = await store.lookupMany(keys, omitValue);
       return { checkpoint: results[0]!.head.note, answers: results.map(keyLookupOf) };
     }),
   };

@@ -157,6 +157,13 @@ export interface LookupManyRequest {
   logId: string;
   /** The keys to look up, 1..256 of them, each 1..255 bytes; repeats are allowed. */
   keys: Buffer[];
+  /**
+   * Optional, one flag per key: omit_value[i] true means answers[i] carries no value, so a client
+   * that verifies several logs' answers can take the value from one of them (or fetch it by digest
+   * with NodeService.GetValue) instead of receiving it from every log. Empty means every answer
+   * carries its value; otherwise there must be exactly one flag per key (else INVALID_ARGUMENT).
+   */
+  omitValue: boolean[];
 }
 
 /** The answers to LookupMany: one checkpoint, then one answer per requested key, in request order. */
@@ -182,7 +189,10 @@ export interface KeyLookup {
   entry?:
     | LogEntry
     | undefined;
-  /** Only when found: the value, as LookupResponse.value. */
+  /**
+   * Only when found and not omitted (LookupManyRequest.omit_value): the value, as
+   * LookupResponse.value.
+   */
   value: Buffer;
   /** Only when found: the inclusion proof, as LookupResponse.inclusion_proof. */
   inclusionProof: Buffer;
@@ -1274,7 +1284,7 @@ export const LookupResponse: MessageFns<LookupResponse> = {
 };
 
 function createBaseLookupManyRequest(): LookupManyRequest {
-  return { logId: "", keys: [] };
+  return { logId: "", keys: [], omitValue: [] };
 }
 
 export const LookupManyRequest: MessageFns<LookupManyRequest> = {
@@ -1284,6 +1294,13 @@ export const LookupManyRequest: MessageFns<LookupManyRequest> = {
     }
     for (const v of message.keys) {
       writer.uint32(18).bytes(v!);
+    }
+    if (message.omitValue.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.omitValue) {
+        writer.bool(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -1317,6 +1334,24 @@ export const LookupManyRequest: MessageFns<LookupManyRequest> = {
             message.keys.push(Buffer.from(reader.bytes()));
             continue;
           }
+          case 3: {
+            if (tag === 24) {
+              message.omitValue.push(reader.bool());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.omitValue.push(reader.bool());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1337,6 +1372,11 @@ export const LookupManyRequest: MessageFns<LookupManyRequest> = {
         ? globalThis.String(object.log_id)
         : "",
       keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => Buffer.from(bytesFromBase64(e))) : [],
+      omitValue: globalThis.Array.isArray(object?.omitValue)
+        ? object.omitValue.map((e: any) => globalThis.Boolean(e))
+        : globalThis.Array.isArray(object?.omit_value)
+        ? object.omit_value.map((e: any) => globalThis.Boolean(e))
+        : [],
     };
   },
 
@@ -1348,6 +1388,9 @@ export const LookupManyRequest: MessageFns<LookupManyRequest> = {
     if (message.keys?.length) {
       obj.keys = message.keys.map((e) => base64FromBytes(e));
     }
+    if (message.omitValue?.length) {
+      obj.omitValue = message.omitValue;
+    }
     return obj;
   },
 
@@ -1358,6 +1401,7 @@ export const LookupManyRequest: MessageFns<LookupManyRequest> = {
     const message = createBaseLookupManyRequest();
     message.logId = object.logId ?? "";
     message.keys = object.keys?.map((e) => e) || [];
+    message.omitValue = object.omitValue?.map((e) => e) || [];
     return message;
   },
 };
