@@ -10,9 +10,9 @@ import {
   digestOf,
   eventually,
   followOf,
-  freePort,
   keyOf,
   names,
+  onFreePort,
   publish,
   startFollower,
   startPublisher,
@@ -40,16 +40,16 @@ describe('misbehaving followed logs', () => {
 
   beforeAll(async () => {
     writeKeyPair(path.dirname(forkKeyFile), generateSecretKey('forked'));
-    [rolledPort, forkPort] = [await freePort(), await freePort()];
+    // Both come back at the same address later, so they listen on a fixed port, found free.
     [honest, rolled, forkA] = await Promise.all([
       startPublisher(root, 'honest'),
-      startPublisher(root, 'rolled', { port: rolledPort }),
-      startPublisher(root, 'forked', {
-        port: forkPort,
-        stateDir: path.join(root, 'fork-a'),
-        keyFile: forkKeyFile,
-      }),
+      onFreePort((port) => startPublisher(root, 'rolled', { port })),
+      onFreePort((port) =>
+        startPublisher(root, 'forked', { port, stateDir: path.join(root, 'fork-a'), keyFile: forkKeyFile }),
+      ),
     ]);
+    const portOf = (p: Publisher) => Number(p.address.slice(p.address.lastIndexOf(':') + 1));
+    [rolledPort, forkPort] = [portOf(rolled), portOf(forkA)];
     for (const p of [honest, rolled, forkA]) await publish(p, 'a', 'output a');
     follows = [honest, rolled, forkA].map(followOf);
     follower = await startFollower(followerState, follows);
