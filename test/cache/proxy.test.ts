@@ -259,6 +259,22 @@ describe('cache proxy', () => {
     expect(bytes.equals(fs.readFileSync(narFile(real.dirs.none)))).toBe(true);
   });
 
+  it('an upstream that breaks a NAR off midway is set aside: the next request gets another', async () => {
+    const size = fs.statSync(narFile(real.dirs.none)).size;
+    const breaking = await serveDirectory(real.dirs.none, { breakNarsOffAfter: Math.floor(size / 2) });
+    closers.push(breaking.close);
+    const proxy = await startProxy(decisionsFor({ [real.hashPart]: decided(breaking.url, servers.xz!) }));
+    const narinfo = parseNarinfo(await (await fetch(`${proxy}/${real.hashPart}.narinfo`)).text());
+
+    const first = await fetch(`${proxy}/${narinfo.url}`);
+    expect(first.status).toBe(200);
+    await expect(first.arrayBuffer()).rejects.toThrow();
+
+    const second = await fetch(`${proxy}/${narinfo.url}`);
+    const bytes = Buffer.from(await second.arrayBuffer());
+    expect(bytes.equals(fs.readFileSync(narFile(real.dirs.none)))).toBe(true);
+  });
+
   it('real Nix never installs tampered bytes and ends with the right content', async () => {
     const tampered = await servedCopy(real.dirs.none, 'cache-tampered-nix', (copy) => {
       const file = narFile(copy);

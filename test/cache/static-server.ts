@@ -3,8 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-/** A plain static file server over a directory, like a builder's cache behind nginx. */
-export async function serveDirectory(root: string): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * A plain static file server over a directory, like a builder's cache behind nginx. With
+ * `breakNarsOffAfter`, NAR files are announced whole but the connection is dropped after that many
+ * bytes, like an upstream that fails mid-transfer.
+ */
+export async function serveDirectory(
+  root: string,
+  options: { breakNarsOffAfter?: number } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = path.join(root, path.normalize(rel));
@@ -14,7 +21,9 @@ export async function serveDirectory(root: string): Promise<{ url: string; close
     }
     res.writeHead(200, { 'content-length': fs.statSync(file).size });
     if (req.method === 'HEAD') res.end();
-    else fs.createReadStream(file).pipe(res);
+    else if (options.breakNarsOffAfter !== undefined && rel.startsWith('/nar/')) {
+      res.write(fs.readFileSync(file).subarray(0, options.breakNarsOffAfter), () => res.destroy());
+    } else fs.createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
