@@ -79,6 +79,23 @@ function narFile(cacheDir: string): string {
   return path.join(nar, fs.readdirSync(nar)[0]!);
 }
 
+/**
+ * With `bad` (then a good xz cache) as the agreeing upstreams, the first NAR download is cut off
+ * and the second is served whole: `bad` was set aside.
+ */
+async function expectCutOffThenServedByAnother(bad: string): Promise<void> {
+  const proxy = await startProxy(decisionsFor({ [real.hashPart]: decided(bad, servers.xz!) }));
+  const narinfo = parseNarinfo(await (await fetch(`${proxy}/${real.hashPart}.narinfo`)).text());
+
+  const first = await fetch(`${proxy}/${narinfo.url}`);
+  expect(first.status).toBe(200);
+  await expect(first.arrayBuffer()).rejects.toThrow();
+
+  const second = await fetch(`${proxy}/${narinfo.url}`);
+  const bytes = Buffer.from(await second.arrayBuffer());
+  expect(bytes.equals(fs.readFileSync(narFile(real.dirs.none)))).toBe(true);
+}
+
 /** Asynchronous: the proxy answers from this same process, so its event loop must keep running. */
 async function nixCopyFrom(proxy: string, clientStore: string): Promise<void> {
   await promisify(execFile)(
@@ -247,32 +264,14 @@ describe('cache proxy', () => {
       bytes[bytes.length - 200] = bytes[bytes.length - 200]! ^ 0x01; // inside the file contents: the NAR stays well-formed
       fs.writeFileSync(file, bytes);
     });
-    const proxy = await startProxy(decisionsFor({ [real.hashPart]: decided(tampered, servers.xz!) }));
-    const narinfo = parseNarinfo(await (await fetch(`${proxy}/${real.hashPart}.narinfo`)).text());
-
-    const first = await fetch(`${proxy}/${narinfo.url}`);
-    expect(first.status).toBe(200);
-    await expect(first.arrayBuffer()).rejects.toThrow();
-
-    const second = await fetch(`${proxy}/${narinfo.url}`);
-    const bytes = Buffer.from(await second.arrayBuffer());
-    expect(bytes.equals(fs.readFileSync(narFile(real.dirs.none)))).toBe(true);
+    await expectCutOffThenServedByAnother(tampered);
   });
 
   it('an upstream that breaks a NAR off midway is set aside: the next request gets another', async () => {
     const size = fs.statSync(narFile(real.dirs.none)).size;
     const breaking = await serveDirectory(real.dirs.none, { breakNarsOffAfter: Math.floor(size / 2) });
     closers.push(breaking.close);
-    const proxy = await startProxy(decisionsFor({ [real.hashPart]: decided(breaking.url, servers.xz!) }));
-    const narinfo = parseNarinfo(await (await fetch(`${proxy}/${real.hashPart}.narinfo`)).text());
-
-    const first = await fetch(`${proxy}/${narinfo.url}`);
-    expect(first.status).toBe(200);
-    await expect(first.arrayBuffer()).rejects.toThrow();
-
-    const second = await fetch(`${proxy}/${narinfo.url}`);
-    const bytes = Buffer.from(await second.arrayBuffer());
-    expect(bytes.equals(fs.readFileSync(narFile(real.dirs.none)))).toBe(true);
+    await expectCutOffThenServedByAnother(breaking.url);
   });
 
   it('real Nix never installs tampered bytes and ends with the right content', async () => {
