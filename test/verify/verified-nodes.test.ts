@@ -45,14 +45,18 @@ function flipRandomBit(hash: Uint8Array): Buffer {
   return copy;
 }
 
+/** A reference log of `size` leaves: its leaf hashes, its root, and each leaf's inclusion proof. */
+function logTree(size: number) {
+  const leaves = makeLeafHashes(size);
+  const mth = naiveMth(leaves);
+  return { leaves, root: mth(0, size), proofOf: (index: number) => naivePath(mth, index, 0, size) };
+}
+
 describe('log inclusion proofs with verified nodes', () => {
   for (const size of [1, 2, 3, 7, 64, 100, 257]) {
     it(`size ${size}: same verdict as without the memo, valid or tampered, warm or cold`, () => {
-      const leaves = makeLeafHashes(size);
-      const mth = naiveMth(leaves);
-      const root = mth(0, size);
+      const { leaves, root, proofOf } = logTree(size);
       const memo = new VerifiedNodes(root);
-      const proofOf = (index: number) => naivePath(mth, index, 0, size);
       let rejected = 0;
       for (let round = 0; round < 600; round++) {
         const index = random.int(size);
@@ -87,11 +91,9 @@ describe('log inclusion proofs with verified nodes', () => {
 
   it('remembers the nodes of a proof that verified, and only those', () => {
     const size = 100;
-    const leaves = makeLeafHashes(size);
-    const mth = naiveMth(leaves);
-    const root = mth(0, size);
+    const { leaves, root, proofOf } = logTree(size);
     const memo = new VerifiedNodes(root);
-    const proof = naivePath(mth, 42, 0, size);
+    const proof = proofOf(42);
     const bad = [flipRandomBit(proof[0]!), ...proof.slice(1)];
     expect(() => verifyInclusion(leaves[42]!, 42, size, packHashes(bad), root, memo)).toThrow(
       /leads to root/,
@@ -108,33 +110,27 @@ describe('log inclusion proofs with verified nodes', () => {
 
   it('rejects a tampered sibling above a node it knows, without hashing up to it', () => {
     const size = 257;
-    const leaves = makeLeafHashes(size);
-    const mth = naiveMth(leaves);
-    const root = mth(0, size);
+    const { leaves, root, proofOf } = logTree(size);
     const memo = new VerifiedNodes(root);
-    verifyInclusion(leaves[10]!, 10, size, packHashes(naivePath(mth, 10, 0, size)), root, memo);
+    verifyInclusion(leaves[10]!, 10, size, packHashes(proofOf(10)), root, memo);
     // Leaf 10 is known now: a proof for it stops hashing at once and compares every sibling.
-    for (let i = 0; i < naivePath(mth, 10, 0, size).length; i++) {
-      const bad = naivePath(mth, 10, 0, size).map((p, j) => (j === i ? flipRandomBit(p) : p));
+    for (let i = 0; i < proofOf(10).length; i++) {
+      const bad = proofOf(10).map((p, j) => (j === i ? flipRandomBit(p) : p));
       expect(() => verifyInclusion(leaves[10]!, 10, size, packHashes(bad), root, memo)).toThrow(
         /leads to root/,
       );
     }
-    expect(() =>
-      verifyInclusion(leaves[10]!, 10, size, packHashes(naivePath(mth, 10, 0, size)), root, memo),
-    ).not.toThrow();
+    expect(() => verifyInclusion(leaves[10]!, 10, size, packHashes(proofOf(10)), root, memo)).not.toThrow();
   });
 
   for (const size of [7, 100, 257, 1000]) {
     it(`size ${size}: honest proofs hash each step at most once, and nothing once all are known`, () => {
-      const leaves = makeLeafHashes(size);
-      const mth = naiveMth(leaves);
-      const root = mth(0, size);
+      const { leaves, root, proofOf } = logTree(size);
       const known = new VerifiedNodes(root);
       let hashes = 0;
       const countingHash: PairHasher = (...pair) => (hashes++, hashChildrenAt(...pair));
       const walk = (index: number) => {
-        const proof = packHashes(naivePath(mth, index, 0, size));
+        const proof = packHashes(proofOf(index));
         const steps = inclusionPathSteps(leaves[index]!, index, size, proof);
         hashes = 0;
         expect(walkToRoot(leaves[index]!, steps, countingHash, known)).toEqual(root);
@@ -153,23 +149,19 @@ describe('log inclusion proofs with verified nodes', () => {
   }
 
   it('refuses a set made for another root', () => {
-    const leaves = makeLeafHashes(4);
-    const mth = naiveMth(leaves);
+    const { leaves, root, proofOf } = logTree(4);
     const memo = new VerifiedNodes(Buffer.alloc(32, 1));
-    expect(() =>
-      verifyInclusion(leaves[0]!, 0, 4, packHashes(naivePath(mth, 0, 0, 4)), mth(0, 4), memo),
-    ).toThrow(InvalidArgumentError);
+    expect(() => verifyInclusion(leaves[0]!, 0, 4, packHashes(proofOf(0)), root, memo)).toThrow(
+      InvalidArgumentError,
+    );
   });
 
   it('a full set starts over and stays correct', () => {
     const size = 64;
-    const leaves = makeLeafHashes(size);
-    const mth = naiveMth(leaves);
-    const root = mth(0, size);
+    const { leaves, root, proofOf } = logTree(size);
     const memo = new VerifiedNodes(root, 10);
-    for (let i = 0; i < size; i++)
-      verifyInclusion(leaves[i]!, i, size, packHashes(naivePath(mth, i, 0, size)), root, memo);
-    const bad = naivePath(mth, 5, 0, size).map((p, j) => (j === 3 ? flipRandomBit(p) : p));
+    for (let i = 0; i < size; i++) verifyInclusion(leaves[i]!, i, size, packHashes(proofOf(i)), root, memo);
+    const bad = proofOf(5).map((p, j) => (j === 3 ? flipRandomBit(p) : p));
     expect(() => verifyInclusion(leaves[5]!, 5, size, packHashes(bad), root, memo)).toThrow(/leads to root/);
   });
 });
