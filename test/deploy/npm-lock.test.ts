@@ -43,9 +43,7 @@ describe('package-lock.json', () => {
     );
     expect(installed.length).toBeGreaterThan(100);
     expect(installed.filter(([, e]) => e.resolved !== undefined).map(([k]) => k)).toEqual([]);
-    expect(installed.filter(([, e]) => !e.integrity?.startsWith('sha512-')).map(([k]) => k)).toEqual(
-      [],
-    );
+    expect(installed.filter(([, e]) => !e.integrity?.startsWith('sha512-')).map(([k]) => k)).toEqual([]);
     expect(installed.filter(([, e]) => e.version === undefined).map(([k]) => k)).toEqual([]);
   });
 
