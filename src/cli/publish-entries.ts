@@ -1,6 +1,6 @@
 import { TallyError } from '../errors.js';
-import type { Entry } from '../publish/nix-entries.js';
-import { describeCounts, submitEntries, type PublishCounts } from '../publish/submit-entries.js';
+import type { Entry } from '../builder/nix-entries.js';
+import { describeCounts, submitEntries, type PublishCounts } from '../builder/submit-entries.js';
 import { withAdminClient, type SubmitTargetOptions } from './api-options.js';
 import { createProgress } from './progress.js';
 

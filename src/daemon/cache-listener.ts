@@ -12,7 +12,7 @@ import {
   type Observability,
 } from '../metrics/index.js';
 import { listenHttp } from './http-listen.js';
-import { ensureSecretKey } from './published-log.js';
+import { ensureSecretKey } from '../publisher/published-log.js';
 
 /**
  * Adapts the decider to the proxy: a decided path is served from the binary caches (follow

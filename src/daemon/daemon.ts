@@ -25,11 +25,11 @@ import {
 import { decisionsFromDecider, startCacheListener, type CacheListener } from './cache-listener.js';
 import { startGrpcListener, type GrpcListener } from './grpc-listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
-import { openPublishedLog, PublishedLogs, type PublishedLog } from './published-log.js';
+import { openPublishedLog, PublishedLogs, type PublishedLog } from '../publisher/published-log.js';
 import { StateLock } from './state-lock.js';
-import { countSpoolFiles, spoolDirOf } from '../publish/spool.js';
-import { startSpoolIngester, type SpoolIngester } from '../publish/spool-ingester.js';
-import { spoolSubmitTo } from '../publish/spool-submit.js';
+import { countSpoolFiles, spoolDirOf } from '../builder/spool.js';
+import { startSpoolIngester, type SpoolIngester } from '../publisher/spool-ingester.js';
+import { spoolSubmitTo } from '../publisher/spool-submit.js';
 
 export interface RunningDaemon {
   /** Addresses really bound (ephemeral ports resolved). */

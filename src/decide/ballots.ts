@@ -1,4 +1,4 @@
-import type { PublishedLog } from '../daemon/published-log.js';
+import type { PublishedLog } from '../publisher/published-log.js';
 import type { FollowedLog } from '../follower/index.js';
 import type { KeyHashes } from '../verify/key-hashes.js';
 import { verifyLookupAgainst } from '../verify/lookup-chain.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DecideConfig } from '../config/types.js';
 import { sha256 } from '../crypto/sha256.js';
-import type { PublishedLog } from '../daemon/published-log.js';
+import type { PublishedLog } from '../publisher/published-log.js';
 import type { FollowedLog } from '../follower/index.js';
 import { evaluateChain, type Policy } from '../policy/index.js';
 import { KeyHashes } from '../verify/key-hashes.js';

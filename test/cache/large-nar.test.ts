@@ -19,7 +19,7 @@ import { encodeNixValue } from '../../src/nix/canonical-value.js';
 import { formatNarHash, narHashNix32 } from '../../src/nix/nar-hash.js';
 import { printNarinfo } from '../../src/nix/narinfo.js';
 import { hashPartOfKey } from '../../src/nix/store-path.js';
-import { startPublisher, type Publisher } from '../follow/cluster.js';
+import { startPublisher, type Publisher } from '../follower/cluster.js';
 import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -12,7 +12,7 @@ import { CLI, assertBuilt, runCli } from './run-cli.js';
  * submit-closure and publish-cache as scripts and CI see them: piped, their output is the result
  * line and nothing else (no bar, no escape codes). On a terminal (a pty from `script`) the bar is
  * drawn, unless CI is set. `nix path-info` is a stand-in script here: real Nix is covered in
- * test/publish/nix-publish.test.ts; this file is about the output.
+ * test/builder/nix-publish.test.ts; this file is about the output.
  */
 
 const PATHS = 1500; // more than one submission batch of 1,000

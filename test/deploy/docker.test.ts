@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
 import { publicKeyOf, readSecretKeyFile } from '../../src/crypto/ed25519-keys.js';
 import { sha256 } from '../../src/crypto/sha256.js';
-import { freePort, onFreePort } from '../follow/cluster.js';
+import { freePort, onFreePort } from '../follower/cluster.js';
 import { tempDir } from '../helpers/tmp.js';
 import { hostPathOf, readCompose, readDockerfile, type ComposeFile } from './docker-files.js';
 import { parseYamlSubset } from './yaml-subset.js';

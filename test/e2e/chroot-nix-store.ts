@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { cliPath } from '../helpers/daemon.js';
-import { requireNix } from '../publish/nix-store.js';
+import { requireNix } from '../builder/nix-store.js';
 
 /**
  * A Nix store of its own under a temp directory, with the store dir still /nix/store

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { AdminClient } from '../../src/api/client.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { serveDirectory } from '../cache/static-server.js';
-import { startPublisher, type Publisher } from '../follow/cluster.js';
-import { writeHookScript } from '../publish/nix-store.js';
+import { startPublisher, type Publisher } from '../follower/cluster.js';
+import { writeHookScript } from '../builder/nix-store.js';
 import { createChrootNixStore, type ChrootNixStore } from './chroot-nix-store.js';
 
 /**

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecideResponse } from '../../src/api/gen/tally/v1/admin.js';
 import { keyFromHashPart } from '../../src/nix/store-path.js';
 import { tempDir } from '../helpers/tmp.js';
-import { eventually, names } from '../follow/cluster.js';
-import { requireNix, textDerivation } from '../publish/nix-store.js';
+import { eventually, names } from '../follower/cluster.js';
+import { requireNix, textDerivation } from '../builder/nix-store.js';
 import { createChrootNixStore, type ChrootNixStore } from './chroot-nix-store.js';
 import { startBuilder, startClientDaemon, type Builder, type ClientDaemon as Client } from './cluster.js';
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { InvalidArgumentError, TallyError } from '../../errors.js';
-import type { PublishedLogs } from '../../daemon/published-log.js';
+import type { PublishedLogs } from '../../publisher/published-log.js';
 import type { SubmissionResult } from '../../store/log-store.js';
 import { SubmitStatus, type AdminServiceServer, type SubmitResult } from '../gen/tally/v1/admin.js';
 import { MAX_SUBMIT_ENTRIES } from '../limits.js';

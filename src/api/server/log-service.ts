@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { packHashes } from '../../crypto/hash-list.js';
 import { TallyError, InvalidArgumentError } from '../../errors.js';
-import type { PublishedLogs } from '../../daemon/published-log.js';
+import type { PublishedLogs } from '../../publisher/published-log.js';
 import type { KeyLookup, LogServiceServer } from '../gen/tally/v1/log.js';
 import type { LookupResult } from '../../store/log-store.js';
 import { MAX_ENTRIES_PER_CALL, MAX_LOOKUP_KEYS_PER_CALL } from '../limits.js';

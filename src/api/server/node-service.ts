@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { formatPublicKey } from '../../crypto/ed25519-keys.js';
 import { TallyError } from '../../errors.js';
-import type { PublishedLogs } from '../../daemon/published-log.js';
+import type { PublishedLogs } from '../../publisher/published-log.js';
 import type { LogInfo, NodeServiceServer } from '../gen/tally/v1/node.js';
 import { unary, type Implementation } from './unary.js';
 import { checkDigest } from './validate.js';

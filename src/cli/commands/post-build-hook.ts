@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { defaultStoreDir } from '../../publish/nix-command.js';
-import { runPostBuildHook } from '../../publish/post-build-hook.js';
+import { defaultStoreDir } from '../../builder/nix-command.js';
+import { runPostBuildHook } from '../../builder/post-build-hook.js';
 import { addSubmitTargetOptions, withAdminClient, type SubmitTargetOptions } from '../api-options.js';
 import { exitCodeOf, ExitCode } from '../output.js';
 import { withExamples } from '../help.js';

@@ -8,11 +8,11 @@ import {
   nixOutputOfNarinfo,
   parseCacheSource,
   readHashPartsFile,
-} from '../../publish/binary-cache.js';
-import { defaultStoreDir } from '../../publish/nix-command.js';
-import { nixEntry, type Entry } from '../../publish/nix-entries.js';
+} from '../../builder/binary-cache.js';
+import { defaultStoreDir } from '../../builder/nix-command.js';
+import { nixEntry, type Entry } from '../../builder/nix-entries.js';
 import { createProgress } from '../progress.js';
-import { describeCounts } from '../../publish/submit-entries.js';
+import { describeCounts } from '../../builder/submit-entries.js';
 import { publishEntries } from '../publish-entries.js';
 import { addSubmitTargetOptions, type SubmitTargetOptions } from '../api-options.js';
 import { runCommand } from '../output.js';

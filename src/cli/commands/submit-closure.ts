@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { defaultStoreDir, queryPathInfo } from '../../publish/nix-command.js';
-import { nixEntry } from '../../publish/nix-entries.js';
-import { describeCounts } from '../../publish/submit-entries.js';
+import { defaultStoreDir, queryPathInfo } from '../../builder/nix-command.js';
+import { nixEntry } from '../../builder/nix-entries.js';
+import { describeCounts } from '../../builder/submit-entries.js';
 import { publishEntries } from '../publish-entries.js';
 import { addSubmitTargetOptions, type SubmitTargetOptions } from '../api-options.js';
 import { runCommand } from '../output.js';

@@ -6,7 +6,7 @@ import { connectPublic } from '../../src/api/client.js';
 import { logFormatFor } from '../../src/daemon/logger.js';
 import { cliPath, startDaemonProcess, testConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
-import { eventually } from '../follow/cluster.js';
+import { eventually } from '../follower/cluster.js';
 
 test('the format follows stdout: pretty on a terminal, JSON otherwise', () => {
   expect(logFormatFor(true)).toBe('pretty');

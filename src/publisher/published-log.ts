@@ -12,7 +12,7 @@ import {
   type SecretKey,
 } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
-import { GroupCommitPublisher } from '../publisher/group-commit.js';
+import { GroupCommitPublisher } from './group-commit.js';
 import { LogStore } from '../store/log-store.js';
 
 /** A log this node publishes: its identity, its store and its group-commit publisher. */

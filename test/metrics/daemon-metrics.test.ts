@@ -5,7 +5,7 @@ import { logIdOf } from '../../src/checkpoint/log-id.js';
 import { formatPublicKey, generateSecretKey, publicKeyOf } from '../../src/crypto/ed25519-keys.js';
 import { encodeNixBase32 } from '../../src/crypto/nix-base32.js';
 import { FollowerStore } from '../../src/follower/follower-store.js';
-import { spoolDirOf, writeSpoolFile } from '../../src/publish/spool.js';
+import { spoolDirOf, writeSpoolFile } from '../../src/builder/spool.js';
 import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
@@ -17,7 +17,7 @@ import {
   startPublisher,
   type FollowEntry,
   type Publisher,
-} from '../follow/cluster.js';
+} from '../follower/cluster.js';
 import { sampleValue } from './prometheus-text.js';
 
 /**

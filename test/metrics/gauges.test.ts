@@ -7,7 +7,7 @@ import {
   registerSpoolGauge,
   type FollowedLogView,
 } from '../../src/metrics/index.js';
-import { countSpoolFiles, rejectSpoolFile, writeSpoolFile } from '../../src/publish/spool.js';
+import { countSpoolFiles, rejectSpoolFile, writeSpoolFile } from '../../src/builder/spool.js';
 import { tempDir } from '../helpers/tmp.js';
 import { labelSets, sampleValue } from './prometheus-text.js';
 

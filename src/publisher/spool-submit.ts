@@ -1,5 +1,5 @@
 import { checkKey, checkValue } from '../api/server/validate.js';
-import type { PublishedLogs } from '../daemon/published-log.js';
+import type { PublishedLogs } from './published-log.js';
 import type { SpoolSubmit } from './spool-ingester.js';
 
 /** Spooled submissions go through the same checks and publisher as an admin Submit. */
