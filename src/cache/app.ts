@@ -1,12 +1,9 @@
-import http from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { SecretKey } from '../crypto/ed25519-keys.js';
 import { registerCacheInfoRoute } from './cache-info-route.js';
 import type { CacheContext } from './context.js';
 import type { DecisionSource } from './decision-source.js';
-import type { ObserveRequest } from '../metrics/index.js';
-import { NarinfoFastPath } from './narinfo-fast-path.js';
 import { registerNarRoute } from './nar-route.js';
 import { registerNarinfoRoute } from './narinfo-route.js';
 import { ServedNarinfos } from './served-narinfos.js';
@@ -30,8 +27,6 @@ export interface CacheAppOptions {
    */
   narinfoTtlMs?: number;
   narinfoMaxEntries?: number;
-  /** Told of the requests answered before fastify (narinfo-fast-path.ts), e.g. to count them. */
-  answered?: ObserveRequest;
 }
 
 /** The binary cache proxy as a fastify app; the caller listens (or injects, in tests). */
@@ -46,31 +41,20 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
     upstream: new UpstreamClient(options.upstreamTimeoutMs ?? 10_000),
     narinfos: new ServedNarinfos(options.narinfoTtlMs ?? 60_000, options.narinfoMaxEntries ?? 100_000),
   };
-  const logger = options.logger as FastifyBaseLogger;
-  const fastPath = new NarinfoFastPath(ctx, logger, options.answered);
   // Per-request lines would flood the log at Nix's request rates; problems are logged where they happen.
   const app: FastifyInstance = Fastify({
-    loggerInstance: logger,
+    loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    serverFactory: (fastifyHandler, opts) => {
-      const server = http.createServer((request, response) =>
-        fastPath.handle(request, response, fastifyHandler),
-      );
-      // What fastify sets on a server it creates itself (fastify/lib/server.js).
-      server.keepAliveTimeout = opts.keepAliveTimeout as number;
-      server.requestTimeout = opts.requestTimeout as number;
-      server.setTimeout(opts.connectionTimeout as number);
-      return server;
-    },
+    // No child logger per request: a narinfo's whole route costs about as much as making one.
+    childLoggerFactory: (logger) => logger,
   });
-  app.addHook('preClose', async () => fastPath.close());
   app.setErrorHandler((err, request, reply) => {
     request.log.error({ err }, 'cache request failed');
     if (!reply.sent) void reply.code(500).send('internal error\n');
   });
   app.addHook('onClose', async () => ctx.upstream.close());
   registerCacheInfoRoute(app, ctx);
-  registerNarinfoRoute(app, ctx, fastPath);
+  registerNarinfoRoute(app, ctx);
   registerNarRoute(app, ctx);
   return app;
 }

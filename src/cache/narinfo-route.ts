@@ -3,28 +3,23 @@ import { printNarinfo } from '../nix/narinfo.js';
 import { rewriteForProxy } from '../nix/rewrite-narinfo.js';
 import { headerText, REASON_HEADER, type CacheContext } from './context.js';
 import { decidedValue, decodeDecided } from './decided-output.js';
-import { NARINFO_CONTENT_TYPE, NARINFO_ROUTE, type NarinfoFastPath } from './narinfo-fast-path.js';
 import { findUpstreamNarinfo } from './upstream-narinfo.js';
 
 const NARINFO = /^(.*)\.narinfo$/;
+const NARINFO_CONTENT_TYPE = 'text/x-nix-narinfo';
 
 /**
  * `/<hash>.narinfo`: the narinfo of an agreeing upstream, cross-checked against the decided
  * value, rewritten to point at this proxy and signed with its key; reused while that decision
  * stands (see served-narinfos.ts). fastify answers HEAD from this same handler, without the
- * body, so HEAD and GET cannot differ. Repeated requests for a served narinfo are answered
- * before fastify (narinfo-fast-path.ts); this route takes the rest.
+ * body, so HEAD and GET cannot differ.
  */
-export function registerNarinfoRoute(
-  app: FastifyInstance,
-  ctx: CacheContext,
-  fastPath: NarinfoFastPath,
-): void {
-  app.get<{ Params: { file: string } }>(NARINFO_ROUTE, async (request, reply) => {
+export function registerNarinfoRoute(app: FastifyInstance, ctx: CacheContext): void {
+  app.get<{ Params: { file: string } }>('/:file', async (request, reply) => {
     const match = NARINFO.exec(request.params.file);
     if (!match) return refuse(reply, 404, 'not a binary cache file');
     const hashPart = match[1]!;
-    const decided = fastPath.takeDecided(request.raw) ?? (await decidedValue(ctx, hashPart));
+    const decided = await decidedValue(ctx, hashPart);
     if (!decided.ok) return refuse(reply, decided.status, decided.reason);
     const { value, upstreams } = decided;
     let body = ctx.narinfos.get(hashPart, value, upstreams);

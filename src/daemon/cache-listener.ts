@@ -4,7 +4,7 @@ import { createCacheApp } from '../cache/app.js';
 import type { DecisionSource } from '../cache/decision-source.js';
 import type { HostPort } from '../config/address.js';
 import type { CacheConfig, FollowConfig } from '../config/types.js';
-import type { Decider, Decision } from '../decide/index.js';
+import type { Decider } from '../decide/index.js';
 import {
   observeRequests,
   registerObservabilityRoutes,
@@ -24,18 +24,14 @@ export function decisionsFromDecider(decider: Decider, follows: FollowConfig[]):
     const upstream = f.meta.upstream;
     if (upstream) upstreamByName.set(f.name, upstream);
   }
-  // A cached decision is the same object on every request: its upstreams are worked out once.
-  const upstreamsOf = new WeakMap<Decision, string[]>();
   return {
     async decide(key) {
       const decision = await decider.decide(key);
       if (!decision.decided || !decision.value) return { decided: false, reason: decision.reason };
-      let upstreams = upstreamsOf.get(decision);
-      if (upstreams === undefined) {
-        upstreams = decision.agreeing
-          .map((vote) => upstreamByName.get(vote.name))
-          .filter((u): u is string => u !== undefined);
-        upstreamsOf.set(decision, upstreams);
+      const upstreams: string[] = [];
+      for (const vote of decision.agreeing) {
+        const upstream = upstreamByName.get(vote.name);
+        if (upstream !== undefined) upstreams.push(upstream);
       }
       if (upstreams.length === 0) {
         return {
@@ -82,7 +78,6 @@ export async function startCacheListener(
 ): Promise<CacheListener> {
   const key = ensureSecretKey(keyFile, 'cache', config.keyFile === undefined, logger);
   keepHeapHeadroomForNars();
-  const observe = requestObserver(observability.metrics);
   const app = createCacheApp({
     decisions,
     key,
@@ -90,9 +85,8 @@ export async function startCacheListener(
     storeDir: config.storeDir,
     priority: config.priority,
     wantMassQuery: config.wantMassQuery,
-    answered: observe,
   });
-  observeRequests(app, observe);
+  observeRequests(app, requestObserver(observability.metrics));
   registerObservabilityRoutes(app, observability);
   const address = await listenHttp(app, listen, 'the cache');
   return { address, close: () => app.close() };

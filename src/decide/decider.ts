@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { DecideConfig } from '../config/types.js';
+import { BoundedTtlMap } from '../collections/bounded-ttl-map.js';
 import { sha256 } from '../crypto/sha256.js';
 import type { PublishedLog } from '../publisher/published-log.js';
 import type { FollowedLog } from '../follower/index.js';
 import { evaluateChain, type Policy } from '../policy/index.js';
 import { KeyHashes } from '../verify/key-hashes.js';
 import { followedBallot, localBallot } from './ballots.js';
-import { DecisionCache } from './decision-cache.js';
 import { decisionOf, policyVotes, undecidedForMissingValue } from './tally-votes.js';
 import type { Ballot, Decision } from './types.js';
 
@@ -17,7 +17,8 @@ export interface DecideOptions {
 
 /** Gathers verified ballots from every voting log in parallel, runs the policy chain, fetches the value. */
 export class Decider {
-  private readonly cache: DecisionCache;
+  /** Decisions by key (hex), reused for decide.cache_ttl_seconds. */
+  private readonly cache: BoundedTtlMap<string, Decision>;
   /** Decisions in flight by key, so concurrent requests for one key ask the logs once. */
   private readonly inFlight = new Map<string, Promise<Decision>>();
   private nextCarrier = 0;
@@ -30,7 +31,7 @@ export class Decider {
     config: DecideConfig,
     private readonly logger: Logger,
   ) {
-    this.cache = new DecisionCache(config.cacheTtlSeconds * 1000, config.cacheMaxEntries);
+    this.cache = new BoundedTtlMap(config.cacheTtlSeconds * 1000, config.cacheMaxEntries);
   }
 
   async decide(key: Buffer, options: DecideOptions = {}): Promise<Decision> {

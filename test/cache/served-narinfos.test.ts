@@ -20,17 +20,6 @@ describe('served narinfos', () => {
     expect(served.get('h', value, ['a', 'b'])).toBeUndefined();
   });
 
-  it('tell whether a fresh narinfo is held for a hash, whatever decision it was made for', () => {
-    let now = 1_000;
-    const served = new ServedNarinfos(60_000, 10, () => now);
-    expect(served.holds('h')).toBe(false);
-    served.set('h', value, ['a'], body);
-    expect(served.holds('h')).toBe(true);
-    expect(served.holds('other')).toBe(false);
-    now += 60_000;
-    expect(served.holds('h')).toBe(false);
-  });
-
   it('keep at most maxEntries, dropping the oldest, and nothing with a zero TTL', () => {
     const served = new ServedNarinfos(60_000, 2);
     for (const hash of ['h1', 'h2', 'h3']) served.set(hash, value, ['a'], body);

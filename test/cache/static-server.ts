@@ -6,13 +6,14 @@ import path from 'node:path';
 /**
  * A plain static file server over a directory, like a builder's cache behind nginx. With
  * `breakNarsOffAfter`, NAR files are announced whole but the connection is dropped after that many
- * bytes, like an upstream that fails mid-transfer.
+ * bytes, like an upstream that fails mid-transfer. `onRequest` is told of every request's path.
  */
 export async function serveDirectory(
   root: string,
-  options: { breakNarsOffAfter?: number } = {},
+  options: { breakNarsOffAfter?: number; onRequest?: (path: string) => void } = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
+    options.onRequest?.(new URL(req.url ?? '/', 'http://x').pathname);
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = path.join(root, path.normalize(rel));
     if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Checkpoint } from '../../src/checkpoint/checkpoint.js';
 import { packHashes } from '../../src/crypto/hash-list.js';
 import { sha256 } from '../../src/crypto/sha256.js';
-import { DecisionCache } from '../../src/decide/index.js';
 import { consistencyFailure, judgeHead, nextPollDelayMs } from '../../src/follower/index.js';
 
 const root = (label: string) => sha256(Buffer.from(label));
@@ -47,32 +46,5 @@ describe('nextPollDelayMs', () => {
     expect(nextPollDelayMs(30_000, 40, 0.5)).toBe(300_000);
     expect(nextPollDelayMs(1000, 0, 0)).toBe(900);
     expect(nextPollDelayMs(1000, 0, 0.999)).toBeLessThanOrEqual(1100);
-  });
-});
-
-describe('DecisionCache', () => {
-  const decision = (reason: string) => ({
-    decided: false,
-    confidence: 0,
-    policy: 'p',
-    agreeing: [],
-    dissenting: [],
-    absent: [],
-    unavailable: [],
-    reason,
-  });
-
-  it('forgets entries after the TTL and the oldest beyond the bound; TTL 0 caches nothing', () => {
-    let now = 0;
-    const cache = new DecisionCache(1000, 2, () => now);
-    cache.set('a', decision('a'));
-    cache.set('b', decision('b'));
-    cache.set('c', decision('c'));
-    expect([cache.get('a'), cache.get('b')?.reason, cache.get('c')?.reason]).toEqual([undefined, 'b', 'c']);
-    now = 1000;
-    expect(cache.get('b')).toBeUndefined();
-    const off = new DecisionCache(0, 10);
-    off.set('a', decision('a'));
-    expect(off.get('a')).toBeUndefined();
   });
 });
