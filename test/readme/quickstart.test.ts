@@ -14,7 +14,7 @@ import { packageJson as pkg, runAsTyped, scratchProject } from './scratch-projec
  * in another terminal, runs against that daemon. Change the README's commands and this test
  * follows them; break them and it fails.
  *
- * What is not run: `npm install` itself (it needs the registry; CI runs it in .ci/run before the
+ * What is not run: `npm ci` itself (it needs the registry; CI runs it in .ci/run before the
  * suite) and `npm test` (this test is part of it). For those, the test checks what npm will do:
  * the package's `prepare` script builds, and .ci/run runs exactly the README's commands.
  */
@@ -39,12 +39,12 @@ function npmCommandsOf(script: string): string[] {
 }
 
 describe('the two commands', () => {
-  it('install and start: `npm install` builds the CLI, `npm start` runs `tally daemon` on embedded defaults', () => {
+  it('install and start: `npm ci` builds the CLI, `npm start` runs `tally daemon` on embedded defaults', () => {
     const steps = twoCommands()
       .installAndStart.split('&&')
       .map((s) => s.trim());
-    expect(steps).toEqual(['npm install', 'npm start']);
-    // npm install runs the package's prepare script, which must build dist/ (npm start runs from it).
+    expect(steps).toEqual(['npm ci', 'npm start']);
+    // npm ci runs the package's prepare script, which must build dist/ (npm start runs from it).
     expect(pkg.scripts.prepare).toBe('npm run build');
     expect(pkg.scripts.build).toMatch(/^tsc -p tsconfig\.build\.json$/);
     // Embedded defaults: the CLI's own `daemon` command with no config file and no other argument.

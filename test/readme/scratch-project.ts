@@ -9,7 +9,7 @@ export const packageJson = JSON.parse(fs.readFileSync(path.join(repoRoot, 'packa
 };
 
 /**
- * A scratch copy of the project as `npm install` leaves a fresh clone: this checkout's
+ * A scratch copy of the project as `npm ci` leaves a fresh clone: this checkout's
  * package.json, and its dist/ (built by `npm run build` before the suite) and node_modules/
  * linked in. The daemon keeps its default state dir, ./tally-data, in here.
  */
