@@ -8,16 +8,15 @@ import {
   appendLeaves,
   decodeLeaf,
   encodeLeaf,
-  frontierNodeIds,
   hashLeaf,
   planConsistencyProof,
   planInclusionProof,
   planRoot,
   rootOfFrontier,
-  type NodeId,
   type NodePlan,
   type RangeHashMemo,
 } from '../log/index.js';
+import type { TileId } from '../tiles/index.js';
 import {
   buildMapProofAt,
   mapInsertBatch,
@@ -27,9 +26,9 @@ import {
   type MapProof,
 } from '../map/index.js';
 import { signCheckpoint, verifyCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
-import { LogNodeCache } from './log-node-cache.js';
 import { StoredMap } from './stored-map.js';
-import { checkpointKey, HEAD_KEY, leafKey, leafRange, indexOfLeafKey, nodeKey, valueKey } from './keys.js';
+import { StoredTiles } from './stored-tiles.js';
+import { checkpointKey, HEAD_KEY, OLD_LAYOUT_LEAF_ZERO, valueKey } from './keys.js';
 
 export interface LogStoreOptions {
   /** Signs every new checkpoint. */
@@ -71,12 +70,10 @@ export interface LookupResult {
 /*
  * Memory budget (see BENCHMARKS.md): map records of depth <= 18 are held in memory (a 38 MB slab,
  * nearly full from ~500k keys on), so an insert or a map proof reads only the ~3 levels of its
- * path below that (caching depth 19 too measured +2-4% appends for +38 MB); log nodes of
- * level >= 1 are held in memory (16 bytes per entry), so an inclusion proof reads only the leaf
- * and its sibling.
+ * path below that (caching depth 19 too measured +2-4% appends for +38 MB). The log tree is kept
+ * as tiles (StoredTiles), whose memory does not grow with the log.
  */
 const CACHED_MAP_DEPTH = 18;
-const CACHED_LOG_LEVEL = 1;
 
 /*
  * Stored hashes do not compress, so snappy only cost time. Without compression LevelDB serves
@@ -90,14 +87,15 @@ const DB_OPTIONS = { keyEncoding: 'buffer', valueEncoding: 'buffer', compression
  * the signed checkpoints. Integration is single-writer (the publisher serialises calls) and each
  * integration is ONE atomic, fsynced LevelDB batch, so the head on disk always matches the data.
  *
- * Readers see a consistent head: log nodes are immutable, and map reads (the only in-place
- * updates) wait until no batch is being written, then run synchronously in one tick.
+ * Readers see a consistent head: full tiles and bundles are immutable, partial ones only grow (a
+ * reader takes the prefix its head needs), and map reads (the only in-place updates) wait until
+ * no batch is being written, then run synchronously in one tick.
  */
 export class LogStore {
   private head!: Head;
   private frontier!: { size: number; hashes: Buffer[] };
   private map!: StoredMap;
-  private logNodes!: LogNodeCache;
+  private tiles!: StoredTiles;
   /** Right-edge range hashes of inclusion proofs: immutable once inside the log, so never stale. */
   private readonly rangeHashes: RangeHashMemo = new Map();
   /** The whole running integration (reads, then write), so close can wait for it. */
@@ -135,12 +133,18 @@ export class LogStore {
   }
 
   private async load(): Promise<void> {
+    if (this.db.getSync(OLD_LAYOUT_LEAF_ZERO) !== undefined) {
+      throw new TallyError(
+        'INTERNAL',
+        'log store uses the layout from before tiles (leaf records); this version cannot open it',
+      );
+    }
     this.map = await StoredMap.load(this.db, CACHED_MAP_DEPTH);
-    this.logNodes = new LogNodeCache(CACHED_LOG_LEVEL);
     const note = this.db.getSync(HEAD_KEY);
     if (note === undefined) {
       // A new log: its first checkpoint is the signed empty tree, written before anything else.
       this.frontier = { size: 0, hashes: [] };
+      this.tiles = StoredTiles.load(this.db, 0);
       const checkpoint: Checkpoint = {
         origin: this.options.origin,
         size: 0,
@@ -160,10 +164,8 @@ export class LogStore {
     }
     const text = note.toString('utf8');
     const checkpoint = verifyCheckpoint(text, this.publicKey, this.options.origin);
-    await this.logNodes.load(this.db, checkpoint.size);
-    const ids = frontierNodeIds(checkpoint.size);
-    const hashes = this.readNodes(ids);
-    this.frontier = { size: checkpoint.size, hashes };
+    this.tiles = StoredTiles.load(this.db, checkpoint.size);
+    this.frontier = this.tiles.frontier();
     // Integrity check at start: the stored tree must reproduce the signed root.
     if (!rootOfFrontier(this.frontier).equals(checkpoint.logRoot)) {
       throw new TallyError(
@@ -253,9 +255,7 @@ export class LogStore {
     const noteBytes = Buffer.from(note);
 
     const batch = this.db.batch();
-    leafData.forEach((data, i) => batch.put(leafKey(firstIndex + i), data));
-    // Level-0 nodes are the leaf hashes: the leaves themselves are stored, so those are not.
-    for (const n of newNodes) if (n.level > 0) batch.put(nodeKey(n.level, n.index), n.hash);
+    const tiles = this.tiles.stage(batch, newNodes, leafData);
     this.map.stage(batch, map.writes);
     for (const l of newLeaves) batch.put(valueKey(l.digest), l.value);
     batch.put(checkpointKey(checkpoint.size), noteBytes);
@@ -271,7 +271,7 @@ export class LogStore {
     // Only now, with the batch durable, may the in-memory state move to the new head.
     this.frontier = frontier;
     this.map.applyCommitted(map.writes);
-    this.logNodes.appendCommitted(newNodes);
+    this.tiles.applyCommitted(tiles);
     this.head = { checkpoint, note };
     return { results, head: this.head };
   }
@@ -289,19 +289,17 @@ export class LogStore {
         `entries start ${start} is past the end of the log (size ${size})`,
       );
     }
-    const entries: LogEntry[] = [];
-    for await (const [key, data] of this.db.iterator({ ...leafRange(start, Math.min(end, size)) })) {
+    return this.tiles.leafData(start, Math.min(end, size)).map((data, i) => {
       const leaf = decodeLeaf(data);
-      entries.push({ index: indexOfLeafKey(key), key: leaf.key, valueDigest: leaf.valueDigest });
-    }
-    return entries;
+      return { index: start + i, key: leaf.key, valueDigest: leaf.valueDigest };
+    });
   }
 
   inclusionProof(index: number, size: number): { leafHash: Buffer; proof: Buffer[] } {
     this.assertOpen();
     this.assertWithinHead(size, 'inclusion proof size');
     const proof = this.runPlan(planInclusionProof(index, size, this.rangeHashes));
-    return { leafHash: this.readNode(0, index), proof };
+    return { leafHash: this.tiles.leafHash(index), proof };
   }
 
   consistencyProof(fromSize: number, toSize: number): Buffer[] {
@@ -346,6 +344,39 @@ export class LogStore {
     return { head, mapProof, entry, value: value ?? undefined, inclusionProof };
   }
 
+  /** The bytes of a tile of the current tree (tlog-tiles), or undefined when it has none that wide. */
+  getTile(tile: TileId): Buffer | undefined {
+    this.assertOpen();
+    return this.tiles.tileBytes(tile);
+  }
+
+  /** Entry bundle `index` with `width` entries, or undefined when the log does not hold them yet. */
+  getEntryBundle(index: number, width: number): Buffer | undefined {
+    this.assertOpen();
+    return this.tiles.entryBundle(index, width);
+  }
+
+  /** The values of the entries of entry bundle `index` at `width`, in order. */
+  getBundleValues(index: number, width: number): Buffer[] | undefined {
+    this.assertOpen();
+    const leaves =
+      this.tiles.entryBundle(index, width) && this.tiles.leafData(index * 256, index * 256 + width);
+    return leaves?.map((data) => {
+      const { valueDigest } = decodeLeaf(data);
+      const value = this.db.getSync(valueKey(valueDigest));
+      if (value === undefined)
+        throw new TallyError('INTERNAL', `value ${valueDigest.toString('hex')} is missing`);
+      return value;
+    });
+  }
+
+  /** Whether the log signed a checkpoint at some size in [first, end). */
+  async signedSizeWithin(first: number, end: number): Promise<boolean> {
+    this.assertOpen();
+    const found = await this.db.keys({ gte: checkpointKey(first), lt: checkpointKey(end), limit: 1 }).all();
+    return found.length > 0;
+  }
+
   getValue(digest: Buffer): Buffer | undefined {
     this.assertOpen();
     return this.db.getSync(valueKey(digest)) ?? undefined;
@@ -368,24 +399,7 @@ export class LogStore {
   }
 
   private runPlan<T>(plan: NodePlan<T>): T {
-    return plan.assemble(this.readNodes(plan.nodes));
-  }
-
-  private readNodes(ids: NodeId[]): Buffer[] {
-    return ids.map(({ level, index }) => this.readNode(level, index));
-  }
-
-  private readNode(level: number, index: number): Buffer {
-    const cached = this.logNodes.get(level, index);
-    if (cached !== undefined) return cached;
-    if (level === 0) {
-      const leafData = this.db.getSync(leafKey(index));
-      if (leafData === undefined) throw new TallyError('INTERNAL', `leaf ${index} is missing from the store`);
-      return hashLeaf(leafData);
-    }
-    const hash = this.db.getSync(nodeKey(level, index));
-    if (hash === undefined) throw new TallyError('INTERNAL', `tree node (${level}, ${index}) is missing`);
-    return hash;
+    return plan.assemble(plan.nodes.map((node) => this.tiles.nodeHash(node)));
   }
 
   private assertWithinHead(size: number, what: string): void {

@@ -4,3 +4,4 @@ export * from './tile-path.js';
 export * from './tile-hashes.js';
 export * from './tile-edge.js';
 export * from './bundle.js';
+export * from './tile-tree.js';

@@ -1,8 +1,7 @@
 import { DIGEST_LENGTH } from '../crypto/sha256.js';
 import { TallyError, VerificationError } from '../errors.js';
-import { largestPowerOfTwoBelow } from '../log/bits.js';
-import { hashChildrenAt } from '../log/hasher.js';
 import type { NodeId } from '../log/node-id.js';
+import { TileTree } from './tile-tree.js';
 import { FULL_TILE_BYTES, TILE_HEIGHT, TILE_WIDTH, tileWidthAt, type TileId } from './tile-id.js';
 
 /*
@@ -10,27 +9,12 @@ import { FULL_TILE_BYTES, TILE_HEIGHT, TILE_WIDTH, tileWidthAt, type TileId } fr
  * between tile levels is the MTH of a run of consecutive hashes of one tile.
  */
 
-/** MTH of the `count` hashes of `tile` starting at hash `offset` (RFC 9162 2.1.1 split). */
-export function hashRunInTile(tile: Uint8Array, offset: number, count: number): Buffer {
-  if (count < 1 || (offset + count) * DIGEST_LENGTH > tile.length) {
-    throw new TallyError(
-      'INTERNAL',
-      `hash run [${offset}, ${offset + count}) is outside a tile of ${tile.length} bytes`,
-    );
-  }
-  if (count === 1) return Buffer.from(tile.subarray(offset * DIGEST_LENGTH, (offset + 1) * DIGEST_LENGTH));
-  const k = largestPowerOfTwoBelow(count);
-  const left = hashRunInTile(tile, offset, k);
-  const right = hashRunInTile(tile, offset + k, count - k);
-  return hashChildrenAt(left, 0, right, 0);
-}
-
 /** The hash a full tile contributes to the tile level above: MTH of its 256 hashes. */
 export function fullTileHash(tile: Uint8Array): Buffer {
   if (tile.length !== FULL_TILE_BYTES) {
     throw new TallyError('INTERNAL', `a full tile is ${FULL_TILE_BYTES} bytes, got ${tile.length}`);
   }
-  return hashRunInTile(tile, 0, TILE_WIDTH);
+  return new TileTree(Buffer.from(tile)).run(0, TILE_WIDTH);
 }
 
 /**
@@ -49,8 +33,8 @@ export function tileRunOfNode({ level, index }: NodeId): {
   return { tileLevel, tileIndex: Math.floor(first / TILE_WIDTH), offset: first % TILE_WIDTH, count };
 }
 
-/** Reads the stored bytes of tile (level, index); at least `width` hashes are expected. */
-export type TileSource = (level: number, index: number, width: number) => Uint8Array;
+/** The tree of stored tile (level, index), which holds at least `width` hashes. */
+export type TileSource = (level: number, index: number, width: number) => TileTree;
 
 /** The hash of complete tree node `node` in the tree of `size` leaves, read from its tile. */
 export function nodeHashFromTiles(node: NodeId, size: number, readTile: TileSource): Buffer {
@@ -62,7 +46,7 @@ export function nodeHashFromTiles(node: NodeId, size: number, readTile: TileSour
       `tree node (${node.level}, ${node.index}) is not complete at size ${size}`,
     );
   }
-  return hashRunInTile(readTile(run.tileLevel, run.tileIndex, width), run.offset, run.count);
+  return readTile(run.tileLevel, run.tileIndex, width).run(run.offset, run.count);
 }
 
 /**

@@ -4,6 +4,7 @@ import { appendLeaves, frontierNodeIds, type Frontier } from '../../src/log/inde
 import {
   ENTRY_BUNDLE,
   TileEdge,
+  TileTree,
   VALUE_BUNDLE,
   encodeBundle,
   nodeHashFromTiles,
@@ -55,7 +56,7 @@ describe('tile hashes', () => {
     for (const size of [1, 2, 3, 255, 256, 257, 511, 512, 600, 65_535, 65_536, 65_537]) {
       const tiles = tileBytesFromLeafHashes(LEAVES.slice(0, size));
       const read = (level: number, index: number, width: number) =>
-        tiles.get(tileKey({ level, index, width }))!;
+        new TileTree(tiles.get(tileKey({ level, index, width }))!);
       for (let level = 0; 2 ** level <= size; level++) {
         const step = Math.max(1, Math.floor(size / 2 ** level / 40));
         for (let index = 0; (index + 1) * 2 ** level <= size; index += step) {
@@ -104,7 +105,7 @@ describe('tile edge', () => {
       }
       for (const [where, bytes] of fullSeen) expect(stored.get(where)!.equals(bytes)).toBe(true);
       // The edge holds the frontier: every frontier node can be read from the edge tiles alone.
-      const edgeTiles = (level: number) => edge.at(level)!.bytes;
+      const edgeTiles = (level: number) => new TileTree(edge.at(level)!.bytes);
       frontierNodeIds(size).forEach((node, i) => {
         expect(nodeHashFromTiles(node, size, edgeTiles).equals(frontier.hashes[i]!)).toBe(true);
       });
