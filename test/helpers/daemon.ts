@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { connectAdmin, connectPublic, type AdminClient, type PublicClient } from '../../src/api/client.js';
+import type { NetworkNamespace } from './netns.js';
 import { distDir } from './tmp.js';
 
 export const cliPath = path.join(distDir, 'src/cli/main.js');
@@ -33,30 +34,16 @@ afterAll(() => {
 });
 
 /**
- * startDaemonProcess for a daemon on the fixed default ports (9001/9002), which another test of a
- * parallel run (the README quickstart test) may hold for a moment: retries while the ports are in
- * use, for up to 90 s, then fails saying so.
+ * Starts `tally daemon` as a child process and waits for its "ready" log line. A daemon on the
+ * fixed default ports runs in a network namespace of its own (`netns`), so no test depends on
+ * them being free; its TCP listeners are then reachable only from inside (NetworkNamespace).
  */
-export async function startDaemonOnDefaultPorts(
-  options: Parameters<typeof startDaemonProcess>[0],
-): Promise<DaemonProcess> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    try {
-      return await startDaemonProcess(options);
-    } catch (err) {
-      if (!/EADDRINUSE/.test(String(err)) || Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-}
-
-/** Starts `tally daemon` as a child process and waits for its "ready" log line. */
 export async function startDaemonProcess(options: {
   stateDir: string;
   config?: string;
   args?: string[];
   cwd?: string;
+  netns?: NetworkNamespace;
 }): Promise<DaemonProcess> {
   const args = [cliPath, 'daemon', '--state', options.stateDir, ...(options.args ?? [])];
   if (options.config !== undefined) {
@@ -65,7 +52,11 @@ export async function startDaemonProcess(options: {
     fs.writeFileSync(configFile, options.config);
     args.push('--config', configFile);
   }
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
+  const [command, commandArgs] = options.netns?.command([process.execPath, ...args]) ?? [
+    process.execPath,
+    args,
+  ];
+  const proc = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
   running.add(proc);
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));

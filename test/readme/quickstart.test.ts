@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NetworkNamespace } from '../helpers/netns.js';
 import { repoRoot } from '../helpers/tmp.js';
 import { tallyInvocations } from '../cli/command-line.js';
 import { codeBlocks, commandLines, withoutComment } from './readme.js';
@@ -70,48 +71,40 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-const PORT_IN_USE = /EADDRINUSE/;
-
 /**
  * Runs the README's start command with sh, as a person would type it, and waits for the daemon's
- * "tally daemon ready" log line. The default ports may be held for a moment by another test of a
- * parallel run (or for good by a daemon someone left running): retry for a while, then fail
- * saying so.
+ * "tally daemon ready" log line. It runs in a network namespace of this file's own, so the default
+ * ports are free there even while a quickstart daemon someone left running holds them outside.
  */
-async function startAsWritten(command: string, cwd: string): Promise<Started> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    // Its own process group, so cleanup can reach npm, sh and node together.
-    const proc = spawn('sh', ['-c', command], {
-      cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, npm_config_update_notifier: 'false' },
-    });
-    started.add(proc);
-    let out = '';
-    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<number | null>((resolve) =>
-      proc.on('exit', (code) => {
-        started.delete(proc);
-        resolve(code);
-      }),
-    );
-    const ready = await new Promise<Started['ready'] | undefined>((resolve) => {
-      const check = () => {
-        const line = out.split('\n').find((l) => l.includes('"msg":"tally daemon ready"'));
-        if (line) resolve(JSON.parse(line) as Started['ready']);
-      };
-      proc.stdout!.on('data', check);
-      void exited.then(() => resolve(undefined));
-    });
-    if (ready) return { proc, ready, output: () => out, exited };
-    if (!PORT_IN_USE.test(out) || Date.now() > deadline) {
-      throw new Error(`\`${command}\` exited before the daemon was ready:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 2_000));
-  }
+async function startAsWritten(command: string, cwd: string, netns: NetworkNamespace): Promise<Started> {
+  // Its own process group, so cleanup can reach npm, sh and node together.
+  const [nsenter, args] = netns.command(['sh', '-c', command]);
+  const proc = spawn(nsenter, args, {
+    cwd,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
+  started.add(proc);
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code) => {
+      started.delete(proc);
+      resolve(code);
+    }),
+  );
+  const ready = await new Promise<Started['ready'] | undefined>((resolve) => {
+    const check = () => {
+      const line = out.split('\n').find((l) => l.includes('"msg":"tally daemon ready"'));
+      if (line) resolve(JSON.parse(line) as Started['ready']);
+    };
+    proc.stdout!.on('data', check);
+    void exited.then(() => resolve(undefined));
+  });
+  if (!ready) throw new Error(`\`${command}\` exited before the daemon was ready:\n${out}`);
+  return { proc, ready, output: () => out, exited };
 }
 
 const started = new Set<ChildProcess>();
@@ -122,12 +115,15 @@ afterAll(() => {
 describe('doing what the Quickstart says', () => {
   let project: string;
   let daemon: Started;
+  let netns: NetworkNamespace;
 
   beforeAll(async () => {
     project = scratchProject();
+    netns = await NetworkNamespace.create();
     const start = twoCommands().installAndStart.split('&&').at(-1)!.trim();
-    daemon = await startAsWritten(start, project);
+    daemon = await startAsWritten(start, project, netns);
   }, 120_000);
+  afterAll(() => netns.close());
 
   it('starts the daemon on the embedded defaults the README describes', () => {
     const state = path.join(fs.realpathSync(project), 'tally-data');
@@ -147,9 +143,9 @@ describe('doing what the Quickstart says', () => {
   });
 
   it('serves the Nix binary cache on 127.0.0.1:9001', async () => {
-    const response = await fetch('http://127.0.0.1:9001/nix-cache-info');
+    const response = netns.fetch('http://127.0.0.1:9001/nix-cache-info');
     expect(response.status).toBe(200);
-    expect(await response.text()).toMatch(/^StoreDir: \/nix\/store$/m);
+    expect(response.body).toMatch(/^StoreDir: \/nix\/store$/m);
   });
 
   it('runs the try-it commands of the README against it', () => {
@@ -158,7 +154,7 @@ describe('doing what the Quickstart says', () => {
     expect(lines.length).toBeGreaterThan(0);
     const outputs = new Map<string, string>();
     for (const line of lines) {
-      const run = runAsTyped(line, project);
+      const run = runAsTyped(line, project, netns);
       expect(run.code, `${line}\n${run.stderr}`).toBe(0);
       expect(run.stderr, line).toBe('');
       outputs.set(tallyInvocations(line)[0]![0]!, run.stdout);

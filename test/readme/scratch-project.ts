@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { NetworkNamespace } from '../helpers/netns.js';
 import { distDir, repoRoot, tempDir } from '../helpers/tmp.js';
 
 export const packageJson = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
@@ -39,12 +40,17 @@ function writeNpxStandIn(project: string): void {
   fs.writeFileSync(path.join(bin, 'npx'), script + '\n', { mode: 0o755 });
 }
 
-/** Runs one README command line with sh, as typed (comment included), in the scratch project. */
+/**
+ * Runs one README command line with sh, as typed (comment included), in the scratch project; in
+ * `netns` when given (where a daemon on the default ports runs).
+ */
 export function runAsTyped(
   line: string,
   project: string,
+  netns?: NetworkNamespace,
 ): { code: number | null; stdout: string; stderr: string } {
   const env = { ...process.env, PATH: `${path.join(project, '.bin')}:${process.env.PATH}` };
+  if (netns) return netns.run(['sh', '-c', line], { cwd: project, env });
   const run = spawnSync('sh', ['-c', line], { cwd: project, env, encoding: 'utf8' });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
