@@ -23,9 +23,10 @@ import {
   type Observability,
 } from '../metrics/index.js';
 import { decisionsFromDecider, startCacheListener, type CacheListener } from './cache-listener.js';
-import { startGrpcListener, type GrpcListener } from './grpc-listener.js';
+import { routeGrpcLogsTo, startGrpcListener, type GrpcListener } from './grpc-listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import { openPublishedLog, PublishedLogs, type PublishedLog } from '../publisher/published-log.js';
+import { checkCanListen, tcpListenersOf } from './listen-check.js';
 import { StateLock } from './state-lock.js';
 import { countSpoolFiles, spoolDirOf } from '../builder/spool.js';
 import { startSpoolIngester, type SpoolIngester } from '../publisher/spool-ingester.js';
@@ -46,10 +47,32 @@ function readToken(file: string): string {
   return token;
 }
 
+/**
+ * Locks the state directory, having checked that every listener can be bound. A state directory
+ * that exists is locked first, so a second daemon on it is told so rather than about its ports.
+ */
+async function lockStateAfterListenCheck(stateDir: string, config: Config): Promise<StateLock> {
+  const existing = fs.existsSync(stateDir) ? await StateLock.acquire(stateDir) : undefined;
+  try {
+    await checkCanListen(tcpListenersOf(config));
+  } catch (err) {
+    await existing?.release();
+    throw err;
+  }
+  return existing ?? StateLock.acquire(stateDir);
+}
+
 /** Wires the components together; owns nothing but their lifecycle. */
 export async function startDaemon(config: Config, logger: Logger): Promise<RunningDaemon> {
   const paths = resolveStatePaths(config);
-  const lock = await StateLock.acquire(paths.stateDir);
+  routeGrpcLogsTo(logger);
+  // Everything that can fail without state is checked before any is created: a start that fails
+  // on a broken policy, a token or a port in use leaves no state directory and no new key.
+  // Policies are loaded and checked before anything listens: a broken script stops the start.
+  const chain = loadPolicyChain(config.policy);
+  const adminToken =
+    config.admin.listen && config.admin.tokenFile ? readToken(config.admin.tokenFile) : undefined;
+  const lock = await lockStateAfterListenCheck(paths.stateDir, config);
   const published: PublishedLog[] = [];
   const listeners: GrpcListener[] = [];
   let spool: SpoolIngester | undefined;
@@ -88,8 +111,6 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       published.push(await openPublishedLog(config.publish, paths.publishKeyFile, paths.stateDir, logger));
     }
     const logs = new PublishedLogs(published);
-    // Policies are loaded and checked before anything listens: a broken script stops the start.
-    const chain = loadPolicyChain(config.policy);
     countPolicyFailures(chain, metrics);
     if (config.follow.length > 0) follower = await Follower.open(config.follow, paths.stateDir, logger);
     readiness.set('storage', true);
@@ -121,8 +142,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       config.api.maxMessageBytes,
     );
     listeners.push(admin);
-    if (config.admin.listen && config.admin.tokenFile) {
-      const guard = bearerTokenGuard(readToken(config.admin.tokenFile));
+    if (config.admin.listen && adminToken !== undefined) {
+      const guard = bearerTokenGuard(adminToken);
       const adminTcp = await startGrpcListener(
         config.admin.listen,
         [{ definition: AdminServiceService, implementation: adminService([guard]) }],

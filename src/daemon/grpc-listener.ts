@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import type { Logger } from 'pino';
 import {
   Server,
   ServerCredentials,
+  setLogger,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -12,6 +14,20 @@ import { withLenientDecoding } from '../api/server/unary.js';
 export interface ServiceBinding {
   definition: ServiceDefinition;
   implementation: UntypedServiceImplementation;
+}
+
+/**
+ * grpc-js writes its own lines to stderr (`E No address added ...`); in the daemon they go to its
+ * log instead, as warnings: what fails is reported by our own code, with what to do about it.
+ */
+export function routeGrpcLogsTo(logger: Logger): void {
+  const grpcLogger = logger.child({ component: 'grpc' });
+  const line = (message: unknown, rest: unknown[]) => [message, ...rest].map(String).join(' ');
+  setLogger({
+    error: (message?: unknown, ...rest: unknown[]) => grpcLogger.warn(line(message, rest)),
+    info: (message?: unknown, ...rest: unknown[]) => grpcLogger.info(line(message, rest)),
+    debug: (message?: unknown, ...rest: unknown[]) => grpcLogger.debug(line(message, rest)),
+  });
 }
 
 /** A started grpc-js server on one address; `address` is what it really bound (port 0 resolved). */

@@ -46,7 +46,9 @@ async function runDaemon(options: DaemonOptions): Promise<void> {
   try {
     daemon = await startDaemon(config, logger);
   } catch (err) {
-    logger.fatal({ code: errorCodeOf(err), err }, 'cannot start');
+    // A known failure (a port in use, a missing file) names what is wrong in its message: that one
+    // line is the whole report. Only an internal error, a bug, logs its stack.
+    if (errorCodeOf(err) === 'INTERNAL') logger.fatal({ code: 'INTERNAL', err }, 'cannot start');
     process.stderr.write(`tally: ${(err as Error).message}\n`);
     process.exitCode = exitCodeOf(err);
     stop.cancel();
