@@ -1,11 +1,15 @@
--- name-match: take what the log named by param `name` says; undecided when that log is absent,
--- unavailable, or has no vote (not configured, or excluded as compromised).
+-- name-match: take what the log named by param `name` says, if at least `min_agreeing` logs
+-- (default 1, the named log included) hold the same digest; undecided when that log is absent,
+-- unavailable, compromised, or not configured.
 -- Confidence: the fraction of all logs that hold the same digest as the named log.
 
 return function(votes, params)
-  local name = params.name
+  local name, min_agreeing = params.name, params.min_agreeing or 1
   if type(name) ~= "string" or name == "" then
     error("param name must be the name of a log", 0)
+  end
+  if math.type(min_agreeing) ~= "integer" or min_agreeing < 1 then
+    error("param min_agreeing must be a whole number of logs, at least 1", 0)
   end
 
   local chosen
@@ -18,7 +22,7 @@ return function(votes, params)
     end
   end
   if chosen == nil then
-    return nil, string.format("log %q has no vote (not configured, or compromised)", name)
+    return nil, string.format("log %q has no vote (not configured)", name)
   end
   if chosen.status ~= "agrees" then
     return nil, string.format("log %q is %s", name, chosen.status)
@@ -30,6 +34,10 @@ return function(votes, params)
     if vote.digest == chosen.digest then
       same = same + 1
     end
+  end
+  if same < min_agreeing then
+    return nil, string.format("%d of %d logs agree with log %q, fewer than min_agreeing %d",
+      same, #votes, name, min_agreeing)
   end
   return chosen.digest, same / #votes
 end

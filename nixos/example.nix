@@ -35,13 +35,14 @@
       }
     ];
 
-    # Two of the three logs must hold the same output (66% of ALL followed logs: absent and
-    # unreachable ones count in the denominator).
+    # Two of the three logs must hold the same output (66% of ALL followed logs: absent,
+    # unreachable and compromised ones count in the denominator), and never fewer than two logs.
     policies = [
       {
         name = "two-thirds";
         builtin = "percentage";
         params.threshold = 66;
+        params.min_agreeing = 2;
       }
     ];
 

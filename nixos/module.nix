@@ -122,6 +122,7 @@ let
         default = { };
         example = {
           threshold = 66;
+          min_agreeing = 2;
         };
         description = "Passed to the script as `params`.";
       };
@@ -238,7 +239,7 @@ in
     policies = mkOption {
       type = types.listOf policyModule;
       default = [ ];
-      description = "The voting policy chain (`[[policy]]`), tried in order; empty: two thirds must agree.";
+      description = "The voting policy chain (`[[policy]]`), tried in order; empty: two thirds of all followed logs, and at least two, must agree.";
     };
 
     openFirewall = mkOption {

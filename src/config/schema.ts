@@ -218,8 +218,12 @@ const policyEntry = z
     }
   });
 
-/** Used when the file has no [[policy]]: agree when two thirds of the votes do. */
-export const DEFAULT_POLICY = { name: 'two-thirds', file: 'builtin:percentage', params: { threshold: 66 } };
+/** Used when the file has no [[policy]]: two thirds of all logs, and at least two, must agree. */
+export const DEFAULT_POLICY = {
+  name: 'two-thirds',
+  file: 'builtin:percentage',
+  params: { threshold: 66, min_agreeing: 2 },
+};
 
 const policyList = z
   .array(policyEntry)

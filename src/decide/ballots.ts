@@ -23,14 +23,15 @@ export async function followedBallot(
   hashes: KeyHashes,
   withValue: boolean,
 ): Promise<Ballot> {
-  if (log.compromised) return ballotOf(log, 'unavailable', `compromised: ${log.reason}`);
+  if (log.compromised) return compromisedBallot(log);
   try {
     const answer = await log.lookups.lookup(key, withValue);
     const checkpoint = log.verifiedCheckpoint(answer.checkpointNote);
     const known = log.knownNodesFor(checkpoint);
     const verified = verifyLookupAgainst(checkpoint, answer, key, known, hashes);
     const problem = await log.anchor(verified.checkpoint, answer.checkpointNote);
-    if (problem !== null) return ballotOf(log, 'unavailable', problem);
+    // This very answer may be what proved the log compromised.
+    if (problem !== null) return log.compromised ? compromisedBallot(log) : ballotOf(log, 'unavailable', problem);
     if (!verified.present)
       return ballotOf(log, 'absent', `proven absent at size ${verified.checkpoint.size}`);
     const detail = `entry ${verified.index} at size ${verified.checkpoint.size}`;
@@ -40,6 +41,9 @@ export async function followedBallot(
   }
 }
 
+/** A compromised log stays in the electorate, never agreeing: its reason is its evidence's. */
+const compromisedBallot = (log: FollowedLog): Ballot => ballotOf(log, 'compromised', log.reason);
+
 /** A followed log's ballot, built in one object literal: a decision makes five of them. */
 function ballotOf(
   log: FollowedLog,
@@ -48,13 +52,13 @@ function ballotOf(
   digest?: Buffer,
   value?: Buffer,
 ): Ballot {
-  const { id: logId, name, compromised } = log;
-  return { logId, name, weight: log.config.weight, status, digest, value, detail, compromised };
+  const { id: logId, name } = log;
+  return { logId, name, weight: log.config.weight, status, digest, value, detail };
 }
 
 /** This node's own log votes from its store directly: its data is the one thing it need not verify. */
 export async function localBallot(log: PublishedLog, key: Buffer): Promise<Ballot> {
-  const base = { logId: log.id, name: LOCAL_LOG_NAME, weight: 1, compromised: false };
+  const base = { logId: log.id, name: LOCAL_LOG_NAME, weight: 1 };
   try {
     const found = await log.store.lookup(key);
     if (!found.entry)

@@ -3,20 +3,18 @@ import type { Ballot, Decision, LogVoteReport } from './types.js';
 
 /*
  * Pure steps between verified ballots and a decision: which ballots become policy votes, and how
- * the policy's outcome sorts the logs into agreeing, dissenting, absent and unavailable.
+ * the policy's outcome sorts the logs into agreeing, dissenting, absent, unavailable and compromised.
  */
 
-/** The votes a policy sees: every ballot except those of compromised logs. */
+/** The votes a policy sees: every ballot, compromised ones included (as never agreeing). */
 export function policyVotes(ballots: readonly Ballot[]): Vote[] {
-  return ballots
-    .filter((b) => !b.compromised)
-    .map((b) => ({
-      logName: b.name,
-      logId: b.logId,
-      weight: b.weight,
-      status: b.status,
-      digest: b.status === 'agrees' ? b.digest!.toString('hex') : null,
-    }));
+  return ballots.map((b) => ({
+    logName: b.name,
+    logId: b.logId,
+    weight: b.weight,
+    status: b.status,
+    digest: b.status === 'agrees' ? b.digest!.toString('hex') : null,
+  }));
 }
 
 const report = (b: Ballot): LogVoteReport => ({
@@ -38,10 +36,12 @@ export function decisionOf(ballots: readonly Ballot[], outcome: ChainOutcome): D
     dissenting: [],
     absent: [],
     unavailable: [],
+    compromised: [],
     reason: outcome.decided ? decidedReason(outcome, ballots) : outcome.reason,
   };
   for (const ballot of ballots) {
-    if (ballot.compromised || ballot.status === 'unavailable') decision.unavailable.push(report(ballot));
+    if (ballot.status === 'compromised') decision.compromised.push(report(ballot));
+    else if (ballot.status === 'unavailable') decision.unavailable.push(report(ballot));
     else if (ballot.status === 'absent') decision.absent.push(report(ballot));
     else if (decidedDigest && ballot.digest!.equals(decidedDigest)) decision.agreeing.push(report(ballot));
     else decision.dissenting.push(report(ballot));
@@ -50,12 +50,11 @@ export function decisionOf(ballots: readonly Ballot[], outcome: ChainOutcome): D
 }
 
 function decidedReason(outcome: ChainOutcome & { decided: true }, ballots: readonly Ballot[]): string {
-  const voting = ballots.filter((b) => !b.compromised);
-  const agree = voting.filter(
+  const agree = ballots.filter(
     (b) => b.status === 'agrees' && b.digest!.toString('hex') === outcome.digest,
   ).length;
   const declined = outcome.declined.map((d) => `${d.policy} declined: ${d.reason}; `).join('');
-  return `${declined}${outcome.policy} decided: ${agree} of ${voting.length} voting logs hold the digest`;
+  return `${declined}${outcome.policy} decided: ${agree} of ${ballots.length} voting logs hold the digest`;
 }
 
 /** The same decision without a value, for when no agreeing log could serve it. */

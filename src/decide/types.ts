@@ -10,10 +10,8 @@ export interface Ballot {
   digest?: Buffer;
   /** The value when the answer carried it (already checked to hash to digest). */
   value?: Buffer;
-  /** Why the log is unavailable, or other details in words. */
+  /** Why the log is unavailable or compromised, or other details in words. */
   detail: string;
-  /** A compromised log is reported but never handed to the policy (nor counted in its denominator). */
-  compromised: boolean;
 }
 
 /** One log's line in a decision. */
@@ -35,7 +33,9 @@ export interface Decision {
   /** With a decision: logs holding another digest. Without: every log holding some digest. */
   dissenting: LogVoteReport[];
   absent: LogVoteReport[];
-  /** Unreachable, failed verification, or compromised (excluded from the vote). */
+  /** Unreachable, or the answer failed verification. */
   unavailable: LogVoteReport[];
+  /** Proven to misbehave (fork or rollback evidence): counted in the vote, never as agreeing. */
+  compromised: LogVoteReport[];
   reason: string;
 }

@@ -54,8 +54,8 @@ export class Policy {
 /**
  * Loads and checks a policy at start: compiles it (a syntax error throws InvalidArgumentError
  * `file:line: message`), then calls it once with no votes. That run must end in `nil, reason`,
- * which checks that the chunk returns a function, that it copes with an empty vote list (every log
- * can be compromised), and, for policies that check their params up front, the params.
+ * which checks that the chunk returns a function, that it copes with an empty vote list (a node
+ * may follow no logs), and, for policies that check their params up front, the params.
  */
 export function loadPolicy(options: LoadPolicyOptions): Policy {
   const { name } = options;

@@ -1,5 +1,8 @@
-/** What one followed log says about a key. Compromised logs are excluded before voting. */
-export type VoteStatus = 'agrees' | 'absent' | 'unavailable';
+/**
+ * What one followed log says about a key. A compromised log (fork or rollback evidence) still
+ * votes, as `compromised`: it counts as not agreeing, so proving logs bad never shrinks the quorum.
+ */
+export type VoteStatus = 'agrees' | 'absent' | 'unavailable' | 'compromised';
 
 export interface Vote {
   logName: string;

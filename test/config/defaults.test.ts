@@ -34,7 +34,7 @@ const EXPECTED_DEFAULTS: Config = {
     {
       name: 'two-thirds',
       source: { kind: 'builtin', name: 'percentage' },
-      params: { threshold: 66 },
+      params: { threshold: 66, min_agreeing: 2 },
       limits: { instructions: 1000000, memoryBytes: 33554432 },
     },
   ],
@@ -77,6 +77,6 @@ describe('embedded defaults', () => {
     first.policy[0]!.params.threshold = 1;
     const second = parseConfigObject({});
     expect(second.publish.meta).toEqual({});
-    expect(second.policy[0]!.params).toEqual({ threshold: 66 });
+    expect(second.policy[0]!.params).toEqual({ threshold: 66, min_agreeing: 2 });
   });
 });

@@ -45,6 +45,11 @@ describe('docs/example-config.toml', () => {
     expect(config.stateDir).toBe('/etc/tally/tally-data');
   });
 
+  test('every example policy needs at least two agreeing logs, so a shrunken electorate never decides alone', () => {
+    const config = parseConfig(text, { file: '/etc/tally/tally.toml' });
+    expect(config.policy.map((policy) => policy.params.min_agreeing)).toEqual([2, 2]);
+  });
+
   test('sets every key the schema knows', () => {
     const raw = parseToml(text) as Record<string, unknown>;
     const missing = schemaKeys().filter(([table, key]) => {

@@ -86,7 +86,7 @@ describe('docker/compose.yaml', () => {
     expect(config.policy).toHaveLength(1);
     expect(config.policy[0]).toMatchObject({
       source: { kind: 'builtin', name: 'percentage' },
-      params: { threshold: 66 },
+      params: { threshold: 66, min_agreeing: 2 },
     });
     expect(compose.services.client!.depends_on).toEqual(
       Object.fromEntries(BUILDERS.map((b) => [b, { condition: 'service_healthy' }])),

@@ -76,7 +76,7 @@ describe('example.nix: a client following three builders with a 2/3 policy', () 
     expect(config.policy[0]).toMatchObject({
       name: 'two-thirds',
       source: { kind: 'builtin', name: 'percentage' },
-      params: { threshold: 66 },
+      params: { threshold: 66, min_agreeing: 2 },
     });
     expect(config.cache.listen).toEqual({ host: '127.0.0.1', port: 9001 });
     expect(config.decide.cacheTtlSeconds).toBe(60);

@@ -63,7 +63,7 @@ describe('misbehaving followed logs', () => {
   const stateOf = async (name: string) =>
     (await follower.publicClient().listLogs({})).logs.find((l) => l.name === name)!;
 
-  it('a log restored from an older copy of its state directory is a rollback: evidence, excluded from votes', async () => {
+  it('a log restored from an older copy of its state directory is a rollback: evidence, never agreeing', async () => {
     // Copy the state at size 1, grow the log to size 3, and let the follower verify size 3.
     await rolled.daemon.stop();
     const backup = path.join(root, 'rolled-backup');
@@ -95,14 +95,13 @@ describe('misbehaving followed logs', () => {
     expect([state.state, state.headSize]).toEqual(['compromised', 3]);
     expect(state.reason).toMatch(/rollback/);
 
-    // It no longer counts: of the two logs left, both agree (100%); it is listed as unavailable.
+    // It no longer agrees, but still counts: the two logs left that agree are 2 of 3, not 100%.
     const d = await follower.adminClient().decide({ key: keyOf('a'), bypassCache: true });
     expect(d.decided).toBe(true);
-    expect(d.confidence).toBe(1);
+    expect(d.confidence).toBeCloseTo(2 / 3, 6);
     expect(names(d.agreeing)).toEqual(['forked', 'honest']);
-    expect(d.unavailable.map((v) => [v.name, v.detail.startsWith('compromised: rollback')])).toEqual([
-      ['rolled', true],
-    ]);
+    expect(d.unavailable).toEqual([]);
+    expect(d.compromised.map((v) => [v.name, v.detail.startsWith('rollback: ')])).toEqual([['rolled', true]]);
 
     const cli = await runCli(['evidence', idOf(rolled), '--state', follower.stateDir]);
     expect(cli.code).toBe(0);
@@ -132,10 +131,13 @@ describe('misbehaving followed logs', () => {
     expect([older!.size, newer!.size]).toEqual([1, 1]);
     expect(older!.logRoot.equals(newer!.logRoot)).toBe(false);
 
+    // The one honest log left is 1 of 3: it cannot decide alone.
     const d = await follower.adminClient().decide({ key: keyOf('a'), bypassCache: true });
-    expect(names(d.agreeing)).toEqual(['honest']);
-    expect(names(d.unavailable)).toEqual(['forked', 'rolled']);
-    expect(d.digest.toString('hex')).toBe(digestOf('output a'));
+    expect(d.decided).toBe(false);
+    expect(d.dissenting.map((v) => [v.name, v.digest.toString('hex')])).toEqual([
+      ['honest', digestOf('output a')],
+    ]);
+    expect(names(d.compromised)).toEqual(['forked', 'rolled']);
   });
 
   it('a follower restart keeps the stored heads and the evidence', async () => {

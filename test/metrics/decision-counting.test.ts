@@ -17,6 +17,7 @@ const decisionOf = (decided: boolean): Decision => ({
   dissenting: [],
   absent: [],
   unavailable: [],
+  compromised: [],
   reason: decided ? 'agreed' : 'no agreement',
 });
 

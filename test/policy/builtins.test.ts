@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 
 import { builtinPolicyFile, loadPolicy, type PolicyParams } from '../../src/policy/index.js';
-import { A, absent, agrees, B, C, unavailable } from './votes.js';
+import { A, absent, agrees, B, C, compromised, unavailable } from './votes.js';
 
 const builtin = (name: 'percentage' | 'name-match' | 'weighted', params: PolicyParams) =>
   loadPolicy({ name, file: builtinPolicyFile(name), params });
@@ -81,6 +81,40 @@ describe('percentage.lua', () => {
     });
   });
 
+  test('compromised logs stay in the count: the one log left of three is 33%, not 100%', () => {
+    const outcome = twoThirds.evaluate([compromised('x'), agrees('y', A), compromised('z')]);
+    expect(outcome).toEqual({
+      decided: false,
+      reason: '1 of 3 logs agree (33.3%), below the 66% threshold',
+      policy: 'percentage',
+    });
+  });
+
+  test('min_agreeing: an absolute count of agreeing logs on top of the threshold', () => {
+    const policy = builtin('percentage', { threshold: 50, min_agreeing: 2 });
+    expect(policy.evaluate([agrees('x', A)])).toEqual({
+      decided: false,
+      reason: '1 of 1 logs agree, fewer than min_agreeing 2',
+      policy: 'percentage',
+    });
+    expect(policy.evaluate([agrees('x', A), agrees('y', A), agrees('z', B)])).toMatchObject({
+      decided: true,
+      digest: A,
+    });
+    // Without it, one log of one is unanimous.
+    expect(builtin('percentage', { threshold: 50 }).evaluate([agrees('x', A)])).toMatchObject({
+      decided: true,
+    });
+  });
+
+  test('a min_agreeing that is not a whole number of at least 1 is refused at load', () => {
+    for (const bad of [0, 1.5, '2', -1]) {
+      expect(() => builtin('percentage', { threshold: 66, min_agreeing: bad })).toThrow(
+        /param min_agreeing must be a whole number of logs, at least 1/,
+      );
+    }
+  });
+
   test('a missing or out-of-range threshold is refused at load', () => {
     expect(() => builtin('percentage', {})).toThrow(/param threshold must be a number of percent/);
     expect(() => builtin('percentage', { threshold: 101 })).toThrow(/param threshold/);
@@ -117,6 +151,27 @@ describe('name-match.lua', () => {
     });
   });
 
+  test('the named log compromised is undecided', () => {
+    expect(trustY.evaluate([agrees('x', A), compromised('y')])).toMatchObject({
+      decided: false,
+      reason: 'log "y" is compromised',
+    });
+  });
+
+  test('min_agreeing: the named log needs that many logs holding its digest, itself included', () => {
+    const policy = builtin('name-match', { name: 'y', min_agreeing: 2 });
+    expect(policy.evaluate([agrees('x', A), agrees('y', B), compromised('z')])).toEqual({
+      decided: false,
+      reason: '1 of 3 logs agree with log "y", fewer than min_agreeing 2',
+      policy: 'name-match',
+    });
+    expect(policy.evaluate([agrees('x', B), agrees('y', B), compromised('z')])).toMatchObject({
+      decided: true,
+      digest: B,
+    });
+    expect(() => builtin('name-match', { name: 'y', min_agreeing: 0 })).toThrow(/param min_agreeing/);
+  });
+
   test('a missing name is refused at load', () => {
     expect(() => builtin('name-match', {})).toThrow(/param name must be the name of a log/);
   });
@@ -146,6 +201,27 @@ describe('weighted.lua', () => {
       reason: 'weight 3 of 5 agrees (60.0%), below the 61% threshold',
       policy: 'weighted',
     });
+  });
+
+  test('compromised logs keep their weight in the total', () => {
+    const votes = [agrees('x', A, 1), compromised('y', 2), compromised('z', 2)];
+    expect(builtin('weighted', { threshold: 50 }).evaluate(votes)).toEqual({
+      decided: false,
+      reason: 'weight 1 of 5 agrees (20.0%), below the 50% threshold',
+      policy: 'weighted',
+    });
+  });
+
+  test('min_agreeing counts logs, not weight: one heavy log alone is not enough', () => {
+    const votes = [agrees('x', A, 10), agrees('y', B, 1)];
+    const policy = builtin('weighted', { threshold: 60, min_agreeing: 2 });
+    expect(policy.evaluate(votes)).toEqual({
+      decided: false,
+      reason: '1 of 2 logs agree, fewer than min_agreeing 2',
+      policy: 'weighted',
+    });
+    expect(policy.evaluate([...votes, agrees('z', A, 1)])).toMatchObject({ decided: true, digest: A });
+    expect(() => builtin('weighted', { threshold: 60, min_agreeing: 1.5 })).toThrow(/param min_agreeing/);
   });
 
   test('a three-way split is undecided', () => {

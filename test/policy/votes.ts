@@ -28,3 +28,11 @@ export const unavailable = (logName: string, weight = 1): Vote => ({
   status: 'unavailable',
   digest: null,
 });
+
+export const compromised = (logName: string, weight = 1): Vote => ({
+  logName,
+  logId: `id-${logName}`,
+  weight,
+  status: 'compromised',
+  digest: null,
+});

@@ -27,6 +27,7 @@ export function toDecideResponse(decision: Decision): DecideResponse {
     dissenting: decision.dissenting.map(toLogVote),
     absent: decision.absent.map(toLogVote),
     unavailable: decision.unavailable.map(toLogVote),
+    compromised: decision.compromised.map(toLogVote),
     reason: decision.reason,
   };
 }

@@ -28,6 +28,7 @@ function humanDecision(d: DecideResponse): string {
     ...voteLines(d.decided ? 'dissents' : 'says', d.dissenting),
     ...voteLines('absent', d.absent),
     ...voteLines('unavailable', d.unavailable),
+    ...voteLines('compromised', d.compromised),
   ].join('\n');
 }
 
@@ -74,6 +75,7 @@ export function registerDecide(program: Command): void {
             dissenting: d.dissenting.map(jsonVote),
             absent: d.absent.map(jsonVote),
             unavailable: d.unavailable.map(jsonVote),
+            compromised: d.compromised.map(jsonVote),
           },
         };
       }),

@@ -129,7 +129,7 @@ export interface DecideRequest {
 
 /**
  * A policy's decision and the votes it was based on. Every followed log appears in exactly one
- * of agreeing, dissenting, absent or unavailable.
+ * of agreeing, dissenting, absent, unavailable or compromised.
  */
 export interface DecideResponse {
   /** Whether the policy settled on a value. */
@@ -152,6 +152,11 @@ export interface DecideResponse {
   unavailable: LogVote[];
   /** Why the policy decided as it did (or did not), in words. */
   reason: string;
+  /**
+   * Logs proven to misbehave (see GetEvidence). They still count in the vote, as never agreeing,
+   * so a compromised log cannot shrink the quorum; detail holds the evidence's kind and detail.
+   */
+  compromised: LogVote[];
 }
 
 /** One followed log's answer for a key. */
@@ -160,7 +165,10 @@ export interface LogVote {
   logId: string;
   /** The log's configured name. */
   name: string;
-  /** The value digest the log holds for the key, 32 bytes; empty for absent and unavailable. */
+  /**
+   * The value digest the log holds for the key, 32 bytes; empty for absent, unavailable and
+   * compromised logs.
+   */
   digest: Buffer;
   /** Details in words, for example why the log was unavailable. */
   detail: string;
@@ -664,6 +672,7 @@ function createBaseDecideResponse(): DecideResponse {
     absent: [],
     unavailable: [],
     reason: "",
+    compromised: [],
   };
 }
 
@@ -698,6 +707,9 @@ export const DecideResponse: MessageFns<DecideResponse> = {
     }
     if (message.reason !== "") {
       writer.uint32(82).string(message.reason);
+    }
+    for (const v of message.compromised) {
+      LogVote.encode(v!, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -795,6 +807,14 @@ export const DecideResponse: MessageFns<DecideResponse> = {
             message.reason = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.compromised.push(LogVote.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -823,6 +843,9 @@ export const DecideResponse: MessageFns<DecideResponse> = {
         ? object.unavailable.map((e: any) => LogVote.fromJSON(e))
         : [],
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      compromised: globalThis.Array.isArray(object?.compromised)
+        ? object.compromised.map((e: any) => LogVote.fromJSON(e))
+        : [],
     };
   },
 
@@ -858,6 +881,9 @@ export const DecideResponse: MessageFns<DecideResponse> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.compromised?.length) {
+      obj.compromised = message.compromised.map((e) => LogVote.toJSON(e));
+    }
     return obj;
   },
 
@@ -876,6 +902,7 @@ export const DecideResponse: MessageFns<DecideResponse> = {
     message.absent = object.absent?.map((e) => LogVote.fromPartial(e)) || [];
     message.unavailable = object.unavailable?.map((e) => LogVote.fromPartial(e)) || [];
     message.reason = object.reason ?? "";
+    message.compromised = object.compromised?.map((e) => LogVote.fromPartial(e)) || [];
     return message;
   },
 };

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type DaemonProcess } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/tmp.js';
+import {
+  digestOf,
+  eventually,
+  followOf,
+  keyOf,
+  names,
+  onFreePort,
+  publish,
+  startFollower,
+  startPublisher,
+  type Publisher,
+} from './cluster.js';
+
+/** Each built-in policy, with the thresholds set so that only min_agreeing (or the full count) holds. */
+const CHAIN = `
+[[policy]]
+name = "two-thirds"
+file = "builtin:percentage"
+[policy.params]
+threshold = 66
+min_agreeing = 2
+
+[[policy]]
+name = "by-weight"
+file = "builtin:weighted"
+[policy.params]
+threshold = 30
+min_agreeing = 2
+
+[[policy]]
+name = "trust-c"
+file = "builtin:name-match"
+[policy.params]
+name = "c"
+min_agreeing = 2
+`;
+
+/**
+ * Issue 13, item 1: two of three logs are restored from an older copy of their state directory
+ * (same keys), so the follower marks them compromised (rollback). The third log, the one the other
+ * two outvoted, must not then decide alone: compromised logs stay in the count, and every
+ * built-in policy's min_agreeing holds.
+ */
+describe('a quorum that cannot shrink', () => {
+  const root = tempDir('tally-quorum-');
+  const pubs: Record<'a' | 'b' | 'c', Publisher> = {} as never;
+  const ports: Record<string, number> = {};
+  let follower: DaemonProcess;
+  const key = keyOf('contested');
+
+  const decide = () => follower.adminClient().decide({ key, bypassCache: true });
+  const stateOf = async (name: string) =>
+    (await follower.publicClient().listLogs({})).logs.find((l) => l.name === name)!.state;
+
+  beforeAll(async () => {
+    for (const name of ['a', 'b', 'c'] as const) {
+      pubs[name] = await onFreePort((port) => startPublisher(root, name, { port }));
+      ports[name] = Number(pubs[name].address.split(':').at(-1));
+      await publish(pubs[name], 'seed', 'output seed');
+    }
+    // Backups of a and b at size 1, from before the contested entry.
+    for (const name of ['a', 'b'] as const) {
+      await pubs[name].daemon.stop();
+      fs.cpSync(pubs[name].daemon.stateDir, path.join(root, `${name}-backup`), { recursive: true });
+      pubs[name] = await startPublisher(root, name, { port: ports[name] });
+      await publish(pubs[name], 'contested', 'output good');
+    }
+    await publish(pubs.c, 'contested', 'output evil');
+    follower = await startFollower(
+      path.join(root, 'follower'),
+      [pubs.a, pubs.b, pubs.c].map(followOf),
+      CHAIN,
+    );
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all([...Object.values(pubs).map((p) => p.daemon.stop()), follower?.stop()]);
+  });
+
+  it('with every log healthy, the two agreeing logs outvote the third', async () => {
+    const d = await eventually(async () => {
+      const answer = await decide();
+      return answer.agreeing.length === 2 ? answer : undefined;
+    });
+    expect(d.decided).toBe(true);
+    expect(d.digest.toString('hex')).toBe(digestOf('output good'));
+    expect(names(d.dissenting)).toEqual(['c']);
+  });
+
+  it('after two logs are restored from old backups and marked compromised, the third decides nothing', async () => {
+    for (const name of ['a', 'b'] as const) {
+      await pubs[name].daemon.stop();
+      fs.rmSync(pubs[name].daemon.stateDir, { recursive: true });
+      fs.cpSync(path.join(root, `${name}-backup`), pubs[name].daemon.stateDir, { recursive: true });
+      pubs[name] = await startPublisher(root, name, { port: ports[name] });
+    }
+    await eventually(async () =>
+      (await stateOf('a')) === 'compromised' && (await stateOf('b')) === 'compromised' ? true : undefined,
+    );
+
+    const d = await decide();
+    expect(d.decided).toBe(false);
+    expect(d.digest.length).toBe(0);
+    expect(d.policy).toBe('two-thirds > by-weight > trust-c');
+    expect(d.reason).toBe(
+      'two-thirds: 1 of 3 logs agree (33.3%), below the 66% threshold; ' +
+        'by-weight: 1 of 3 logs agree, fewer than min_agreeing 2; ' +
+        'trust-c: 1 of 3 logs agree with log "c", fewer than min_agreeing 2',
+    );
+    // Compromised, not "unavailable": with the evidence's reason.
+    expect(d.compromised.map((v) => [v.name, v.detail.startsWith('rollback: ')])).toEqual([
+      ['a', true],
+      ['b', true],
+    ]);
+    expect(d.unavailable).toEqual([]);
+    expect(d.dissenting.map((v) => [v.name, v.digest.toString('hex')])).toEqual([
+      ['c', digestOf('output evil')],
+    ]);
+
+    const cli = await runCli(['decide', key.toString('hex'), '--bypass-cache', '--state', follower.stateDir]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/^undecided \(two-thirds > by-weight > trust-c\)/);
+    expect(cli.stdout).toMatch(/^ {2}compromised a {2}\(rollback: /m);
+    expect(cli.stdout).toMatch(/^ {2}compromised b {2}\(rollback: /m);
+    expect(cli.stdout).not.toMatch(/unavailable/);
+    const json = await runCli(['decide', key.toString('hex'), '--json', '--state', follower.stateDir]);
+    const parsed = JSON.parse(json.stdout) as { compromised: { name: string }[]; decided: boolean };
+    expect([parsed.decided, names(parsed.compromised)]).toEqual([false, ['a', 'b']]);
+  });
+});
