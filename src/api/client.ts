@@ -14,6 +14,8 @@ import {
   type DecideResponse,
   type GetEvidenceRequest,
   type GetEvidenceResponse,
+  type ResetFollowedLogRequest,
+  type ResetFollowedLogResponse,
   type SubmitRequest,
   type SubmitResponse,
 } from './gen/tally/v1/admin.js';
@@ -201,6 +203,12 @@ export class AdminClient {
   getEvidence(request: GetEvidenceRequest): Promise<GetEvidenceResponse> {
     return this.connection.call('AdminService.GetEvidence', (md, opts, cb) =>
       this.admin.getEvidence(request, md, opts, cb),
+    );
+  }
+
+  resetFollowedLog(request: ResetFollowedLogRequest): Promise<ResetFollowedLogResponse> {
+    return this.connection.call('AdminService.ResetFollowedLog', (md, opts, cb) =>
+      this.admin.resetFollowedLog(request, md, opts, cb),
     );
   }
 

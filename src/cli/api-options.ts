@@ -23,9 +23,12 @@ export interface SubmitTargetOptions extends AdminOptions {
   log: string;
 }
 
-/** --log: '' means the node's own published log (the server resolves it). */
+/** --log: '' means the node's own published log; the server resolves names and IDs. */
 const logOption = () =>
-  new Option('--log <id>', 'log ID, 64 hex characters').default('', "the node's own published log");
+  new Option('--log <log>', "the log's configured name or its 64-hex-digit ID").default(
+    '',
+    "the node's own published log",
+  );
 
 /** --api and --log, shared by the commands that read a node's public API. */
 export function addApiOptions(command: Command): Command {

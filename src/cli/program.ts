@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDaemon } from './commands/daemon.js';
 import { registerDecide } from './commands/decide.js';
 import { registerEvidence } from './commands/evidence.js';
+import { registerFollow } from './commands/follow.js';
 import { registerEntries } from './commands/entries.js';
 import { registerHead } from './commands/head.js';
 import { registerLogs } from './commands/logs.js';
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerDecide(program);
   registerEvidence(program);
+  registerFollow(program);
   registerVerify(program);
   registerPostBuildHook(program);
   registerSubmitClosure(program);

@@ -17,7 +17,11 @@ export async function verifiedLookup(
   trustedKey: PublicKey | undefined,
 ): Promise<CommandResult> {
   const { logs } = await client.listLogs({});
-  const info = logId === '' ? logs.find((l) => l.role === 'published') : logs.find((l) => l.logId === logId);
+  const published = logs.filter((l) => l.role === 'published');
+  const info =
+    logId === ''
+      ? published[0]
+      : (logs.find((l) => l.logId === logId) ?? published.find((l) => l.name === logId));
   if (!info) throw new TallyError('NOT_FOUND', `the node does not serve log ${logId || '(default)'}`);
   const logKey = trustedKey ?? parsePublicKey(info.publicKey);
   const response = await client.lookup({ logId: info.logId, key });

@@ -20,7 +20,8 @@ export interface PublicKey {
   publicKey: Uint8Array; // 32 bytes
 }
 
-const KEY_NAME = /^[A-Za-z0-9._+-]{1,128}$/;
+/** A key name, which is also what a log is called in the config (publish.name, follow.name). */
+export const KEY_NAME = /^[A-Za-z0-9._+-]{1,128}$/;
 
 function splitKeyText(text: string, what: string): { name: string; bytes: Buffer } {
   const trimmed = text.trim();

@@ -31,7 +31,8 @@ export async function followedBallot(
     const verified = verifyLookupAgainst(checkpoint, answer, key, known, hashes);
     const problem = await log.anchor(verified.checkpoint, answer.checkpointNote);
     // This very answer may be what proved the log compromised.
-    if (problem !== null) return log.compromised ? compromisedBallot(log) : ballotOf(log, 'unavailable', problem);
+    if (problem !== null)
+      return log.compromised ? compromisedBallot(log) : ballotOf(log, 'unavailable', problem);
     if (!verified.present)
       return ballotOf(log, 'absent', `proven absent at size ${verified.checkpoint.size}`);
     const detail = `entry ${verified.index} at size ${verified.checkpoint.size}`;

@@ -85,9 +85,7 @@ export class Decider {
 
   /** The value from an agreeing answer (already checked), else by digest from an agreeing log, checked here. */
   private async fetchValue(digest: Buffer, ballots: readonly Ballot[]): Promise<Buffer | undefined> {
-    const agreeing = ballots.filter(
-      (b) => b.status === 'agrees' && b.digest!.equals(digest),
-    );
+    const agreeing = ballots.filter((b) => b.status === 'agrees' && b.digest!.equals(digest));
     const carried = agreeing.find((b) => b.value !== undefined)?.value;
     if (carried) return carried;
     for (const ballot of agreeing) {

@@ -18,3 +18,12 @@ export interface StoredHead {
   /** When it was last seen (fetched or confirmed), Unix milliseconds. */
   seenAtMs: number;
 }
+
+/**
+ * An operator's reset of a compromised log, as stored: the log's first `clearedEvidence` evidence
+ * records (oldest first) no longer mark it compromised; they are kept, and later ones still do.
+ */
+export interface StoredReset {
+  clearedEvidence: number;
+  resetAtUnix: number;
+}

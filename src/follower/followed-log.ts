@@ -142,6 +142,21 @@ export class FollowedLog {
     });
   }
 
+  /**
+   * Clears the compromised mark, for when the log's operator has restored the right data; the
+   * caller keeps the evidence. The stored head stays: the next poll judges the log against it
+   * again, so a log that still rolls back is marked again. Resolves false when it was not marked.
+   */
+  clearCompromise(): Promise<boolean> {
+    return this.exclusive(() => {
+      if (!this.compromised) return Promise.resolve(false);
+      this.state = 'unreachable';
+      this.reason = 'reset by the operator; not polled yet';
+      this.failures = 0;
+      return Promise.resolve(true);
+    });
+  }
+
   /** Resolves once every queued head change is done. */
   idle(): Promise<void> {
     return this.queue.then(() => undefined);

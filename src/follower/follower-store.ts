@@ -1,17 +1,19 @@
 import fs from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { TallyError } from '../errors.js';
-import type { EvidenceRecord, StoredHead } from './evidence.js';
+import type { EvidenceRecord, StoredHead, StoredReset } from './evidence.js';
 
 /*
  * The follower's own LevelDB (<stateDir>/follower), separate from the published logs:
  *   head/<logId>             -> JSON StoredHead   (overwritten as the head advances)
  *   evidence/<logId>/<seq>   -> JSON EvidenceRecord (append-only; seq is 12 decimal digits)
+ *   reset/<logId>            -> JSON StoredReset  (the operator's latest `tally follow reset`)
  * Every write is synced: a head must never go back after a crash, and evidence must not vanish.
  */
 
 const HEAD_PREFIX = 'head/';
 const EVIDENCE_PREFIX = 'evidence/';
+const RESET_PREFIX = 'reset/';
 const SYNC = { sync: true } as const;
 
 export class FollowerStore {
@@ -34,12 +36,24 @@ export class FollowerStore {
     return store;
   }
 
-  async heads(): Promise<Map<string, StoredHead>> {
-    const heads = new Map<string, StoredHead>();
-    for await (const [key, value] of this.db.iterator({ gte: HEAD_PREFIX, lt: `${HEAD_PREFIX}\xff` })) {
-      heads.set(key.slice(HEAD_PREFIX.length), JSON.parse(value) as StoredHead);
+  heads(): Promise<Map<string, StoredHead>> {
+    return this.byLog<StoredHead>(HEAD_PREFIX);
+  }
+
+  resets(): Promise<Map<string, StoredReset>> {
+    return this.byLog<StoredReset>(RESET_PREFIX);
+  }
+
+  async putReset(logId: string, reset: StoredReset): Promise<void> {
+    await this.db.put(RESET_PREFIX + logId, JSON.stringify(reset), SYNC);
+  }
+
+  private async byLog<T>(prefix: string): Promise<Map<string, T>> {
+    const records = new Map<string, T>();
+    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: `${prefix}\xff` })) {
+      records.set(key.slice(prefix.length), JSON.parse(value) as T);
     }
-    return heads;
+    return records;
   }
 
   async putHead(logId: string, head: StoredHead): Promise<void> {

@@ -9,8 +9,17 @@ import { formatPublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
 import { nextPollDelayMs } from './backoff.js';
 import type { EvidenceRecord } from './evidence.js';
-import { FollowedLog } from './followed-log.js';
+import { FollowedLog, type FollowState } from './followed-log.js';
 import { FollowerStore } from './follower-store.js';
+
+/** What `Follower.reset` did, and the log's state after the poll that followed. */
+export interface ResetOutcome {
+  wasCompromised: boolean;
+  evidenceKept: number;
+  state: FollowState;
+  reason: string;
+  headSize: number;
+}
 
 /** The followed logs: polls their heads on their intervals, backing off while they are unreachable. */
 export class Follower {
@@ -30,10 +39,12 @@ export class Follower {
     try {
       const heads = await store.heads();
       const evidence = await store.allEvidence();
+      const resets = await store.resets();
       const logs = configs.map((config) => {
         const client = connectPublic(formatHostPort(config.address), { deadlineMs: config.requestTimeoutMs });
         const id = logIdOf(config.publicKey, config.protocol);
-        const ofLog = evidence.filter((e) => e.logId === id);
+        // Evidence from before the operator's last reset is kept, but no longer marks the log.
+        const ofLog = evidence.filter((e) => e.logId === id).slice(resets.get(id)?.clearedEvidence ?? 0);
         return new FollowedLog(
           config,
           client,
@@ -55,9 +66,16 @@ export class Follower {
     for (const log of this.logs) this.schedule(log, 0);
   }
 
-  get(logId: string): FollowedLog {
-    const log = this.logs.find((l) => l.id === logId);
-    if (!log) throw new TallyError('NOT_FOUND', `log ${logId} is not followed by this node`);
+  /** A followed log by ID or by its configured name. */
+  get(logIdOrName: string): FollowedLog {
+    const log = this.logs.find((l) => l.id === logIdOrName) ?? this.logs.find((l) => l.name === logIdOrName);
+    if (!log) {
+      const known = this.logs.map((l) => l.name).join(', ');
+      throw new TallyError(
+        'NOT_FOUND',
+        `log ${logIdOrName} is not followed by this node (it follows ${known})`,
+      );
+    }
     return log;
   }
 
@@ -85,6 +103,37 @@ export class Follower {
     return logId === undefined ? all : all.filter((e) => e.logId === logId);
   }
 
+  /**
+   * `tally follow reset`: clears a compromised log's mark, keeping its evidence (the reset is
+   * stored, so it holds across restarts), then polls it at once and reports what the poll found.
+   */
+  async reset(logIdOrName: string): Promise<ResetOutcome> {
+    const log = this.get(logIdOrName);
+    const logId = log.id;
+    const evidenceKept = (await this.evidence(logId)).length;
+    const wasCompromised = log.compromised;
+    if (wasCompromised) {
+      await this.store.putReset(logId, {
+        clearedEvidence: evidenceKept,
+        resetAtUnix: Math.floor(Date.now() / 1000),
+      });
+      await log.clearCompromise();
+      this.logger.warn(
+        { log: log.name, logId, evidenceKept },
+        'compromised mark of a followed log reset by the operator; its evidence is kept',
+      );
+      await log.poll();
+      if (!log.compromised) this.schedule(log, log.config.pollIntervalSeconds * 1000);
+    }
+    return {
+      wasCompromised,
+      evidenceKept,
+      state: log.state,
+      reason: log.reason,
+      headSize: log.head?.checkpoint.size ?? 0,
+    };
+  }
+
   /** Stops polling, waits for polls in flight, closes connections and the store. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -98,6 +147,7 @@ export class Follower {
 
   private schedule(log: FollowedLog, delayMs: number): void {
     if (this.stopped) return;
+    clearTimeout(this.timers.get(log)); // one schedule per log, also after a reset
     const timer = setTimeout(() => {
       const poll = log.poll().catch((err: unknown) => {
         this.logger.error({ err, log: log.name }, 'polling a followed log failed unexpectedly');

@@ -37,7 +37,8 @@ function voteProblem(vote: Vote): string | null {
   if (typeof vote.weight !== 'number' || !Number.isFinite(vote.weight) || vote.weight < 0) {
     return 'weight must be a finite number >= 0';
   }
-  if (!Object.hasOwn(STATUS_WORDS, vote.status)) return 'status must be agrees, absent, unavailable or compromised';
+  if (!Object.hasOwn(STATUS_WORDS, vote.status))
+    return 'status must be agrees, absent, unavailable or compromised';
   if (vote.status === 'agrees') {
     if (typeof vote.digest !== 'string' || !DIGEST_HEX.test(vote.digest)) {
       return 'an agreeing vote needs a digest of 64 lowercase hex digits';

@@ -79,7 +79,7 @@ export async function openPublishedLog(
   };
 }
 
-/** Published logs by ID; an empty ID means the node's own (first) published log. */
+/** Published logs by ID or name; an empty ID means the node's own (first) published log. */
 export class PublishedLogs {
   private readonly byId = new Map<string, PublishedLog>();
 
@@ -93,7 +93,7 @@ export class PublishedLogs {
       if (!first) throw new TallyError('NOT_FOUND', 'this node publishes no log (publish.enabled = false)');
       return first;
     }
-    const log = this.byId.get(logId);
+    const log = this.byId.get(logId) ?? this.logs.find((l) => l.name === logId);
     if (!log) throw new TallyError('NOT_FOUND', `unknown log ${logId}: this node does not publish it`);
     return log;
   }

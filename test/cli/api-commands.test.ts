@@ -50,6 +50,33 @@ describe('CLI over the API', () => {
     expect(logs.stdout).toMatch(/tally {2}published {2}local {2}size 5/);
   });
 
+  it('every command that takes a log takes its configured name as well as its ID', async () => {
+    const byDefault = JSON.parse((await runCli(['head', ...api, '--json'])).stdout) as { checkpoint: string };
+    const logId = (
+      JSON.parse((await runCli(['logs', ...api, '--json'])).stdout) as { logs: { logId: string }[] }
+    ).logs[0]!.logId;
+    for (const log of ['tally', logId]) {
+      const head = await runCli(['head', ...api, '--log', log, '--json']);
+      expect(JSON.parse(head.stdout)).toMatchObject({ ok: true, checkpoint: byDefault.checkpoint });
+      const entries = await runCli(['entries', '0', '1', ...api, '--log', log]);
+      expect(entries.stdout).toMatch(new RegExp(`^0 ${KEY} `));
+      const lookup = await runCli(['lookup', KEY, ...api, '--log', log]);
+      expect(lookup.stdout).toMatch(/present at index 0/);
+      const submit = await runCli(['submit', KEY, 'hello', ...admin, '--log', log]);
+      expect(submit.stdout).toMatch(/already_present at index 0/);
+    }
+    const unknown = await runCli(['head', ...api, '--log', 'builder-3']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(/unknown log builder-3: this node does not publish it/);
+    const malformed = await runCli(['head', ...api, '--log', 'not a name!']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/is neither a log ID \(64 lowercase hex characters\) nor a log name/);
+    // This node follows nothing: a followed log's name is NOT_FOUND, not a malformed ID.
+    const evidence = await runCli(['evidence', 'builder-3', ...admin]);
+    expect(evidence.code).toBe(3);
+    expect(evidence.stderr).toMatch(/log builder-3 is not followed by this node/);
+  });
+
   it('lookup and verify lookup check the chain; a wrong key fails with exit 1', async () => {
     const found = await runCli(['lookup', KEY, ...api]);
     expect(found.code).toBe(0);

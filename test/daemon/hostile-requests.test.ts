@@ -111,12 +111,13 @@ describe('hostile requests', () => {
     await stillServing();
   });
 
-  it('an unknown log: NOT_FOUND; a malformed log id: INVALID_ARGUMENT', async () => {
+  it('an unknown log or name: NOT_FOUND; a malformed log id: INVALID_ARGUMENT', async () => {
     await expect(client.getHead({ logId: 'ab'.repeat(32) })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: expect.stringMatching(/unknown log/),
     });
-    await expect(client.getHead({ logId: 'not-hex' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(client.getHead({ logId: 'not-a-log' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(client.getHead({ logId: 'not hex!' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(client.getValue({ digest: Buffer.alloc(5) })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });

@@ -89,15 +89,17 @@ describe('a quorum that cannot shrink', () => {
     expect(d.decided).toBe(true);
     expect(d.digest.toString('hex')).toBe(digestOf('output good'));
     expect(names(d.dissenting)).toEqual(['c']);
-  });
+  }, 60_000);
 
   it('after two logs are restored from old backups and marked compromised, the third decides nothing', async () => {
-    for (const name of ['a', 'b'] as const) {
-      await pubs[name].daemon.stop();
-      fs.rmSync(pubs[name].daemon.stateDir, { recursive: true });
-      fs.cpSync(path.join(root, `${name}-backup`), pubs[name].daemon.stateDir, { recursive: true });
-      pubs[name] = await startPublisher(root, name, { port: ports[name] });
-    }
+    await Promise.all(
+      (['a', 'b'] as const).map(async (name) => {
+        await pubs[name].daemon.stop();
+        fs.renameSync(pubs[name].daemon.stateDir, path.join(root, `${name}-current`));
+        fs.cpSync(path.join(root, `${name}-backup`), pubs[name].daemon.stateDir, { recursive: true });
+        pubs[name] = await startPublisher(root, name, { port: ports[name] });
+      }),
+    );
     await eventually(async () =>
       (await stateOf('a')) === 'compromised' && (await stateOf('b')) === 'compromised' ? true : undefined,
     );
@@ -130,5 +132,70 @@ describe('a quorum that cannot shrink', () => {
     const json = await runCli(['decide', key.toString('hex'), '--json', '--state', follower.stateDir]);
     const parsed = JSON.parse(json.stdout) as { compromised: { name: string }[]; decided: boolean };
     expect([parsed.decided, names(parsed.compromised)]).toEqual([false, ['a', 'b']]);
-  });
+  }, 120_000);
+
+  const reset = (log: string, ...flags: string[]) =>
+    runCli(['follow', 'reset', log, ...flags, '--state', follower.stateDir]);
+
+  it('follow reset needs a confirmation, and a log that still rolls back is marked again', async () => {
+    const unconfirmed = await reset('b');
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/refusing to reset log b without confirmation: pass --yes/);
+    expect(await stateOf('b')).toBe('compromised');
+
+    // b still serves its old backup: the poll right after the reset finds the rollback again.
+    const again = await reset('b', '--yes', '--json');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      ok: true,
+      wasCompromised: true,
+      evidenceKept: 1,
+      state: 'compromised',
+      reason: expect.stringMatching(/^rollback: /),
+    });
+    const evidence = await follower.adminClient().getEvidence({ logId: 'b' });
+    expect(evidence.evidence.map((e) => e.kind)).toEqual(['rollback', 'rollback']);
+  }, 60_000);
+
+  it('once the right data is back, follow reset clears the mark, keeps the evidence, and holds across restarts', async () => {
+    await Promise.all(
+      (['a', 'b'] as const).map(async (name) => {
+        await pubs[name].daemon.stop();
+        fs.rmSync(pubs[name].daemon.stateDir, { recursive: true });
+        fs.renameSync(path.join(root, `${name}-current`), pubs[name].daemon.stateDir);
+        pubs[name] = await startPublisher(root, name, { port: ports[name] });
+      }),
+    );
+    // Restored, but a compromised log is not asked any more: only a reset brings it back.
+    expect(await stateOf('a')).toBe('compromised');
+    for (const name of ['a', 'b']) {
+      const done = await reset(name, '--yes');
+      expect(done.code).toBe(0);
+      expect(done.stdout).toMatch(
+        new RegExp(`^reset log ${name}: state healthy, head size 2; \\d evidence record\\(s\\) kept`),
+      );
+    }
+    expect(follower.output()).toMatch(
+      /compromised mark of a followed log reset by the operator; its evidence is kept/,
+    );
+    const notMarked = await reset('c', '--yes');
+    expect(notMarked.stdout).toMatch(/^log c was not compromised; nothing changed/);
+
+    const d = await decide();
+    expect(d.decided).toBe(true);
+    expect(d.digest.toString('hex')).toBe(digestOf('output good'));
+    expect(names(d.agreeing)).toEqual(['a', 'b']);
+
+    await follower.stop();
+    follower = await startFollower(
+      path.join(root, 'follower'),
+      [pubs.a, pubs.b, pubs.c].map(followOf),
+      CHAIN,
+    );
+    const evidence = await runCli(['evidence', 'a', '--state', follower.stateDir]);
+    expect(evidence.code).toBe(0);
+    expect(evidence.stdout).toMatch(/^rollback in log [0-9a-f]{64}/);
+    expect(await stateOf('a')).not.toBe('compromised');
+    expect((await decide()).decided).toBe(true);
+  }, 120_000);
 });

@@ -135,8 +135,8 @@ describe('README TOML examples', () => {
       ['builder-c', 'https://cache.builder-c.example.org'],
     ]);
     expect(config.policy.map((p) => [p.name, p.params])).toEqual([
-      ['two-thirds', { threshold: 66 }],
-      ['fallback', { name: 'builder-a' }],
+      ['two-thirds', { threshold: 66, min_agreeing: 2 }],
+      ['fallback', { name: 'builder-a', min_agreeing: 2 }],
     ]);
   });
 });

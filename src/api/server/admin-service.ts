@@ -7,10 +7,12 @@ import type { SubmissionResult } from '../../store/log-store.js';
 import { SubmitStatus, type AdminServiceServer, type SubmitResult } from '../gen/tally/v1/admin.js';
 import { MAX_SUBMIT_ENTRIES } from '../limits.js';
 import { unary, type Guard } from './unary.js';
-import { checkKey, checkLogIdFormat, checkValue } from './validate.js';
+import { checkKey, checkLogSelector, checkValue } from './validate.js';
 
 /** Admin RPCs served by later components (the decider) are plugged in here. */
-export type AdminExtensions = Partial<Pick<AdminServiceServer, 'decide' | 'getEvidence'>>;
+export type AdminExtensions = Partial<
+  Pick<AdminServiceServer, 'decide' | 'getEvidence' | 'resetFollowedLog'>
+>;
 
 /**
  * A guard for the TCP admin listener: the caller must present `authorization: Bearer <token>`.
@@ -52,7 +54,7 @@ export function createAdminService(
       'Submit',
       logger,
       async ({ logId, entries }) => {
-        if (logId !== '') checkLogIdFormat(logId);
+        if (logId !== '') checkLogSelector(logId);
         const log = logs.get(logId);
         if (entries.length === 0) throw new InvalidArgumentError('Submit: entries is empty');
         if (entries.length > MAX_SUBMIT_ENTRIES) {
@@ -75,5 +77,6 @@ export function createAdminService(
   };
   if (extensions.decide) service.decide = extensions.decide;
   if (extensions.getEvidence) service.getEvidence = extensions.getEvidence;
+  if (extensions.resetFollowedLog) service.resetFollowedLog = extensions.resetFollowedLog;
   return service as UntypedServiceImplementation;
 }

@@ -5,7 +5,7 @@ import type { Follower } from '../../follower/index.js';
 import type { DecideResponse, LogVote } from '../gen/tally/v1/admin.js';
 import type { AdminExtensions } from './admin-service.js';
 import { unary, type Guard } from './unary.js';
-import { checkKey, checkLogIdFormat } from './validate.js';
+import { checkKey, checkLogSelector } from './validate.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -32,8 +32,11 @@ export function toDecideResponse(decision: Decision): DecideResponse {
   };
 }
 
+const notFollowing = (logId: string) =>
+  new TallyError('NOT_FOUND', `log ${logId} is not followed by this node (it follows none)`);
+
 /**
- * AdminService.Decide and GetEvidence. `guards` must be those of the listener the handlers are
+ * AdminService.Decide, GetEvidence and ResetFollowedLog. `guards` must be those of the listener the handlers are
  * served on (the bearer token over TCP). Without a follower there is no evidence to show.
  */
 export function createDecideHandlers(
@@ -57,11 +60,19 @@ export function createDecideHandlers(
       logger,
       async ({ logId }) => {
         if (logId === '') return { evidence: follower ? await follower.evidence() : [] };
-        checkLogIdFormat(logId);
-        if (!follower)
-          throw new TallyError('NOT_FOUND', `log ${logId} is not followed by this node (it follows none)`);
-        follower.get(logId); // NOT_FOUND for a log that is not followed
-        return { evidence: await follower.evidence(logId) };
+        checkLogSelector(logId);
+        if (!follower) throw notFollowing(logId);
+        return { evidence: await follower.evidence(follower.get(logId).id) };
+      },
+      guards,
+    ),
+    resetFollowedLog: unary(
+      'ResetFollowedLog',
+      logger,
+      async ({ logId }) => {
+        checkLogSelector(logId);
+        if (!follower) throw notFollowing(logId);
+        return await follower.reset(logId);
       },
       guards,
     ),

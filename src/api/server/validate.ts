@@ -1,3 +1,4 @@
+import { KEY_NAME } from '../../crypto/ed25519-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES, MIN_KEY_BYTES, MIN_VALUE_BYTES } from '../limits.js';
 
@@ -23,10 +24,13 @@ export function checkDigest(digest: Buffer, field: string): void {
     throw new InvalidArgumentError(`${field}: ${digest.length} bytes; a digest is 32 bytes`);
 }
 
-export function checkLogIdFormat(logId: string): void {
-  if (!/^[0-9a-f]{64}$/.test(logId)) {
+/** A log_id field: a log ID (64 lowercase hex characters) or a log's configured name. */
+export function checkLogSelector(logId: string): void {
+  if (!LOG_ID.test(logId) && !KEY_NAME.test(logId)) {
     throw new InvalidArgumentError(
-      `log_id: ${JSON.stringify(logId.slice(0, 80))} is not 64 lowercase hex characters`,
+      `log_id: ${JSON.stringify(logId.slice(0, 80))} is neither a log ID (64 lowercase hex characters) nor a log name ([A-Za-z0-9._+-], 1-128 characters)`,
     );
   }
 }
+
+const LOG_ID = /^[0-9a-f]{64}$/;

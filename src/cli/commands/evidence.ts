@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../errors.js';
 import { addAdminOptions, withAdminClient, type AdminOptions } from '../api-options.js';
 import { runCommand } from '../output.js';
 import { withExamples } from '../help.js';
@@ -10,21 +9,20 @@ export function registerEvidence(program: Command): void {
       program
         .command('evidence')
         .description('show the stored proof that a followed log misbehaved (rollback, fork, inconsistency)')
-        .argument('[log]', 'the followed log ID, 64 hex characters (default: every followed log)'),
+        .argument(
+          '[log]',
+          'a followed log: its configured name or its 64-hex-digit ID (default: every followed log)',
+        ),
     ),
     [
       'tally evidence',
+      'tally evidence builder-3',
       'tally evidence 50722f586a5ec4f23aab53772a62c878bf124f17457bc684d5f59f9beb14a9d7 --json',
     ],
     "Each item holds the two signed checkpoints that cannot both be honest; check each with\n'tally verify checkpoint'.",
   ).action((logId: string | undefined, options: AdminOptions) =>
     runCommand(options, () =>
       withAdminClient(options, async (client) => {
-        if (logId !== undefined && !/^[0-9a-f]{64}$/.test(logId)) {
-          throw new InvalidArgumentError(
-            `log ${JSON.stringify(logId)} is not a log ID (64 lowercase hex characters)`,
-          );
-        }
         const { evidence } = await client.getEvidence({ logId: logId ?? '' });
         const human =
           evidence.length === 0

@@ -76,8 +76,8 @@ export function submitStatusToJSON(object: SubmitStatus): string {
 /** A batch of entries to append. */
 export interface SubmitRequest {
   /**
-   * The published log to append to, as 64 lowercase hex characters; empty means the node's
-   * (only) published log. A followed or unknown log -> NOT_FOUND.
+   * The published log to append to, as 64 lowercase hex characters or its configured name;
+   * empty means the node's (only) published log. A followed or unknown log -> NOT_FOUND.
    */
   logId: string;
   /**
@@ -176,7 +176,10 @@ export interface LogVote {
 
 /** Asks for misbehaviour evidence. */
 export interface GetEvidenceRequest {
-  /** A followed log as 64 lowercase hex characters; empty means every followed log. */
+  /**
+   * A followed log as 64 lowercase hex characters or its configured name; empty means every
+   * followed log.
+   */
   logId: string;
 }
 
@@ -203,6 +206,26 @@ export interface Evidence {
   newCheckpoint: string;
   /** What exactly does not match, in words. */
   detail: string;
+}
+
+/** Asks to clear one followed log's compromised mark. */
+export interface ResetFollowedLogRequest {
+  /** The followed log, as 64 lowercase hex characters or its configured name. */
+  logId: string;
+}
+
+/** What the reset did, and the log's state after the poll that followed it. */
+export interface ResetFollowedLogResponse {
+  /** Whether the log was compromised; false means nothing was changed. */
+  wasCompromised: boolean;
+  /** How many evidence records of this log are kept. */
+  evidenceKept: number;
+  /** The log's state after the poll: "healthy", "unreachable" or "compromised" (marked again). */
+  state: string;
+  /** Why the log is in that state, in words; empty when healthy. */
+  reason: string;
+  /** Size of the log's stored verified head after the poll. */
+  headSize: number;
 }
 
 function createBaseSubmitRequest(): SubmitRequest {
@@ -1335,6 +1358,224 @@ export const Evidence: MessageFns<Evidence> = {
   },
 };
 
+function createBaseResetFollowedLogRequest(): ResetFollowedLogRequest {
+  return { logId: "" };
+}
+
+export const ResetFollowedLogRequest: MessageFns<ResetFollowedLogRequest> = {
+  encode(message: ResetFollowedLogRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.logId !== "") {
+      writer.uint32(10).string(message.logId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResetFollowedLogRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResetFollowedLogRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.logId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResetFollowedLogRequest {
+    return {
+      logId: isSet(object.logId)
+        ? globalThis.String(object.logId)
+        : isSet(object.log_id)
+        ? globalThis.String(object.log_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ResetFollowedLogRequest): unknown {
+    const obj: any = {};
+    if (message.logId !== "") {
+      obj.logId = message.logId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResetFollowedLogRequest>, I>>(base?: I): ResetFollowedLogRequest {
+    return ResetFollowedLogRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResetFollowedLogRequest>, I>>(object: I): ResetFollowedLogRequest {
+    const message = createBaseResetFollowedLogRequest();
+    message.logId = object.logId ?? "";
+    return message;
+  },
+};
+
+function createBaseResetFollowedLogResponse(): ResetFollowedLogResponse {
+  return { wasCompromised: false, evidenceKept: 0, state: "", reason: "", headSize: 0 };
+}
+
+export const ResetFollowedLogResponse: MessageFns<ResetFollowedLogResponse> = {
+  encode(message: ResetFollowedLogResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.wasCompromised !== false) {
+      writer.uint32(8).bool(message.wasCompromised);
+    }
+    if (message.evidenceKept !== 0) {
+      writer.uint32(16).uint32(message.evidenceKept);
+    }
+    if (message.state !== "") {
+      writer.uint32(26).string(message.state);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.headSize !== 0) {
+      writer.uint32(40).uint64(message.headSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResetFollowedLogResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResetFollowedLogResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.wasCompromised = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.evidenceKept = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.headSize = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResetFollowedLogResponse {
+    return {
+      wasCompromised: isSet(object.wasCompromised)
+        ? globalThis.Boolean(object.wasCompromised)
+        : isSet(object.was_compromised)
+        ? globalThis.Boolean(object.was_compromised)
+        : false,
+      evidenceKept: isSet(object.evidenceKept)
+        ? globalThis.Number(object.evidenceKept)
+        : isSet(object.evidence_kept)
+        ? globalThis.Number(object.evidence_kept)
+        : 0,
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      headSize: isSet(object.headSize)
+        ? globalThis.Number(object.headSize)
+        : isSet(object.head_size)
+        ? globalThis.Number(object.head_size)
+        : 0,
+    };
+  },
+
+  toJSON(message: ResetFollowedLogResponse): unknown {
+    const obj: any = {};
+    if (message.wasCompromised !== false) {
+      obj.wasCompromised = message.wasCompromised;
+    }
+    if (message.evidenceKept !== 0) {
+      obj.evidenceKept = Math.round(message.evidenceKept);
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.headSize !== 0) {
+      obj.headSize = Math.round(message.headSize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResetFollowedLogResponse>, I>>(base?: I): ResetFollowedLogResponse {
+    return ResetFollowedLogResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResetFollowedLogResponse>, I>>(object: I): ResetFollowedLogResponse {
+    const message = createBaseResetFollowedLogResponse();
+    message.wasCompromised = object.wasCompromised ?? false;
+    message.evidenceKept = object.evidenceKept ?? 0;
+    message.state = object.state ?? "";
+    message.reason = object.reason ?? "";
+    message.headSize = object.headSize ?? 0;
+    return message;
+  },
+};
+
 /**
  * Administrative access. Served on the node's Unix socket (access controlled by file
  * permissions); when also served over TCP, every call must carry the metadata
@@ -1375,6 +1616,23 @@ export const AdminServiceService = {
     responseSerialize: (value: GetEvidenceResponse): Buffer => Buffer.from(GetEvidenceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetEvidenceResponse => GetEvidenceResponse.decode(value),
   },
+  /**
+   * Clears a followed log's compromised mark, for when its operator has restored the right data.
+   * The evidence is kept (GetEvidence still returns it). The log is polled at once and judged
+   * against the head stored before the mark, so a log that still rolls back or forks is marked
+   * again, with new evidence. A log that is not followed -> NOT_FOUND.
+   */
+  resetFollowedLog: {
+    path: "/tally.v1.AdminService/ResetFollowedLog" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResetFollowedLogRequest): Buffer =>
+      Buffer.from(ResetFollowedLogRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResetFollowedLogRequest => ResetFollowedLogRequest.decode(value),
+    responseSerialize: (value: ResetFollowedLogResponse): Buffer =>
+      Buffer.from(ResetFollowedLogResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResetFollowedLogResponse => ResetFollowedLogResponse.decode(value),
+  },
 } as const;
 
 export interface AdminServiceServer extends UntypedServiceImplementation {
@@ -1387,6 +1645,13 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
   decide: handleUnaryCall<DecideRequest, DecideResponse>;
   /** Proof that followed logs misbehaved. */
   getEvidence: handleUnaryCall<GetEvidenceRequest, GetEvidenceResponse>;
+  /**
+   * Clears a followed log's compromised mark, for when its operator has restored the right data.
+   * The evidence is kept (GetEvidence still returns it). The log is polled at once and judged
+   * against the head stored before the mark, so a log that still rolls back or forks is marked
+   * again, with new evidence. A log that is not followed -> NOT_FOUND.
+   */
+  resetFollowedLog: handleUnaryCall<ResetFollowedLogRequest, ResetFollowedLogResponse>;
 }
 
 export interface AdminServiceClient extends Client {
@@ -1440,6 +1705,27 @@ export interface AdminServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetEvidenceResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Clears a followed log's compromised mark, for when its operator has restored the right data.
+   * The evidence is kept (GetEvidence still returns it). The log is polled at once and judged
+   * against the head stored before the mark, so a log that still rolls back or forks is marked
+   * again, with new evidence. A log that is not followed -> NOT_FOUND.
+   */
+  resetFollowedLog(
+    request: ResetFollowedLogRequest,
+    callback: (error: ServiceError | null, response: ResetFollowedLogResponse) => void,
+  ): ClientUnaryCall;
+  resetFollowedLog(
+    request: ResetFollowedLogRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResetFollowedLogResponse) => void,
+  ): ClientUnaryCall;
+  resetFollowedLog(
+    request: ResetFollowedLogRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResetFollowedLogResponse) => void,
   ): ClientUnaryCall;
 }
 

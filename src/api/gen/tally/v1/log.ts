@@ -1876,8 +1876,10 @@ export const MapLeaf: MessageFns<MapLeaf> = {
  * Public, read-only access to the logs a node publishes or mirrors.
  *
  * Conventions for every RPC:
- *   - log_id: lowercase hex, 64 characters, derived from the log's public key; unknown log ->
- *     NOT_FOUND, malformed log_id -> INVALID_ARGUMENT.
+ *   - log_id: lowercase hex, 64 characters, derived from the log's public key, or the log's
+ *     configured name (publish.name; names are not verified, so clients that verify use IDs);
+ *     unknown log -> NOT_FOUND, neither an ID nor a name ([A-Za-z0-9._+-]{1,128}) ->
+ *     INVALID_ARGUMENT.
  *   - Keys and values are raw bytes; keys are 1..255 bytes, values at most 65,536 bytes.
  *   - Digests and hashes are 32 raw bytes (SHA-256).
  *   - Indices are 0-based entry positions and sizes are entry counts, both below 2^53.
