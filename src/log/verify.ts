@@ -5,7 +5,7 @@ import { requireCount } from './bits.js';
 import { EMPTY_ROOT, hashChildren, hashChildrenAt } from './hasher.js';
 import { consistencyProofRanges } from './proof-ranges.js';
 import { hashCount, hashListProblem, splitHashes, type HashList } from '../crypto/hash-list.js';
-import { PathSteps, walkToRoot, type VerifiedNodes } from '../verify/verified-nodes.js';
+import { PathSteps, rootOfPath } from '../crypto/merkle-path.js';
 
 /*
  * Pure RFC 9162 verifiers. Proofs, hashes and roots are untrusted input: anything wrong with them
@@ -24,14 +24,13 @@ export function rootFromInclusionProof(
   size: number,
   proof: HashList,
 ): Buffer {
-  const root = walkToRoot(leafHash, inclusionPathSteps(leafHash, index, size, proof), hashChildrenAt);
+  const root = rootOfPath(leafHash, inclusionPathSteps(leafHash, index, size, proof), hashChildrenAt);
   return Buffer.from(root);
 }
 
 /**
  * RFC 9162 2.1.3.2: checks that leafHash is at index in the tree of size with the given root.
- * `known` (see VerifiedNodes) saves hashing steps earlier proofs against `root` already did; the
- * outcome is the same with or without it.
+ * (verify/verified-nodes.ts wraps this with a memo of nodes earlier proofs verified.)
  */
 export function verifyInclusion(
   leafHash: Uint8Array,
@@ -39,12 +38,10 @@ export function verifyInclusion(
   size: number,
   proof: HashList,
   root: Uint8Array,
-  known?: VerifiedNodes,
 ): void {
   checkDigest('inclusion proof', 'root', root);
-  known?.assertFor(root, 'log');
   const steps = inclusionPathSteps(leafHash, index, size, proof);
-  const computed = walkToRoot(leafHash, steps, hashChildrenAt, known);
+  const computed = rootOfPath(leafHash, steps, hashChildrenAt);
   if (!equalBytes(computed, root)) {
     fail(
       'inclusion proof',
@@ -64,7 +61,7 @@ export function inclusionPathSteps(
   index: number,
   size: number,
   proof: HashList,
-  steps: PathSteps = scratchSteps,
+  steps: PathSteps = new PathSteps(MAX_INCLUSION_STEPS),
 ): PathSteps {
   requireCount('leaf index', index);
   requireCount('tree size', size);
@@ -184,8 +181,8 @@ function isPowerOfTwo(n: number): boolean {
   return v === 1;
 }
 
-// Filled by inclusionPathSteps and walked right away: walks are synchronous.
-const scratchSteps = new PathSteps();
+/** A log of at most 2^63 leaves has inclusion proofs of at most 63 hashes. */
+const MAX_INCLUSION_STEPS = 64;
 
 function checkDigest(what: string, name: string, hash: Uint8Array): void {
   if (hash.length !== DIGEST_LENGTH) fail(what, `${name} is ${hash.length} bytes, expected ${DIGEST_LENGTH}`);

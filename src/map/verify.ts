@@ -4,7 +4,7 @@ import { DIGEST_LENGTH } from '../crypto/sha256.js';
 import { EMPTY_HASH, mapLeafHash, mapNodeHashAt } from './hash.js';
 import { PATH_BITS, assertDigest, mapPath, pathBit, sharePrefix } from './path.js';
 import { bitmapMarksEmpty, proofShapeProblem } from './proof-shape.js';
-import { PathSteps, walkToRoot, type VerifiedNodes } from '../verify/verified-nodes.js';
+import { PathSteps, rootOfPath } from '../crypto/merkle-path.js';
 import type { MapProof, MapValue } from './types.js';
 
 /** Depth down to which nodes are tracked by position (positions fit a safe integer). */
@@ -15,27 +15,28 @@ const TRACKED_DEPTH = 48;
  * Returns the key's value when the proof shows membership, null when it proves the key absent,
  * and throws VerificationError (saying why) when the proof is malformed, non-canonical, or does
  * not lead to `root`. `root` and `key` are the caller's own inputs: bad sizes there throw
- * InvalidArgumentError.
- *
- * `known` (see VerifiedNodes) saves hashing steps earlier proofs against `root` already did; the
- * outcome is the same with or without it.
+ * InvalidArgumentError. (verify/verified-nodes.ts wraps this with a memo of nodes earlier proofs
+ * verified.)
  */
-export function verifyMapProof(
-  root: Buffer,
-  key: Uint8Array,
-  proof: MapProof,
-  known?: VerifiedNodes,
-): MapValue | null {
-  return verifyMapProofAt(root, mapPath(key), proof, known);
+export function verifyMapProof(root: Buffer, key: Uint8Array, proof: MapProof): MapValue | null {
+  return verifyMapProofAt(root, mapPath(key), proof);
 }
 
 /** verifyMapProof for a key whose path (SHA-256 of the key) the caller already has. */
-export function verifyMapProofAt(
-  root: Buffer,
-  path: Buffer,
-  proof: MapProof,
-  known?: VerifiedNodes,
-): MapValue | null {
+export function verifyMapProofAt(root: Buffer, path: Buffer, proof: MapProof): MapValue | null {
+  const start = mapProofTerminalHash(root, path, proof);
+  const computed = rootOfPath(start, mapPathSteps(path, proof), mapNodeHashAt);
+  if (!equalBytes(computed, root)) {
+    throw new VerificationError('map proof does not lead to the expected map root');
+  }
+  return mapProofValue(path, proof);
+}
+
+/**
+ * Checks everything about a map proof for `path` but where its walk leads, and returns the hash
+ * the walk starts from: the terminal's.
+ */
+export function mapProofTerminalHash(root: Buffer, path: Buffer, proof: MapProof): Uint8Array {
   assertDigest(root, 'map root');
   assertDigest(path, 'map path');
 
@@ -60,26 +61,22 @@ export function verifyMapProofAt(
     );
   }
 
-  known?.assertFor(root, 'map');
-  const start = leaf === null ? EMPTY_HASH : mapLeafHash(leaf);
-  const computed = walkToRoot(start, mapPathSteps(path, proof), mapNodeHashAt, known);
-  if (!equalBytes(computed, root)) {
-    throw new VerificationError('map proof does not lead to the expected map root');
-  }
+  return leaf === null ? EMPTY_HASH : mapLeafHash(leaf);
+}
 
+/** What a map proof whose walk led to the root shows: the key's value, or null for absence. */
+export function mapProofValue(path: Buffer, proof: MapProof): MapValue | null {
+  const leaf = proof.leaf;
   if (leaf === null || !equalBytes(leaf.path, path)) return null;
   return { logIndex: leaf.logIndex, valueDigest: Buffer.from(leaf.valueDigest) };
 }
-
-// Filled by mapPathSteps and walked right away: walks are synchronous.
-const scratchSteps = new PathSteps();
 
 /**
  * The steps from a well-formed proof's terminal up to the root along `path`: at depth d the node's
  * position is the path's first d bits and its sibling differs in the last of them. Positions
  * deeper than TRACKED_DEPTH (2^48 keys apart) are not tracked.
  */
-export function mapPathSteps(path: Buffer, proof: MapProof, steps: PathSteps = scratchSteps): PathSteps {
+export function mapPathSteps(path: Buffer, proof: MapProof, steps = new PathSteps(proof.depth)): PathSteps {
   const top = path.readUIntBE(0, TRACKED_DEPTH / 8);
   steps.start(proof.siblings);
   // The packed siblings run from the root down and skip empty ones; the walk goes up.

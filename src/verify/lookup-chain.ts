@@ -5,7 +5,7 @@ import { InvalidArgumentError, VerificationError } from '../errors.js';
 import { verifyInclusion } from '../log/index.js';
 import { verifyMapProofAt, type MapProof } from '../map/index.js';
 import { KeyHashes } from './key-hashes.js';
-import { VerifiedNodes } from './verified-nodes.js';
+import { VerifiedNodes, verifyInclusionKnown, verifyMapProofKnown } from './verified-nodes.js';
 
 const NO_HASHES = new Uint8Array(0);
 
@@ -67,7 +67,9 @@ export function verifyLookupAgainst(
   if (keyHashes && !equalBytes(keyHashes.key, key))
     throw new InvalidArgumentError('the key hashes belong to another key');
   const hashes = keyHashes ?? new KeyHashes(key);
-  const mapped = verifyMapProofAt(checkpoint.mapRoot, hashes.path(), answer.mapProof, known?.map);
+  const mapped = known
+    ? verifyMapProofKnown(known.map, checkpoint.mapRoot, hashes.path(), answer.mapProof)
+    : verifyMapProofAt(checkpoint.mapRoot, hashes.path(), answer.mapProof);
   if (mapped === null) {
     if (answer.found)
       throw new VerificationError('lookup: server says found, but the map proof proves absence');
@@ -88,14 +90,20 @@ export function verifyLookupAgainst(
       `lookup: map index ${mapped.logIndex} is outside the log (size ${checkpoint.size})`,
     );
   }
-  verifyInclusion(
-    hashes.logLeafHash(mapped.valueDigest),
-    mapped.logIndex,
-    checkpoint.size,
-    answer.inclusionProof ?? NO_HASHES,
-    checkpoint.logRoot,
-    known?.log,
-  );
+  const leafHash = hashes.logLeafHash(mapped.valueDigest);
+  const inclusionProof = answer.inclusionProof ?? NO_HASHES;
+  if (known) {
+    verifyInclusionKnown(
+      known.log,
+      leafHash,
+      mapped.logIndex,
+      checkpoint.size,
+      inclusionProof,
+      checkpoint.logRoot,
+    );
+  } else {
+    verifyInclusion(leafHash, mapped.logIndex, checkpoint.size, inclusionProof, checkpoint.logRoot);
+  }
   if (answer.value !== undefined && !hashes.valueDigest(answer.value).equals(mapped.valueDigest)) {
     throw new VerificationError('lookup: value does not hash to the logged digest');
   }

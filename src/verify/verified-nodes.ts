@@ -1,77 +1,54 @@
 import { equalBytes } from '../crypto/equal-bytes.js';
+import { hashStep, PathSteps, rootOfPath, WORDS_PER_HASH, type PairHasher } from '../crypto/merkle-path.js';
 import { DIGEST_LENGTH } from '../crypto/sha256.js';
 import { InvalidArgumentError } from '../errors.js';
+import { hashChildrenAt } from '../log/hasher.js';
+import { inclusionPathSteps, verifyInclusion } from '../log/verify.js';
+import { mapNodeHashAt } from '../map/hash.js';
+import { mapPathSteps, mapProofTerminalHash, mapProofValue, verifyMapProofAt } from '../map/verify.js';
+import type { MapProof, MapValue } from '../map/types.js';
 
-/** The most steps a walk has: a map proof of depth 256 (a log proof has at most 63). */
-const MAX_STEPS = 256;
-const NO_BYTES = new Uint8Array(0);
+/*
+ * A memo of verified nodes at the read boundary, around the pure verifiers of log/ and map/ (the
+ * idea of Go's sumdb/tlog TileHashReader: verified data is kept, the checks stay pure). A proof
+ * verifies or fails here exactly as with the pure verifier; only the hashing done is less.
+ */
 
 /**
- * The steps of one proof walk from a leaf towards the root. Step i: the node at
- * (level[i], index[i]) meets its sibling, at (level, index + 1) when nodeIsLeft[i] is 1, else at
- * (level, index - 1); the sibling's 32 bytes are at siblingAt[i] in `siblings` (the packed proof),
- * or it is the empty hash (32 zero bytes) when siblingAt[i] is -1. An index of -1 means the
- * position is not tracked (map depths past 48); such steps are always hashed.
- *
- * Typed arrays, reused from walk to walk, not an object per step: a follower walks ~150 steps per
- * decision. Fill with `start` and `push`, then walk before filling again.
+ * verifyInclusion (log/verify.ts), saving the hashing steps earlier proofs against `root` did.
+ * `known` must belong to `root`.
  */
-export class PathSteps {
-  length = 0;
-  siblings: Uint8Array = NO_BYTES;
-  /** `siblings` as 32-bit words (a view, or an aligned copy), for checking siblings word-wise. */
-  siblingWords: Int32Array = new Int32Array(0);
-  readonly level = new Int32Array(MAX_STEPS);
-  readonly index = new Float64Array(MAX_STEPS);
-  readonly nodeIsLeft = new Uint8Array(MAX_STEPS);
-  readonly siblingAt = new Int32Array(MAX_STEPS);
-
-  /** Empties the steps for a proof whose hashes are packed in `siblings`. */
-  start(siblings: Uint8Array): this {
-    this.length = 0;
-    this.siblings = siblings;
-    const words = siblings.length >> 2;
-    if ((siblings.byteOffset & 3) === 0) {
-      this.siblingWords = new Int32Array(siblings.buffer, siblings.byteOffset, words);
-    } else {
-      this.siblingWords = new Int32Array(words);
-      new Uint8Array(this.siblingWords.buffer).set(siblings.subarray(0, words << 2));
-    }
-    return this;
-  }
-
-  push(level: number, index: number, nodeIsLeft: boolean, siblingAt: number): void {
-    const i = this.length++;
-    this.level[i] = level;
-    this.index[i] = index;
-    this.nodeIsLeft[i] = nodeIsLeft ? 1 : 0;
-    this.siblingAt[i] = siblingAt;
-  }
-
-  /** The bytes step i's sibling is read from (with siblingOffset). */
-  siblingBytes(i: number): Uint8Array {
-    return this.siblingAt[i]! < 0 ? EMPTY_HASH : this.siblings;
-  }
-
-  siblingOffset(i: number): number {
-    return Math.max(this.siblingAt[i]!, 0);
-  }
-
-  /** The words step i's sibling is read from, at siblingOffset(i) / 4. */
-  siblingWordsOf(i: number): Int32Array {
-    return this.siblingAt[i]! < 0 ? EMPTY_WORDS : this.siblingWords;
-  }
-
-  siblingIndex(i: number): number {
-    const index = this.index[i]!;
-    return index < 0 ? -1 : this.nodeIsLeft[i] === 1 ? index + 1 : index - 1;
-  }
+export function verifyInclusionKnown(
+  known: VerifiedNodes,
+  leafHash: Uint8Array,
+  index: number,
+  size: number,
+  proof: Uint8Array,
+  root: Uint8Array,
+): void {
+  known.assertFor(root, 'log');
+  const steps = inclusionPathSteps(leafHash, index, size, proof, known.steps);
+  // A walk that does not lead to the root: the pure verifier says why, in the same words.
+  if (!equalBytes(known.walk(leafHash, steps, hashChildrenAt), root))
+    verifyInclusion(leafHash, index, size, proof, root);
 }
 
-/** 32 zero bytes: the empty subtree of the map (log proofs never have empty siblings). */
-const EMPTY_HASH = new Uint8Array(DIGEST_LENGTH);
-const WORDS_PER_HASH = DIGEST_LENGTH / 4;
-const EMPTY_WORDS = new Int32Array(WORDS_PER_HASH);
+/**
+ * verifyMapProofAt (map/verify.ts), saving the hashing steps earlier proofs against `root` did.
+ * `known` must belong to `root`.
+ */
+export function verifyMapProofKnown(
+  known: VerifiedNodes,
+  root: Buffer,
+  path: Buffer,
+  proof: MapProof,
+): MapValue | null {
+  const start = mapProofTerminalHash(root, path, proof);
+  known.assertFor(root, 'map');
+  if (!equalBytes(known.walk(start, mapPathSteps(path, proof, known.steps), mapNodeHashAt), root))
+    return verifyMapProofAt(root, path, proof);
+  return mapProofValue(path, proof);
+}
 
 /** Default bound: 2^17 nodes of 32 bytes (4 MiB); past it the set starts over. */
 const DEFAULT_MAX_NODES = 1 << 17;
@@ -80,7 +57,7 @@ const INITIAL_SLOTS = 1 << 10;
 /**
  * Nodes of one tree, by position, taken from proofs that verified against its root: each is the
  * tree's real node there (anything else would be a SHA-256 collision). Proofs against one root
- * share the top of their paths, so `walkToRoot` hashes a proof only up to the first node it finds
+ * share the top of their paths, so `walk` hashes a proof only up to the first node it finds
  * here, and from there on checks each remaining sibling against the node at that position instead
  * of hashing. Every byte of every proof is still checked, so a proof verifies or fails exactly as
  * without this set (a tampered sibling never matches and the walk is redone by hashing).
@@ -94,6 +71,10 @@ export class VerifiedNodes {
   private slab = Buffer.alloc(INITIAL_SLOTS * DIGEST_LENGTH);
   private words = wordsOf(this.slab);
   private count = 0;
+  /** The steps of the walk in progress: walks are synchronous, so one set is reused. */
+  readonly steps = new PathSteps();
+  /** The nodes the walk in progress hashed, by step, for recording once it verified. */
+  private readonly hashedByStep: Uint8Array[] = [];
 
   constructor(
     readonly root: Buffer,
@@ -150,6 +131,42 @@ export class VerifiedNodes {
     atLevel.set(index, this.count++);
   }
 
+  /**
+   * The root a proof walk leads to from `node` (32 bytes) through `steps`, hashing each pair with
+   * `hashPair`, but only up to the first node this set holds; the walk then leads to `root`
+   * exactly when every remaining sibling is the node held at its position (else it is redone by
+   * hashing). When the walk leads to `root`, the nodes and siblings it hashed are added.
+   */
+  walk(node: Uint8Array, steps: PathSteps, hashPair: PairHasher): Uint8Array {
+    const hashedByStep = this.hashedByStep;
+    let hash = node;
+    let at = 0;
+    const count = steps.length;
+    for (; at < count; at++) {
+      const index = steps.index[at]!;
+      if (index >= 0 && this.has(steps.level[at]!, index, hash)) break;
+      hashedByStep[at] = hash;
+      hash = hashStep(steps, at, hash, hashPair);
+    }
+    if (at < count) {
+      for (let above = at; above < count; above++) {
+        const siblingIndex = steps.siblingIndex(above);
+        const wordAt = steps.siblingOffset(above) >> 2;
+        if (!this.hasWords(steps.level[above]!, siblingIndex, steps.siblingWordsOf(above), wordAt))
+          return rootOfPath(node, steps, hashPair);
+      }
+      hash = this.root;
+    } else if (!equalBytes(hash, this.root)) {
+      return hash;
+    }
+    for (let i = 0; i < at; i++) {
+      const level = steps.level[i]!;
+      this.add(level, steps.index[i]!, hashedByStep[i]!);
+      this.add(level, steps.siblingIndex(i), steps.siblingBytes(i), steps.siblingOffset(i));
+    }
+    return hash;
+  }
+
   /** Throws unless this set belongs to `root` (a caller mixing roots is a bug, not bad input). */
   assertFor(root: Uint8Array, tree: string): void {
     if (!equalBytes(this.root, root))
@@ -196,58 +213,4 @@ class LevelSlots {
     }
     this.dense[index] = slot + 1;
   }
-}
-
-// The nodes a walk hashed, by step, for recording them once the walk verified. Reused: walks are
-// synchronous and a walk that records never nests in another.
-const hashedByStep: Uint8Array[] = [];
-
-/** Hashes two 32-byte children read at the given offsets into their parent (one per tree). */
-export type PairHasher = (left: Uint8Array, leftAt: number, right: Uint8Array, rightAt: number) => Buffer;
-
-/**
- * The root a proof walk leads to from `node` (32 bytes) through `steps`, hashing each pair with
- * `hashPair`. With `known`, hashing stops at the first node `known`
- * holds; the walk then leads to `known.root` exactly when every remaining sibling is the node
- * `known` holds at its position (else the walk is redone by hashing). When the walk leads to
- * `known.root`, the nodes and siblings it hashed are added to `known`.
- */
-export function walkToRoot(
-  node: Uint8Array,
-  steps: PathSteps,
-  hashPair: PairHasher,
-  known?: VerifiedNodes,
-): Uint8Array {
-  let hash = node;
-  let at = 0;
-  const count = steps.length;
-  for (; at < count; at++) {
-    const index = steps.index[at]!;
-    if (known && index >= 0 && known.has(steps.level[at]!, index, hash)) break;
-    if (known) hashedByStep[at] = hash;
-    const sibling = steps.siblingBytes(at);
-    const siblingAt = steps.siblingOffset(at);
-    hash =
-      steps.nodeIsLeft[at] === 1
-        ? hashPair(hash, 0, sibling, siblingAt)
-        : hashPair(sibling, siblingAt, hash, 0);
-  }
-  if (!known) return hash;
-  if (at < count) {
-    for (let above = at; above < count; above++) {
-      const siblingIndex = steps.siblingIndex(above);
-      const wordAt = steps.siblingOffset(above) >> 2;
-      if (!known.hasWords(steps.level[above]!, siblingIndex, steps.siblingWordsOf(above), wordAt))
-        return walkToRoot(node, steps, hashPair);
-    }
-    hash = known.root;
-  } else if (!equalBytes(hash, known.root)) {
-    return hash;
-  }
-  for (let i = 0; i < at; i++) {
-    const level = steps.level[i]!;
-    known.add(level, steps.index[i]!, hashedByStep[i]!);
-    known.add(level, steps.siblingIndex(i), steps.siblingBytes(i), steps.siblingOffset(i));
-  }
-  return hash;
 }

@@ -16,7 +16,8 @@ import {
 import { EMPTY_HASH, mapLeafHash, mapNodeHashAt } from '../../src/map/hash.js';
 import { mapPath } from '../../src/map/path.js';
 import { mapPathSteps } from '../../src/map/verify.js';
-import { VerifiedNodes, walkToRoot, type PairHasher } from '../../src/verify/verified-nodes.js';
+import type { PairHasher } from '../../src/crypto/merkle-path.js';
+import { VerifiedNodes, verifyInclusionKnown, verifyMapProofKnown } from '../../src/verify/verified-nodes.js';
 import { makeLeafHashes, naiveMth, naivePath } from '../log/reference.js';
 import { MemoryNodeSource, seededRandom } from '../map/support.js';
 
@@ -80,7 +81,7 @@ describe('log inclusion proofs with verified nodes', () => {
         }
         const plain = verdict(() => verifyInclusion(leaf, claimedIndex, size, packHashes(proof), root));
         const memoised = verdict(() =>
-          verifyInclusion(leaf, claimedIndex, size, packHashes(proof), root, memo),
+          verifyInclusionKnown(memo, leaf, claimedIndex, size, packHashes(proof), root),
         );
         expect(memoised).toBe(plain);
         if (!plain.startsWith('ok')) rejected++;
@@ -95,11 +96,11 @@ describe('log inclusion proofs with verified nodes', () => {
     const memo = new VerifiedNodes(root);
     const proof = proofOf(42);
     const bad = [flipRandomBit(proof[0]!), ...proof.slice(1)];
-    expect(() => verifyInclusion(leaves[42]!, 42, size, packHashes(bad), root, memo)).toThrow(
+    expect(() => verifyInclusionKnown(memo, leaves[42]!, 42, size, packHashes(bad), root)).toThrow(
       /leads to root/,
     );
     expect(memo.has(0, 42, leaves[42]!)).toBe(false);
-    verifyInclusion(leaves[42]!, 42, size, packHashes(proof), root, memo);
+    verifyInclusionKnown(memo, leaves[42]!, 42, size, packHashes(proof), root);
     // Leaf 42 and its sibling, leaf 43, then their parent (leaves 40..43) and its sibling (44..47).
     expect(memo.has(0, 42, leaves[42]!)).toBe(true);
     expect(memo.has(0, 43, proof[0]!)).toBe(true);
@@ -112,15 +113,17 @@ describe('log inclusion proofs with verified nodes', () => {
     const size = 257;
     const { leaves, root, proofOf } = logTree(size);
     const memo = new VerifiedNodes(root);
-    verifyInclusion(leaves[10]!, 10, size, packHashes(proofOf(10)), root, memo);
+    verifyInclusionKnown(memo, leaves[10]!, 10, size, packHashes(proofOf(10)), root);
     // Leaf 10 is known now: a proof for it stops hashing at once and compares every sibling.
     for (let i = 0; i < proofOf(10).length; i++) {
       const bad = proofOf(10).map((p, j) => (j === i ? flipRandomBit(p) : p));
-      expect(() => verifyInclusion(leaves[10]!, 10, size, packHashes(bad), root, memo)).toThrow(
+      expect(() => verifyInclusionKnown(memo, leaves[10]!, 10, size, packHashes(bad), root)).toThrow(
         /leads to root/,
       );
     }
-    expect(() => verifyInclusion(leaves[10]!, 10, size, packHashes(proofOf(10)), root, memo)).not.toThrow();
+    expect(() =>
+      verifyInclusionKnown(memo, leaves[10]!, 10, size, packHashes(proofOf(10)), root),
+    ).not.toThrow();
   });
 
   for (const size of [7, 100, 257, 1000]) {
@@ -133,7 +136,7 @@ describe('log inclusion proofs with verified nodes', () => {
         const proof = packHashes(proofOf(index));
         const steps = inclusionPathSteps(leaves[index]!, index, size, proof);
         hashes = 0;
-        expect(walkToRoot(leaves[index]!, steps, countingHash, known)).toEqual(root);
+        expect(known.walk(leaves[index]!, steps, countingHash)).toEqual(root);
         return steps.length;
       };
       // Right edge first: its nodes cover the same leaves at several levels, so naming matters.
@@ -151,7 +154,7 @@ describe('log inclusion proofs with verified nodes', () => {
   it('refuses a set made for another root', () => {
     const { leaves, root, proofOf } = logTree(4);
     const memo = new VerifiedNodes(Buffer.alloc(32, 1));
-    expect(() => verifyInclusion(leaves[0]!, 0, 4, packHashes(proofOf(0)), root, memo)).toThrow(
+    expect(() => verifyInclusionKnown(memo, leaves[0]!, 0, 4, packHashes(proofOf(0)), root)).toThrow(
       InvalidArgumentError,
     );
   });
@@ -160,9 +163,12 @@ describe('log inclusion proofs with verified nodes', () => {
     const size = 64;
     const { leaves, root, proofOf } = logTree(size);
     const memo = new VerifiedNodes(root, 10);
-    for (let i = 0; i < size; i++) verifyInclusion(leaves[i]!, i, size, packHashes(proofOf(i)), root, memo);
+    for (let i = 0; i < size; i++)
+      verifyInclusionKnown(memo, leaves[i]!, i, size, packHashes(proofOf(i)), root);
     const bad = proofOf(5).map((p, j) => (j === 3 ? flipRandomBit(p) : p));
-    expect(() => verifyInclusion(leaves[5]!, 5, size, packHashes(bad), root, memo)).toThrow(/leads to root/);
+    expect(() => verifyInclusionKnown(memo, leaves[5]!, 5, size, packHashes(bad), root)).toThrow(
+      /leads to root/,
+    );
   });
 });
 
@@ -242,7 +248,7 @@ describe('map proofs with verified nodes', () => {
       // Siblings are compared word-wise when 4-byte aligned, and copied first when not: both.
       if (random.int(2) === 0) proof = { ...proof, siblings: atOddOffset(proof.siblings) };
       const plain = verdict(() => verifyMapProof(root, askedKey, proof));
-      const memoised = verdict(() => verifyMapProof(root, askedKey, proof, memo));
+      const memoised = verdict(() => verifyMapProofKnown(memo, root, mapPath(askedKey), proof));
       expect(memoised).toBe(plain);
       if (!plain.startsWith('ok')) rejected++;
     }
@@ -258,7 +264,7 @@ describe('map proofs with verified nodes', () => {
       const steps = mapPathSteps(mapPath(key), proof);
       hashes = 0;
       const start = proof.leaf === null ? EMPTY_HASH : mapLeafHash(proof.leaf);
-      expect(walkToRoot(start, steps, countingHash, known)).toEqual(root);
+      expect(known.walk(start, steps, countingHash)).toEqual(root);
       return steps.length;
     };
     for (const key of [...keys, ...absentKeys]) {
@@ -274,15 +280,16 @@ describe('map proofs with verified nodes', () => {
   it('an absent key cannot borrow an empty subtree proven at another position', () => {
     // Warm the memo with every real proof, so every empty subtree of the map is remembered.
     const memo = new VerifiedNodes(root);
-    for (const key of [...keys, ...absentKeys]) verifyMapProof(root, key, buildMapProof(source, key), memo);
+    for (const key of [...keys, ...absentKeys])
+      verifyMapProofKnown(memo, root, mapPath(key), buildMapProof(source, key));
     for (const key of keys.slice(0, 50)) {
       // Claim the member is absent: an empty terminal where its leaf is, with its real siblings.
       const real = buildMapProof(source, key);
       const forged: MapProof = { ...real, leaf: null };
-      expect(verdict(() => verifyMapProof(root, key, forged, memo))).toBe(
+      expect(verdict(() => verifyMapProofKnown(memo, root, mapPath(key), forged))).toBe(
         verdict(() => verifyMapProof(root, key, forged)),
       );
-      expect(() => verifyMapProof(root, key, forged, memo)).toThrow();
+      expect(() => verifyMapProofKnown(memo, root, mapPath(key), forged)).toThrow();
     }
   });
 });
