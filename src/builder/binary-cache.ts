@@ -70,7 +70,7 @@ async function fetchSmallFile(
 
 /** Runs `body` with an upstream client (keep-alive connections), closed afterwards. */
 async function withUpstreamClient<T>(body: (client: UpstreamClient) => Promise<T>): Promise<T> {
-  const client = new UpstreamClient(FETCH_TIMEOUT_MS);
+  const client = new UpstreamClient({ timeoutMs: FETCH_TIMEOUT_MS, connectTimeoutMs: FETCH_TIMEOUT_MS });
   try {
     return await body(client);
   } finally {

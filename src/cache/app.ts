@@ -9,6 +9,7 @@ import { registerNarinfoRoute } from './narinfo-route.js';
 import { ServedNarinfos } from './served-narinfos.js';
 import { UpstreamClient } from './upstream-client.js';
 import { UpstreamHealth } from './upstream-health.js';
+import { CACHE_DEFAULTS } from './upstream-defaults.js';
 
 export interface CacheAppOptions {
   decisions: DecisionSource;
@@ -19,6 +20,14 @@ export interface CacheAppOptions {
   wantMassQuery?: boolean;
   /** Deadline for an upstream's response headers (and a whole narinfo). */
   upstreamTimeoutMs?: number;
+  /** Deadline for a connection to an upstream. */
+  upstreamConnectTimeoutMs?: number;
+  /** When a narinfo request to one upstream is this slow, the next is asked too (0: never). */
+  upstreamHedgeMs?: number;
+  /** How long an unreachable upstream is first set aside before it is probed. */
+  upstreamSetAsideMs?: number;
+  /** The longest an unreachable upstream is set aside between probes. */
+  upstreamSetAsideMaxMs?: number;
   /** How long an upstream that served a bad NAR is set aside. */
   badUpstreamMs?: number;
   /**
@@ -31,14 +40,25 @@ export interface CacheAppOptions {
 
 /** The binary cache proxy as a fastify app; the caller listens (or injects, in tests). */
 export function createCacheApp(options: CacheAppOptions): FastifyInstance {
+  const upstream = new UpstreamClient({
+    timeoutMs: options.upstreamTimeoutMs ?? CACHE_DEFAULTS.upstreamTimeoutMs,
+    connectTimeoutMs: options.upstreamConnectTimeoutMs ?? CACHE_DEFAULTS.upstreamConnectTimeoutMs,
+  });
+  const health = new UpstreamHealth({
+    badNarMs: options.badUpstreamMs ?? 10 * 60_000,
+    unreachableMs: options.upstreamSetAsideMs ?? CACHE_DEFAULTS.upstreamSetAsideMs,
+    unreachableMaxMs: options.upstreamSetAsideMaxMs ?? CACHE_DEFAULTS.upstreamSetAsideMaxMs,
+    probe: (u) => upstream.probe(u),
+  });
   const ctx: CacheContext = {
     decisions: options.decisions,
     key: options.key,
     storeDir: options.storeDir ?? '/nix/store',
     priority: options.priority ?? 30,
     wantMassQuery: options.wantMassQuery ?? true,
-    health: new UpstreamHealth(options.badUpstreamMs ?? 10 * 60_000),
-    upstream: new UpstreamClient(options.upstreamTimeoutMs ?? 10_000),
+    health,
+    upstream,
+    hedgeMs: options.upstreamHedgeMs ?? CACHE_DEFAULTS.upstreamHedgeMs,
     narinfos: new ServedNarinfos(options.narinfoTtlMs ?? 60_000, options.narinfoMaxEntries ?? 100_000),
   };
   // Per-request lines would flood the log at Nix's request rates; problems are logged where they happen.
@@ -52,7 +72,10 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
     request.log.error({ err }, 'cache request failed');
     if (!reply.sent) void reply.code(500).send('internal error\n');
   });
-  app.addHook('onClose', async () => ctx.upstream.close());
+  app.addHook('onClose', async () => {
+    ctx.health.close();
+    ctx.upstream.close();
+  });
   registerCacheInfoRoute(app, ctx);
   registerNarinfoRoute(app, ctx);
   registerNarRoute(app, ctx);

@@ -14,6 +14,8 @@ export interface CacheContext {
   wantMassQuery: boolean;
   health: UpstreamHealth;
   upstream: UpstreamClient;
+  /** When a narinfo request to one upstream is this slow, another is asked too (0: never). */
+  hedgeMs: number;
   narinfos: ServedNarinfos;
 }
 

@@ -50,9 +50,3 @@ export function decodeDecided(
     return { ok: false, status: 502, reason: `decided value is unusable: ${(e as Error).message}` };
   }
 }
-
-/** `decidedValue`, then `decodeDecided`. Never throws. */
-export async function decidedOutput(ctx: CacheContext, hashPart: string): Promise<DecidedOutput> {
-  const decided = await decidedValue(ctx, hashPart);
-  return decided.ok ? decodeDecided(ctx, hashPart, decided.value, decided.upstreams) : decided;
-}

@@ -6,11 +6,12 @@ import { parseNarHash } from '../nix/nar-hash.js';
 import type { NixOutput } from '../nix/canonical-value.js';
 import { VerificationError } from '../errors.js';
 import type { CacheContext } from './context.js';
-import { decidedOutput } from './decided-output.js';
-import { decompressed, isSupportedCompression } from './decompress.js';
+import { decidedValue, decodeDecided } from './decided-output.js';
+import { decompressed } from './decompress.js';
 import { narVerifier } from './nar-verifier.js';
 import { refuse } from './narinfo-route.js';
-import { upstreamUrl } from './upstream-client.js';
+import type { NarSource } from './served-narinfos.js';
+import { UpstreamError, upstreamUrl } from './upstream-client.js';
 import { findUpstreamNarinfo } from './upstream-narinfo.js';
 
 interface OpenedNar {
@@ -37,12 +38,18 @@ export function registerNarRoute(app: FastifyInstance, ctx: CacheContext): void 
       } catch (e) {
         return refuse(reply, 400, (e as Error).message);
       }
-      const decided = await decidedOutput(ctx, nar.hashPart);
+      const value = await decidedValue(ctx, nar.hashPart);
+      if (!value.ok) return refuse(reply, value.status, value.reason);
+      const decided = decodeDecided(ctx, nar.hashPart, value.value, value.upstreams);
       if (!decided.ok) return refuse(reply, decided.status, decided.reason);
       if (decided.output.narHash !== nar.narHash) {
         return refuse(reply, 404, `${nar.narHash} is not the decided NarHash of ${nar.hashPart}`);
       }
-      const opened = await openAgreeingNar(ctx, request, nar.hashPart, decided.output, decided.upstreams);
+      const opened = await openAgreeingNar(ctx, request, nar.hashPart, {
+        value: value.value,
+        output: decided.output,
+        upstreams: decided.upstreams,
+      });
       if (!opened.ok) return refuse(reply, opened.status, opened.reason);
       const { upstream, compression, body } = opened.nar;
       const headers = {
@@ -89,36 +96,53 @@ export function registerNarRoute(app: FastifyInstance, ctx: CacheContext): void 
 
 type Opened = { ok: true; nar: OpenedNar } | { ok: false; status: 404 | 502; reason: string };
 
+/**
+ * The NAR from an agreeing upstream: first from the one whose narinfo was served for this
+ * decision (no second narinfo request), then from the others, asking each for its narinfo. An
+ * upstream that cannot be reached is set aside, and the next one tried at once.
+ */
 async function openAgreeingNar(
   ctx: CacheContext,
   request: FastifyRequest,
   hashPart: string,
-  decided: NixOutput,
-  upstreams: readonly string[],
+  decided: { value: Buffer; output: NixOutput; upstreams: readonly string[] },
 ): Promise<Opened> {
   const problems: string[] = [];
-  for (const upstream of ctx.health.order(upstreams)) {
-    const found = await findUpstreamNarinfo({
-      hashPart,
-      decided,
-      upstreams: [upstream],
-      storeDir: ctx.storeDir,
-      client: ctx.upstream,
-      logger: request.log,
-      accept: (n) =>
-        isSupportedCompression(n.compression) ? undefined : `unsupported Compression ${n.compression}`,
-    });
-    if (!found.ok) {
-      if (found.kind === 'failed') problems.push(found.reason);
-      continue;
+  const tried = new Set<string>();
+  let source: NarSource | undefined = ctx.narinfos.source(hashPart, decided.value, decided.upstreams);
+  // An upstream set aside since it served the narinfo goes through the usual order (last, or skipped).
+  if (source !== undefined && !ctx.health.isPreferred(source.upstream)) source = undefined;
+  for (;;) {
+    if (source === undefined) {
+      const found = await findUpstreamNarinfo({
+        hashPart,
+        decided: decided.output,
+        upstreams: decided.upstreams.filter((u) => !tried.has(u)),
+        storeDir: ctx.storeDir,
+        client: ctx.upstream,
+        health: ctx.health,
+        hedgeMs: ctx.hedgeMs,
+        logger: request.log,
+      });
+      if (!found.ok) {
+        if (found.kind === 'failed') problems.push(found.reason);
+        break;
+      }
+      const { url, compression } = found.narinfo;
+      source = { upstream: found.upstream, url, compression };
     }
+    const { upstream, url, compression } = source;
+    tried.add(upstream);
+    source = undefined;
     try {
-      const url = upstreamUrl(upstream, found.narinfo.url);
-      const body = await ctx.upstream.openNar(url);
-      return { ok: true, nar: { upstream, compression: found.narinfo.compression, body } };
+      const body = await ctx.upstream.openNar(upstreamUrl(upstream, url));
+      ctx.health.markAnswered(upstream);
+      return { ok: true, nar: { upstream, compression, body } };
     } catch (e) {
-      request.log.warn({ upstream, hashPart, err: (e as Error).message }, 'upstream NAR unavailable');
-      problems.push(`${upstream}: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      if (e instanceof UpstreamError && e.unreachable) ctx.health.markUnreachable(upstream, message);
+      request.log.warn({ upstream, hashPart, err: message }, 'upstream NAR unavailable');
+      problems.push(`${upstream}: ${message}`);
     }
   }
   if (problems.length === 0)

@@ -29,15 +29,18 @@ export function registerNarinfoRoute(app: FastifyInstance, ctx: CacheContext): v
       const found = await findUpstreamNarinfo({
         hashPart,
         decided: output.output,
-        upstreams: ctx.health.order(upstreams),
+        upstreams,
         storeDir: ctx.storeDir,
         client: ctx.upstream,
+        health: ctx.health,
+        hedgeMs: ctx.hedgeMs,
         logger: request.log,
       });
       if (!found.ok) return refuse(reply, found.kind === 'missing' ? 404 : 502, found.reason);
       const served = rewriteForProxy(found.narinfo, { key: ctx.key, storeDir: ctx.storeDir });
       body = Buffer.from(printNarinfo(served));
-      ctx.narinfos.set(hashPart, value, upstreams, body);
+      const { url, compression } = found.narinfo;
+      ctx.narinfos.set(hashPart, value, upstreams, body, { upstream: found.upstream, url, compression });
     }
     return reply.type(NARINFO_CONTENT_TYPE).send(body);
   });

@@ -2,7 +2,26 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { MAX_NARINFO_BYTES } from '../nix/narinfo.js';
 
-export class UpstreamError extends Error {}
+/**
+ * A failed upstream request. `unreachable`: no usable answer at all (a timeout, a refused or reset
+ * connection, an HTTP error status), which sets the upstream aside; otherwise it answered, but
+ * with something unusable (too large, leaving its cache).
+ */
+export class UpstreamError extends Error {
+  constructor(
+    message: string,
+    readonly unreachable = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface UpstreamTimeouts {
+  /** Deadline for a whole narinfo, and for a NAR's response headers. */
+  timeoutMs: number;
+  /** Deadline for the TCP (and TLS) connection to be up. */
+  connectTimeoutMs: number;
+}
 
 export type NarinfoFetch = { found: true; body: Buffer } | { found: false };
 
@@ -24,8 +43,8 @@ export function upstreamUrl(base: string, relative: string): URL {
  * stream adapter in between (fetch with Readable.fromWeb measured at 1.4 to 1.9 times the CPU per
  * byte of a plain IncomingMessage).
  *
- * Deadlines: a narinfo must arrive whole within `timeoutMs`, a NAR's headers within `timeoutMs`.
- * A NAR body has none: a stall cannot be told apart from our client not reading (backpressure),
+ * Deadlines: a connection must be up within `connectTimeoutMs`, a narinfo must arrive whole within
+ * `timeoutMs`, a NAR's headers within `timeoutMs`. A NAR body has none: a stall cannot be told apart from our client not reading (backpressure),
  * and Nix gives up on a stalled download itself (stalled-download-timeout), which closes both.
  */
 export class UpstreamClient {
@@ -34,7 +53,18 @@ export class UpstreamClient {
     'https:': new https.Agent({ keepAlive: true }),
   };
 
-  constructor(private readonly timeoutMs: number) {}
+  private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
+
+  constructor(timeouts: UpstreamTimeouts) {
+    this.timeoutMs = timeouts.timeoutMs;
+    this.connectTimeoutMs = timeouts.connectTimeoutMs;
+  }
+
+  /** Resolves when the cache answers its nix-cache-info (found or not), rejects with why not. */
+  async probe(base: string): Promise<void> {
+    await this.fetchSmallFile(base, 'nix-cache-info', MAX_NARINFO_BYTES);
+  }
 
   fetchNarinfo(base: string, hashPart: string): Promise<NarinfoFetch> {
     return this.fetchSmallFile(base, `${hashPart}.narinfo`, MAX_NARINFO_BYTES);
@@ -55,7 +85,7 @@ export class UpstreamClient {
       }
       if (response.statusCode !== 200) {
         response.resume();
-        throw new UpstreamError(`${url} answered HTTP ${response.statusCode}`);
+        throw new UpstreamError(`${url} answered HTTP ${response.statusCode}`, true);
       }
       const tooLong = (size: number) =>
         new UpstreamError(`${url} sent ${size} bytes, more than the ${maxBytes} allowed`);
@@ -75,7 +105,7 @@ export class UpstreamClient {
     } catch (e) {
       if (e instanceof UpstreamError) throw e;
       const why = signal.aborted ? `no complete answer within ${this.timeoutMs} ms` : describeError(e);
-      throw new UpstreamError(`${url}: ${why}`);
+      throw new UpstreamError(`${url}: ${why}`, true);
     }
   }
 
@@ -87,13 +117,13 @@ export class UpstreamClient {
       const response = await this.get(url, abort.signal);
       if (response.statusCode !== 200) {
         response.resume();
-        throw new UpstreamError(`${url} answered HTTP ${response.statusCode}`);
+        throw new UpstreamError(`${url} answered HTTP ${response.statusCode}`, true);
       }
       return response;
     } catch (e) {
       if (e instanceof UpstreamError) throw e;
       const why = abort.signal.aborted ? `no response within ${this.timeoutMs} ms` : describeError(e);
-      throw new UpstreamError(`${url}: ${why}`);
+      throw new UpstreamError(`${url}: ${why}`, true);
     } finally {
       clearTimeout(timer);
     }
@@ -114,6 +144,16 @@ export class UpstreamClient {
     return new Promise((resolve, reject) => {
       const request = client.get(url, { agent: this.agents[protocol], signal }, resolve);
       request.on('error', reject);
+      request.on('socket', (socket) => {
+        // A reused keep-alive socket is connected already.
+        if (!socket.connecting) return;
+        const timer = setTimeout(
+          () => request.destroy(new Error(`no connection within ${this.connectTimeoutMs} ms`)),
+          this.connectTimeoutMs,
+        );
+        socket.once(protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
     });
   }
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { assertKeyName, parsePublicKey } from '../crypto/ed25519-keys.js';
+import { CACHE_DEFAULTS } from '../cache/upstream-defaults.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type HostPort, parseHostPort } from './address.js';
 import { checkCrossReferences } from './cross-references.js';
@@ -137,6 +138,11 @@ const cacheSection = z.strictObject({
   priority: integer(0, 10_000).default(40),
   want_mass_query: z.boolean().default(true),
   metrics_listen: listenAddress.prefault(''),
+  upstream_timeout_ms: integer(100, 600_000).default(CACHE_DEFAULTS.upstreamTimeoutMs),
+  upstream_connect_timeout_ms: integer(100, 600_000).default(CACHE_DEFAULTS.upstreamConnectTimeoutMs),
+  upstream_hedge_ms: integer(0, 600_000).default(CACHE_DEFAULTS.upstreamHedgeMs),
+  upstream_set_aside_ms: integer(100, 86_400_000).default(CACHE_DEFAULTS.upstreamSetAsideMs),
+  upstream_set_aside_max_ms: integer(100, 86_400_000).default(CACHE_DEFAULTS.upstreamSetAsideMaxMs),
 });
 
 const pollIntervalSeconds = integer(1, 86_400);

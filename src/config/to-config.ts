@@ -54,6 +54,11 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
       priority: file.cache.priority,
       wantMassQuery: file.cache.want_mass_query,
       metricsListen: file.cache.metrics_listen,
+      upstreamTimeoutMs: file.cache.upstream_timeout_ms,
+      upstreamConnectTimeoutMs: file.cache.upstream_connect_timeout_ms,
+      upstreamHedgeMs: file.cache.upstream_hedge_ms,
+      upstreamSetAsideMs: file.cache.upstream_set_aside_ms,
+      upstreamSetAsideMaxMs: file.cache.upstream_set_aside_max_ms,
     },
     follow: file.follow.map((follow) => ({
       name: follow.name,

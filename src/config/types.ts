@@ -54,6 +54,11 @@ export interface CacheConfig {
   priority: number;
   wantMassQuery: boolean;
   metricsListen: HostPort | undefined;
+  upstreamTimeoutMs: number;
+  upstreamConnectTimeoutMs: number;
+  upstreamHedgeMs: number; // 0: no hedging
+  upstreamSetAsideMs: number;
+  upstreamSetAsideMaxMs: number;
 }
 
 /** A followed log; follow_defaults are already merged in. */

@@ -85,6 +85,11 @@ export async function startCacheListener(
     storeDir: config.storeDir,
     priority: config.priority,
     wantMassQuery: config.wantMassQuery,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
+    upstreamHedgeMs: config.upstreamHedgeMs,
+    upstreamSetAsideMs: config.upstreamSetAsideMs,
+    upstreamSetAsideMaxMs: config.upstreamSetAsideMaxMs,
   });
   observeRequests(app, requestObserver(observability.metrics));
   registerObservabilityRoutes(app, observability);

@@ -11,7 +11,8 @@ import { parseNarinfo } from '../../src/nix/narinfo.js';
 import { verifyNarinfoSignatures } from '../../src/nix/narinfo-signature.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeRealCache, NIX_OPTIONS, type RealCache } from './real-nix-cache.js';
-import { deadUrl, serveDirectory } from './static-server.js';
+import { deadUrl, serveDirectory, type StaticServer } from './static-server.js';
+import { eventually } from '../follower/cluster.js';
 
 const silent = pino({ level: process.env.CACHE_TEST_LOG ?? 'silent' });
 const proxyKey = generateSecretKey('tally-proxy-test-1');
@@ -168,9 +169,9 @@ describe('cache proxy', () => {
   });
 
   it('serves a repeated narinfo from the one it signed, byte for byte, only while the decision stands', async () => {
-    const fetched: string[] = [];
-    const upstream = await serveDirectory(real.dirs.xz, { onRequest: (p) => fetched.push(p) });
+    const upstream = await serveDirectory(real.dirs.xz);
     closers.push(upstream.close);
+    const fetched = upstream.requests;
     const table: Record<string, CacheDecision> = { [real.hashPart]: decided(upstream.url) };
     let decides = 0;
     const counted: DecisionSource = {
@@ -297,4 +298,100 @@ describe('cache proxy', () => {
     expect(failures).toBeLessThanOrEqual(1);
     expect(fs.readFileSync(path.join(client, real.storePath)).equals(real.content)).toBe(true);
   }, 120_000);
+});
+
+describe('cache proxy with a hung upstream', () => {
+  /** A fresh server over a cache dir (its own request list), closed after the file. */
+  async function serve(cacheDir: string, options: { hanging?: boolean } = {}): Promise<StaticServer> {
+    const server = await serveDirectory(cacheDir, options);
+    closers.push(server.close);
+    return server;
+  }
+  const narinfoPath = () => `/${real.hashPart}.narinfo`;
+
+  it('costs one timeout: the hung upstream is set aside and the next requests do not ask it', async () => {
+    const hung = await serve(real.dirs.xz, { hanging: true });
+    const good = await serve(real.dirs.zstd);
+    const proxy = await startProxy(decisionsFor({ [real.hashPart]: decided(hung.url, good.url) }), {
+      upstreamTimeoutMs: 500,
+      upstreamHedgeMs: 0,
+      upstreamSetAsideMs: 60_000,
+      narinfoTtlMs: 0, // every narinfo request goes to the upstreams
+    });
+    const first = await fetch(`${proxy}${narinfoPath()}`);
+    expect(first.status).toBe(200);
+    expect(hung.requests).toEqual([narinfoPath()]);
+    const second = await fetch(`${proxy}${narinfoPath()}`);
+    expect(second.status).toBe(200);
+    const nar = await fetch(`${proxy}/${parseNarinfo(await second.text()).url}`);
+    expect(Buffer.from(await nar.arrayBuffer()).equals(fs.readFileSync(narFile(real.dirs.none)))).toBe(true);
+    expect(hung.requests).toEqual([narinfoPath()]); // skipped since its timeout
+    expect(good.requests.filter((r) => r === narinfoPath())).toHaveLength(3);
+
+    // With only the hung upstream agreeing: an immediate 502 that says why (never a 404, which
+    // Nix would cache), and still no request to it.
+    const alone = await startProxy(decisionsFor({ [real.hashPart]: decided(hung.url) }), {
+      upstreamTimeoutMs: 500,
+      upstreamSetAsideMs: 60_000,
+    });
+    expect((await fetch(`${alone}${narinfoPath()}`)).status).toBe(502);
+    expect(hung.requests).toHaveLength(2); // the new proxy's own first timeout
+    const refused = await fetch(`${alone}${narinfoPath()}`);
+    expect(refused.status).toBe(502);
+    expect(refused.headers.get('x-tally-reason')).toMatch(/set aside as unreachable, probed again in \d+ s/);
+    expect(hung.requests).toHaveLength(2);
+  });
+
+  it('hedges: a slow upstream has the next one asked at once, and is asked after it from then on', async () => {
+    const hung = await serve(real.dirs.xz, { hanging: true });
+    const good = await serve(real.dirs.zstd);
+    const proxy = await startProxy(decisionsFor({ [real.hashPart]: decided(hung.url, good.url) }), {
+      upstreamTimeoutMs: 30_000,
+      upstreamHedgeMs: 100,
+      narinfoTtlMs: 0,
+    });
+    for (let i = 0; i < 3; i++) expect((await fetch(`${proxy}${narinfoPath()}`)).status).toBe(200);
+    // Well before its timeout, only the first request waited for it.
+    expect(hung.requests).toEqual([narinfoPath()]);
+    expect(good.requests).toEqual([narinfoPath(), narinfoPath(), narinfoPath()]);
+  });
+
+  it('the NAR route opens the NAR of the upstream whose narinfo it served, without asking again', async () => {
+    const first = await serve(real.dirs.xz);
+    const second = await serve(real.dirs.zstd);
+    const proxy = await startProxy(decisionsFor({ [real.hashPart]: decided(first.url, second.url) }));
+    const narinfo = parseNarinfo(await (await fetch(`${proxy}${narinfoPath()}`)).text());
+    const nar = await fetch(`${proxy}/${narinfo.url}`);
+    expect(Buffer.from(await nar.arrayBuffer()).length).toBe(real.output.narSize);
+    expect(first.requests).toHaveLength(2);
+    expect(first.requests[0]).toBe(narinfoPath());
+    expect(first.requests[1]).toMatch(/^\/nar\/.*\.nar\.xz$/);
+    expect(second.requests).toEqual([]);
+  });
+
+  it('an upstream set aside is probed, and asked again only once a probe succeeds', async () => {
+    const flaky = await serve(real.dirs.xz, { hanging: true });
+    const good = await serve(real.dirs.zstd);
+    const proxy = await startProxy(decisionsFor({ [real.hashPart]: decided(flaky.url, good.url) }), {
+      upstreamTimeoutMs: 300,
+      upstreamHedgeMs: 0,
+      upstreamSetAsideMs: 200,
+      upstreamSetAsideMaxMs: 400,
+      narinfoTtlMs: 0,
+    });
+    expect((await fetch(`${proxy}${narinfoPath()}`)).status).toBe(200);
+    // Probes time out too: requests keep skipping it.
+    await eventually(async () => (flaky.requests.includes('/nix-cache-info') ? true : undefined));
+    expect((await fetch(`${proxy}${narinfoPath()}`)).status).toBe(200);
+    expect(flaky.requests.filter((r) => r === narinfoPath())).toHaveLength(1);
+
+    flaky.hang(false);
+    const probes = flaky.requests.filter((r) => r === '/nix-cache-info').length;
+    await eventually(async () =>
+      flaky.requests.filter((r) => r === '/nix-cache-info').length > probes ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 50)); // the probe's answer reaches the proxy
+    expect((await fetch(`${proxy}${narinfoPath()}`)).status).toBe(200);
+    expect(flaky.requests.filter((r) => r === narinfoPath())).toHaveLength(2);
+  });
 });

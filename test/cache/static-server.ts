@@ -3,17 +3,29 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
+export interface StaticServer {
+  url: string;
+  /** The path of every request received, in order (answered or not). */
+  requests: string[];
+  /** While hanging, requests are accepted and never answered, like a hung upstream. */
+  hang(hanging: boolean): void;
+  close(): Promise<void>;
+}
+
 /**
  * A plain static file server over a directory, like a builder's cache behind nginx. With
  * `breakNarsOffAfter`, NAR files are announced whole but the connection is dropped after that many
- * bytes, like an upstream that fails mid-transfer. `onRequest` is told of every request's path.
+ * bytes, like an upstream that fails mid-transfer.
  */
 export async function serveDirectory(
   root: string,
-  options: { breakNarsOffAfter?: number; onRequest?: (path: string) => void } = {},
-): Promise<{ url: string; close(): Promise<void> }> {
+  options: { breakNarsOffAfter?: number; hanging?: boolean } = {},
+): Promise<StaticServer> {
+  const requests: string[] = [];
+  let hanging = options.hanging ?? false;
   const server = http.createServer((req, res) => {
-    options.onRequest?.(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.push(new URL(req.url ?? '/', 'http://x').pathname);
+    if (hanging) return;
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = path.join(root, path.normalize(rel));
     if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
@@ -30,6 +42,8 @@ export async function serveDirectory(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    requests,
+    hang: (h) => (hanging = h),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

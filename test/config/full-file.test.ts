@@ -34,6 +34,11 @@ store_dir = "/gnu/store"
 priority = 10
 want_mass_query = false
 metrics_listen = "127.0.0.1:9104"
+upstream_timeout_ms = 4000
+upstream_connect_timeout_ms = 1500
+upstream_hedge_ms = 0
+upstream_set_aside_ms = 2000
+upstream_set_aside_max_ms = 60000
 
 [follow_defaults]
 poll_interval_seconds = 15
@@ -107,6 +112,11 @@ test('a file setting every key becomes the expected typed config', () => {
       priority: 10,
       wantMassQuery: false,
       metricsListen: { host: '127.0.0.1', port: 9104 },
+      upstreamTimeoutMs: 4000,
+      upstreamConnectTimeoutMs: 1500,
+      upstreamHedgeMs: 0,
+      upstreamSetAsideMs: 2000,
+      upstreamSetAsideMaxMs: 60000,
     },
     follow: [
       {
