@@ -2,13 +2,15 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { SecretKey } from '../crypto/ed25519-keys.js';
 import { registerCacheInfoRoute } from './cache-info-route.js';
-import type { CacheContext } from './context.js';
+import { REASON_HEADER, type CacheContext } from './context.js';
 import type { DecisionSource } from './decision-source.js';
 import { registerNarRoute } from './nar-route.js';
 import { registerNarinfoRoute } from './narinfo-route.js';
 import { ServedNarinfos } from './served-narinfos.js';
 import { UpstreamClient } from './upstream-client.js';
 import { UpstreamHealth } from './upstream-health.js';
+import type { CacheEvents } from './cache-events.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import { CACHE_DEFAULTS } from './upstream-defaults.js';
 
 export interface CacheAppOptions {
@@ -36,10 +38,14 @@ export interface CacheAppOptions {
    */
   narinfoTtlMs?: number;
   narinfoMaxEntries?: number;
+  /** Told of aborted NARs and upstreams set aside (metrics); nothing by default. */
+  events?: CacheEvents;
 }
 
 /** The binary cache proxy as a fastify app; the caller listens (or injects, in tests). */
 export function createCacheApp(options: CacheAppOptions): FastifyInstance {
+  const logger = options.logger as FastifyBaseLogger;
+  const events = options.events ?? NO_EVENTS;
   const upstream = new UpstreamClient({
     timeoutMs: options.upstreamTimeoutMs ?? CACHE_DEFAULTS.upstreamTimeoutMs,
     connectTimeoutMs: options.upstreamConnectTimeoutMs ?? CACHE_DEFAULTS.upstreamConnectTimeoutMs,
@@ -49,7 +55,18 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
     unreachableMs: options.upstreamSetAsideMs ?? CACHE_DEFAULTS.upstreamSetAsideMs,
     unreachableMaxMs: options.upstreamSetAsideMaxMs ?? CACHE_DEFAULTS.upstreamSetAsideMaxMs,
     probe: (u) => upstream.probe(u),
+    onSetAside: (event) => {
+      events.upstreamSetAside(event);
+      logger.warn(
+        { upstream: event.upstream, cause: event.cause, reason: event.why, forMs: event.forMs },
+        event.cause === 'unreachable'
+          ? 'upstream set aside: requests skip it until a probe succeeds'
+          : 'upstream set aside: tried after the others',
+      );
+    },
+    onRecovered: (u) => logger.info({ upstream: u }, 'upstream answers again: no longer set aside'),
   });
+  events.watchSetAside(() => health.countSetAside());
   const ctx: CacheContext = {
     decisions: options.decisions,
     key: options.key,
@@ -60,10 +77,13 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
     upstream,
     hedgeMs: options.upstreamHedgeMs ?? CACHE_DEFAULTS.upstreamHedgeMs,
     narinfos: new ServedNarinfos(options.narinfoTtlMs ?? 60_000, options.narinfoMaxEntries ?? 100_000),
+    events,
+    notes: new RateLimitedLog(logger),
+    storePathOf: new WeakMap(),
   };
   // Per-request lines would flood the log at Nix's request rates; problems are logged where they happen.
   const app: FastifyInstance = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request: a narinfo's whole route costs about as much as making one.
     childLoggerFactory: (logger) => logger,
@@ -76,8 +96,35 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
     ctx.health.close();
     ctx.upstream.close();
   });
+  logRefusals(app, ctx);
   registerCacheInfoRoute(app, ctx);
   registerNarinfoRoute(app, ctx);
   registerNarRoute(app, ctx);
   return app;
+}
+
+const NO_EVENTS: CacheEvents = { narAborted() {}, upstreamSetAside() {}, watchSetAside() {} };
+
+/** The hash part a proxy URL is about: `/<hash>.narinfo` or `/nar/...?hash=<hash>`. */
+const HASH_OF_URL = /^\/([0-9a-z]{32})\.narinfo|[?&]hash=([0-9a-z]{32})/;
+
+/** One info line per refused request (rate-limited): the path, the status, the reason. */
+function logRefusals(app: FastifyInstance, ctx: CacheContext): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const reason = reply.getHeader(REASON_HEADER);
+    if (reason !== undefined) {
+      const match = HASH_OF_URL.exec(request.url);
+      ctx.notes.info(
+        {
+          status: reply.statusCode,
+          storePath: ctx.storePathOf.get(request.raw),
+          hashPart: match?.[1] ?? match?.[2],
+          url: request.url.slice(0, 200),
+          reason,
+        },
+        'path refused',
+      );
+    }
+    done();
+  });
 }

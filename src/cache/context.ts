@@ -1,5 +1,7 @@
 import type { SecretKey } from '../crypto/ed25519-keys.js';
+import type { CacheEvents } from './cache-events.js';
 import type { DecisionSource } from './decision-source.js';
+import type { RateLimitedLog } from './rate-limited-log.js';
 import type { ServedNarinfos } from './served-narinfos.js';
 import type { UpstreamClient } from './upstream-client.js';
 import type { UpstreamHealth } from './upstream-health.js';
@@ -17,6 +19,11 @@ export interface CacheContext {
   /** When a narinfo request to one upstream is this slow, another is asked too (0: never). */
   hedgeMs: number;
   narinfos: ServedNarinfos;
+  events: CacheEvents;
+  /** Lines about single requests (refusals, aborted NARs), rate-limited. */
+  notes: RateLimitedLog;
+  /** The store path a request is about, once its decision is known (for the refusal log line). */
+  storePathOf: WeakMap<object, string>;
 }
 
 /** Header carrying why a path is not served; Nix ignores it, people and tests read it. */

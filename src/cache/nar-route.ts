@@ -42,6 +42,7 @@ export function registerNarRoute(app: FastifyInstance, ctx: CacheContext): void 
       if (!value.ok) return refuse(reply, value.status, value.reason);
       const decided = decodeDecided(ctx, nar.hashPart, value.value, value.upstreams);
       if (!decided.ok) return refuse(reply, decided.status, decided.reason);
+      ctx.storePathOf.set(request.raw, decided.output.storePath);
       if (decided.output.narHash !== nar.narHash) {
         return refuse(reply, 404, `${nar.narHash} is not the decided NarHash of ${nar.hashPart}`);
       }
@@ -64,14 +65,14 @@ export function registerNarRoute(app: FastifyInstance, ctx: CacheContext): void 
       reply.raw.writeHead(200, headers);
       // Now, not with the first bytes: the verifier holds back up to a batch, or a whole small NAR.
       reply.raw.flushHeaders();
-      const log = request.log.child({ upstream, hashPart: nar.hashPart, compression });
+      const about = { upstream, storePath: decided.output.storePath, compression };
       let source: Readable;
       try {
         source = decompressed(body, compression);
       } catch (e) {
         body.destroy();
         reply.raw.destroy();
-        log.error({ err: (e as Error).message }, 'NAR decompression could not start');
+        request.log.error({ ...about, err: (e as Error).message }, 'NAR decompression could not start');
         return reply;
       }
       const verifier = narVerifier(parseNarHash(decided.output.narHash), decided.output.narSize);
@@ -82,12 +83,15 @@ export function registerNarRoute(app: FastifyInstance, ctx: CacheContext): void 
         // the decided NarHash or do not even decompress, a transfer it broke off): set it aside,
         // or every retry would get the same bad NAR while other agreeing upstreams have a good one.
         if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
-          log.warn({ err: err.message }, 'NAR transfer aborted: the client went away');
+          ctx.events.narAborted('client_gone', upstream);
+          ctx.notes.info({ ...about, reason: err.message }, 'NAR transfer aborted: the client went away');
           return;
         }
-        ctx.health.markBad(upstream);
-        const what = err instanceof VerificationError ? 'NAR failed verification' : 'NAR transfer failed';
-        log.warn({ err: err.message }, `${what}: transfer aborted, upstream marked bad`);
+        const verification = err instanceof VerificationError;
+        ctx.events.narAborted(verification ? 'verification_failed' : 'upstream_failed', upstream);
+        ctx.health.markBad(upstream, err.message);
+        const what = verification ? 'NAR failed verification' : 'NAR transfer failed';
+        ctx.notes.warn({ ...about, reason: err.message }, `${what}: transfer aborted, upstream marked bad`);
       });
       return reply;
     },

@@ -26,6 +26,7 @@ export function registerNarinfoRoute(app: FastifyInstance, ctx: CacheContext): v
     if (body === undefined) {
       const output = decodeDecided(ctx, hashPart, value, upstreams);
       if (!output.ok) return refuse(reply, output.status, output.reason);
+      ctx.storePathOf.set(request.raw, output.output.storePath);
       const found = await findUpstreamNarinfo({
         hashPart,
         decided: output.output,

@@ -67,7 +67,7 @@ export class UpstreamHealth {
     this.now = options.now ?? Date.now;
   }
 
-  markBad(upstream: string, why = 'served a NAR that failed verification'): void {
+  markBad(upstream: string, why: string): void {
     this.badNarUntil.set(upstream, this.now() + this.options.badNarMs);
     this.options.onSetAside?.({ upstream, cause: 'bad_nar', why, forMs: this.options.badNarMs });
   }

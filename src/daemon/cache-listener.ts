@@ -6,6 +6,7 @@ import type { HostPort } from '../config/address.js';
 import type { CacheConfig, FollowConfig } from '../config/types.js';
 import type { Decider } from '../decide/index.js';
 import {
+  cacheMetrics,
   observeRequests,
   registerObservabilityRoutes,
   requestObserver,
@@ -90,6 +91,7 @@ export async function startCacheListener(
     upstreamHedgeMs: config.upstreamHedgeMs,
     upstreamSetAsideMs: config.upstreamSetAsideMs,
     upstreamSetAsideMaxMs: config.upstreamSetAsideMaxMs,
+    events: cacheMetrics(observability.metrics),
   });
   observeRequests(app, requestObserver(observability.metrics));
   registerObservabilityRoutes(app, observability);

@@ -10,6 +10,7 @@ export {
   type ObserveRequest,
 } from './http.js';
 export { Readiness, READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
+export { cacheMetrics } from './cache-metrics.js';
 export { registerSpoolGauge } from './spool-gauge.js';
 export {
   createTallyMetrics,

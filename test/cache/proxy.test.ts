@@ -13,6 +13,8 @@ import { tempDir } from '../helpers/tmp.js';
 import { makeRealCache, NIX_OPTIONS, type RealCache } from './real-nix-cache.js';
 import { deadUrl, serveDirectory, type StaticServer } from './static-server.js';
 import { eventually } from '../follower/cluster.js';
+import { cacheMetrics, createTallyMetrics } from '../../src/metrics/index.js';
+import { sampleValue } from '../metrics/prometheus-text.js';
 
 const silent = pino({ level: process.env.CACHE_TEST_LOG ?? 'silent' });
 const proxyKey = generateSecretKey('tally-proxy-test-1');
@@ -393,5 +395,81 @@ describe('cache proxy with a hung upstream', () => {
     await new Promise((r) => setTimeout(r, 50)); // the probe's answer reaches the proxy
     expect((await fetch(`${proxy}${narinfoPath()}`)).status).toBe(200);
     expect(flaky.requests.filter((r) => r === narinfoPath())).toHaveLength(2);
+  });
+});
+
+describe("cache proxy: the operator's view", () => {
+  /** A proxy whose log lines are kept (parsed) and whose events go to a fresh metrics registry. */
+  async function observedProxy(table: Record<string, CacheDecision>, options: Partial<CacheAppOptions> = {}) {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const metrics = createTallyMetrics();
+    const proxy = await startProxy(decisionsFor(table), {
+      logger,
+      events: cacheMetrics(metrics),
+      ...options,
+    });
+    const sample = async (name: string, labels: Record<string, string>) =>
+      sampleValue(await metrics.registry.metrics(), name, labels);
+    return { proxy, lines, sample };
+  }
+
+  it('counts a NAR aborted for a hash mismatch and its upstream set aside, and logs both with the store path', async () => {
+    const tampered = await servedCopy(real.dirs.none, 'cache-tampered-metrics', (copy) => {
+      const file = narFile(copy);
+      const bytes = fs.readFileSync(file);
+      bytes[bytes.length - 200] = bytes[bytes.length - 200]! ^ 0x01;
+      fs.writeFileSync(file, bytes);
+    });
+    const { proxy, lines, sample } = await observedProxy({ [real.hashPart]: decided(tampered, servers.xz!) });
+    expect(await sample('tally_nar_aborts_total', { reason: 'verification_failed' })).toBe(0);
+    const narinfo = parseNarinfo(await (await fetch(`${proxy}/${real.hashPart}.narinfo`)).text());
+    await expect((await fetch(`${proxy}/${narinfo.url}`)).arrayBuffer()).rejects.toThrow();
+    await eventually(async () =>
+      (await sample('tally_nar_aborts_total', { reason: 'verification_failed' })) === 1 ? true : undefined,
+    );
+    expect(await sample('tally_nar_aborts_total', { reason: 'upstream_failed' })).toBe(0);
+    expect(await sample('tally_upstream_set_aside_total', { upstream: tampered, cause: 'bad_nar' })).toBe(1);
+    expect(await sample('tally_upstreams_set_aside', { cause: 'bad_nar' })).toBe(1);
+    expect(await sample('tally_upstreams_set_aside', { cause: 'unreachable' })).toBe(0);
+    const aborted = lines.find(
+      (l) => l.msg === 'NAR failed verification: transfer aborted, upstream marked bad',
+    );
+    expect(aborted).toMatchObject({ level: 40, upstream: tampered, storePath: real.storePath });
+    expect(String(aborted!.reason)).toMatch(/NarHash|hash/i);
+    expect(lines.find((l) => l.msg === 'upstream set aside: tried after the others')).toMatchObject({
+      upstream: tampered,
+      cause: 'bad_nar',
+    });
+  });
+
+  it('counts an upstream set aside for a timeout, and logs it', async () => {
+    const hung = await serveDirectory(real.dirs.xz, { hanging: true });
+    closers.push(hung.close);
+    const { proxy, lines, sample } = await observedProxy(
+      { [real.hashPart]: decided(hung.url, servers.zstd!) },
+      { upstreamTimeoutMs: 300, upstreamHedgeMs: 0, upstreamSetAsideMs: 60_000 },
+    );
+    expect((await fetch(`${proxy}/${real.hashPart}.narinfo`)).status).toBe(200);
+    expect(await sample('tally_upstream_set_aside_total', { upstream: hung.url, cause: 'unreachable' })).toBe(
+      1,
+    );
+    expect(await sample('tally_upstreams_set_aside', { cause: 'unreachable' })).toBe(1);
+    const line = lines.find((l) => l.msg === 'upstream set aside: requests skip it until a probe succeeds');
+    expect(line).toMatchObject({ level: 40, upstream: hung.url, cause: 'unreachable', forMs: 60_000 });
+    expect(String(line!.reason)).toMatch(/no complete answer within 300 ms/);
+  });
+
+  it('logs each refusal at info with the path and the reason, at most 20 lines of them per 10 s', async () => {
+    const { proxy, lines } = await observedProxy({});
+    for (let i = 0; i < 25; i++) expect((await fetch(`${proxy}/${real.hashPart}.narinfo`)).status).toBe(404);
+    const refused = lines.filter((l) => l.msg === 'path refused');
+    expect(refused).toHaveLength(20);
+    expect(refused[0]).toMatchObject({
+      level: 30,
+      status: 404,
+      hashPart: real.hashPart,
+      reason: 'no policy reached a quorum (1 of 3 agree)',
+    });
   });
 });

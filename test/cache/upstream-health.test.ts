@@ -48,7 +48,7 @@ describe('upstream health (circuit breaker)', () => {
 
   it('tries a slow upstream, then one that served a bad NAR, after the prompt ones', () => {
     const health = new UpstreamHealth({ badNarMs: 1_000, unreachableMs: 1_000, unreachableMaxMs: 1_000 });
-    health.markBad('a');
+    health.markBad('a', 'NAR hash mismatch');
     health.markSlow('b');
     expect(health.order(['a', 'b', 'c']).usable).toEqual(['c', 'b', 'a']);
     health.markAnswered('b');

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecideResponse } from '../../src/api/gen/tally/v1/admin.js';
 import { keyFromHashPart } from '../../src/nix/store-path.js';
 import { tempDir } from '../helpers/tmp.js';
+import { sampleValue } from '../metrics/prometheus-text.js';
 import { eventually, names } from '../follower/cluster.js';
 import { requireNix, textDerivation } from '../builder/nix-store.js';
 import { createChrootNixStore, type ChrootNixStore } from './chroot-nix-store.js';
@@ -250,6 +251,15 @@ describe('a real Nix client substituting through the proxy', () => {
     const log = majority.daemon.output();
     expect(log).toMatch(/NAR failed verification: transfer aborted, upstream marked bad/);
     expect(log).toMatch(/NAR transfer failed: transfer aborted, upstream marked bad/);
+    // ... counted as aborted NARs (not only as 200s) and as upstreams set aside.
+    const metrics = await (await fetch(`${majority.cacheUrl}/metrics`)).text();
+    expect(sampleValue(metrics, 'tally_nar_aborts_total', { reason: 'verification_failed' })).toBe(1);
+    expect(sampleValue(metrics, 'tally_nar_aborts_total', { reason: 'upstream_failed' })).toBe(1);
+    for (const b of [builder('b1'), builder('b2')]) {
+      expect(
+        sampleValue(metrics, 'tally_upstream_set_aside_total', { upstream: b.cacheUrl, cause: 'bad_nar' }),
+      ).toBe(1);
+    }
   }, 120_000);
 
   it("5: name-match on one log gives that log's output, even against the majority", async () => {

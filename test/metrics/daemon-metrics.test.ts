@@ -94,6 +94,16 @@ describe('metrics and health of a running daemon', () => {
     }
   });
 
+  it('exposes the NAR abort and set-aside metrics from the start', async () => {
+    const text = await scrape();
+    for (const reason of ['verification_failed', 'upstream_failed', 'client_gone']) {
+      expect(sampleValue(text, 'tally_nar_aborts_total', { reason }), reason).toBe(0);
+    }
+    for (const cause of ['bad_nar', 'unreachable']) {
+      expect(sampleValue(text, 'tally_upstreams_set_aside', { cause }), cause).toBe(0);
+    }
+  });
+
   it('counts cache requests by method, route pattern and status, and times them', async () => {
     const before = await scrape();
     expect((await fetch(`${cacheUrl}/nix-cache-info`)).status).toBe(200);
