@@ -130,7 +130,7 @@ describe('docker/Dockerfile', () => {
 
   it('builds in one stage and runs from a second, slim one holding only the build output', () => {
     const froms = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.args);
-    expect(froms).toEqual(['node:20-slim AS build', 'node:20-slim']);
+    expect(froms).toEqual(['node:24-slim AS build', 'node:24-slim']);
     const build = instructions.filter((i) => i.stage === 0 && i.keyword === 'RUN').map((i) => i.args);
     expect(build.join('\n')).toMatch(/npm run build/);
     expect(build.join('\n')).toMatch(/npm prune --omit=dev/);

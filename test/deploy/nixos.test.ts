@@ -20,7 +20,14 @@ import {
  * a module that renders a config the daemon refuses fails here.
  */
 
-const NIX_FILES = ['example-builder.nix', 'example.nix', 'module.nix', 'package.nix', 'settings.nix'];
+const NIX_FILES = [
+  'example-builder.nix',
+  'example.nix',
+  'module.nix',
+  'npm-sources.nix',
+  'package.nix',
+  'settings.nix',
+];
 
 describe('nixos/*.nix parse', () => {
   it('lists every Nix file of nixos/ (a new file must be added here, and so parsed)', () => {
