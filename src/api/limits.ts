@@ -1,5 +1,3 @@
-import { MAX_KEY_LENGTH } from '../log/index.js';
-
 /*
  * Bounds of the gRPC API (documented field by field in proto/tally/v1/). The server enforces them;
  * the client only sizes its channel by MAX_MESSAGE_BYTES.
@@ -11,15 +9,7 @@ export const MAX_ENTRIES_PER_CALL = 1_000;
 /** Most keys in one LookupMany request (each answer may carry a 64 KiB value: 16 MiB at most). */
 export const MAX_LOOKUP_KEYS_PER_CALL = 256;
 
-/** Shortest key: an empty key is what proto3 sends when the field was forgotten. */
-export const MIN_KEY_BYTES = 1;
-/** Longest key: the log's leaf encoding prefixes the key with a single length byte. */
-export const MAX_KEY_BYTES = MAX_KEY_LENGTH;
-
-/** Shortest value: as for keys, an empty value is a forgotten field. */
-export const MIN_VALUE_BYTES = 1;
-/** Longest value (64 KiB); a Nix value (path, NAR hash and size, references) is far smaller. */
-export const MAX_VALUE_BYTES = 64 * 1024;
+/* Key and value bounds: src/entry/entry.ts. */
 
 /** Most entries in one Submit request. */
 export const MAX_SUBMIT_ENTRIES = 10_000;

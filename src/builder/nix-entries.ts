@@ -1,10 +1,5 @@
+import type { Entry } from '../entry/entry.js';
 import { encodeNixValue, storePathKey, type NixOutput } from '../nix/index.js';
-
-/** One log entry as the admin API takes it. */
-export interface Entry {
-  key: Buffer;
-  value: Buffer;
-}
 
 /**
  * The entry a builder logs for a Nix output: key = the 20 bytes of its store-path hash (exactly

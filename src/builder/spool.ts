@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
-import type { Entry } from './nix-entries.js';
+import type { Entry } from '../entry/entry.js';
 
 /*
  * The spool: submissions the post-build hook could not hand to the daemon. One JSON file per

@@ -1,6 +1,7 @@
 import type { AdminClient } from '../api/client.js';
 import { SubmitStatus } from '../api/gen/tally/v1/admin.js';
-import { inBatches, type Entry } from './nix-entries.js';
+import type { Entry } from '../entry/entry.js';
+import { inBatches } from './nix-entries.js';
 
 /** Entries per Submit request: well under the server's 10,000 and its message size bound. */
 export const PUBLISH_BATCH_ENTRIES = 1_000;

@@ -1,5 +1,5 @@
 import { TallyError } from '../errors.js';
-import type { Entry } from '../builder/nix-entries.js';
+import type { Entry } from '../entry/entry.js';
 import { describeCounts, submitEntries, type PublishCounts } from '../builder/submit-entries.js';
 import { withAdminClient, type SubmitTargetOptions } from './api-options.js';
 import { createProgress } from './progress.js';

@@ -1,8 +1,6 @@
 import { DIGEST_LENGTH } from '../crypto/sha256.js';
+import { MAX_KEY_BYTES, MIN_KEY_BYTES } from '../entry/entry.js';
 import { InvalidArgumentError } from '../errors.js';
-
-/** Keys are length-prefixed with one byte. */
-export const MAX_KEY_LENGTH = 255;
 
 export interface DecodedLeaf {
   key: Buffer;
@@ -11,8 +9,10 @@ export interface DecodedLeaf {
 
 /** Leaf data of one log entry: u8 keyLength || key || valueDigest (32 bytes). */
 export function encodeLeaf(key: Uint8Array, valueDigest: Uint8Array): Buffer {
-  if (key.length < 1 || key.length > MAX_KEY_LENGTH) {
-    throw new InvalidArgumentError(`leaf key length must be 1..${MAX_KEY_LENGTH} bytes, got ${key.length}`);
+  if (key.length < MIN_KEY_BYTES || key.length > MAX_KEY_BYTES) {
+    throw new InvalidArgumentError(
+      `leaf key length must be ${MIN_KEY_BYTES}..${MAX_KEY_BYTES} bytes, got ${key.length}`,
+    );
   }
   if (valueDigest.length !== DIGEST_LENGTH) {
     throw new InvalidArgumentError(

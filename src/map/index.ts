@@ -1,7 +1,7 @@
 /** The sparse Merkle tree ("the map"): key -> (log index, value digest); see docs/PROTOCOL.md, "The map". */
 export type { MapInsert, MapLeaf, MapNodeSource, MapProof, MapValue, MapWrite } from './types.js';
 export { mapLeafHash, mapNodeHash } from './hash.js';
-export { MAX_KEY_LENGTH, MIN_KEY_LENGTH, PATH_BITS, mapPath } from './path.js';
+export { PATH_BITS, mapPath } from './path.js';
 export { positionKey, positionKeysAlong } from './position.js';
 export { decodeRecord, encodeLeafRecord, encodeNodeRecord, type MapRecord } from './record.js';
 export { mapGet, mapRoot } from './read.js';

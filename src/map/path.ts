@@ -1,17 +1,15 @@
+import { MAX_KEY_BYTES, MIN_KEY_BYTES } from '../entry/entry.js';
 import { InvalidArgumentError } from '../errors.js';
 import { DIGEST_LENGTH, sha256 } from '../crypto/sha256.js';
 
 /** Every path has 256 bits, so positions have depths 0..256. */
 export const PATH_BITS = 256;
 
-export const MIN_KEY_LENGTH = 1;
-export const MAX_KEY_LENGTH = 255;
-
 /** The 256-bit path of a key: SHA-256(key), read MSB-first (bit 0 = top bit of byte 0). */
 export function mapPath(key: Uint8Array): Buffer {
-  if (key.length < MIN_KEY_LENGTH || key.length > MAX_KEY_LENGTH) {
+  if (key.length < MIN_KEY_BYTES || key.length > MAX_KEY_BYTES) {
     throw new InvalidArgumentError(
-      `map key must be ${MIN_KEY_LENGTH}..${MAX_KEY_LENGTH} bytes, got ${key.length}`,
+      `map key must be ${MIN_KEY_BYTES}..${MAX_KEY_BYTES} bytes, got ${key.length}`,
     );
   }
   return sha256(key);

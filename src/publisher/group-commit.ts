@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { TallyError } from '../errors.js';
-import type { Head, LogStore, Submission, SubmissionResult } from '../store/log-store.js';
+import type { Entry } from '../entry/entry.js';
+import type { Head, LogStore, SubmissionResult } from '../store/log-store.js';
 
 export interface GroupCommitOptions {
   /** Most entries integrated in one LevelDB batch (one fsync, one signature). */
@@ -10,7 +11,7 @@ export interface GroupCommitOptions {
 }
 
 interface Pending {
-  entries: Submission[];
+  entries: Entry[];
   resolve(outcome: { results: SubmissionResult[]; head: Head }): void;
   reject(err: unknown): void;
 }
@@ -38,7 +39,7 @@ export class GroupCommitPublisher {
     return this.queue.reduce((n, p) => n + p.entries.length, 0);
   }
 
-  submit(entries: Submission[]): Promise<{ results: SubmissionResult[]; head: Head }> {
+  submit(entries: Entry[]): Promise<{ results: SubmissionResult[]; head: Head }> {
     if (this.stopping) return Promise.reject(new TallyError('UNAVAILABLE', 'the daemon is shutting down'));
     if (entries.length === 0) return Promise.resolve({ results: [], head: this.store.getHead() });
     return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { checkKey, checkValue } from '../api/server/validate.js';
+import { checkEntries } from '../entry/entry.js';
 import type { PublishedLogs } from './published-log.js';
 import type { SpoolSubmit } from './spool-ingester.js';
 
@@ -6,10 +6,7 @@ import type { SpoolSubmit } from './spool-ingester.js';
 export function spoolSubmitTo(logs: PublishedLogs): SpoolSubmit {
   return async ({ logId, entries }) => {
     const log = logs.get(logId);
-    entries.forEach((e, i) => {
-      checkKey(e.key, `spool entries[${i}].key`);
-      checkValue(e.value, `spool entries[${i}].value`);
-    });
+    checkEntries(entries, 'spool entries');
     const { results } = await log.publisher.submit(entries);
     return results.map((r) => r.status);
   };

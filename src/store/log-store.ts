@@ -3,6 +3,7 @@ import { ClassicLevel } from 'classic-level';
 import { sha256 } from '../crypto/sha256.js';
 import type { PublicKey, SecretKey } from '../crypto/ed25519-keys.js';
 import { publicKeyOf } from '../crypto/ed25519-keys.js';
+import type { Entry } from '../entry/entry.js';
 import { TallyError, InvalidArgumentError } from '../errors.js';
 import {
   appendLeaves,
@@ -35,11 +36,6 @@ export interface LogStoreOptions {
   key: SecretKey;
   /** Checkpoint origin line. */
   origin: string;
-}
-
-export interface Submission {
-  key: Buffer;
-  value: Buffer;
 }
 
 export type SubmissionResult =
@@ -195,7 +191,7 @@ export class LogStore {
    * Integrates a batch: first write wins per key; new keys are appended in order. Resolves only
    * after the batch and the new signed checkpoint are durably on disk. Callers must not overlap calls.
    */
-  async integrate(submissions: Submission[]): Promise<{ results: SubmissionResult[]; head: Head }> {
+  async integrate(submissions: Entry[]): Promise<{ results: SubmissionResult[]; head: Head }> {
     this.assertOpen();
     if (this.integrating)
       throw new TallyError('INTERNAL', 'integrate called while another integration is running');
@@ -208,9 +204,7 @@ export class LogStore {
     }
   }
 
-  private async integrateNow(
-    submissions: Submission[],
-  ): Promise<{ results: SubmissionResult[]; head: Head }> {
+  private async integrateNow(submissions: Entry[]): Promise<{ results: SubmissionResult[]; head: Head }> {
     // One walk down the map for the whole batch answers first-write-wins for every key and reads
     // (once) every record the insert below needs.
     const paths = submissions.map((s) => mapPath(s.key));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { decodeLeaf, encodeLeaf, hashLeaf, MAX_KEY_LENGTH } from '../../src/log/index.js';
+import { MAX_KEY_BYTES } from '../../src/entry/entry.js';
+import { decodeLeaf, encodeLeaf, hashLeaf } from '../../src/log/index.js';
 
 const digest = Buffer.alloc(32, 0xd1);
 
@@ -27,7 +28,7 @@ describe('leaf encoding', () => {
   });
 
   it('round-trips keys of length 1 and 255', () => {
-    for (const length of [1, 20, MAX_KEY_LENGTH]) {
+    for (const length of [1, 20, MAX_KEY_BYTES]) {
       const key = Buffer.alloc(length, length);
       const encoded = encodeLeaf(key, digest);
       expect(encoded.length).toBe(1 + length + 32);

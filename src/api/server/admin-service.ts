@@ -7,7 +7,8 @@ import type { SubmissionResult } from '../../store/log-store.js';
 import { SubmitStatus, type AdminServiceServer, type SubmitResult } from '../gen/tally/v1/admin.js';
 import { MAX_SUBMIT_ENTRIES } from '../limits.js';
 import { unary, type Guard } from './unary.js';
-import { checkKey, checkLogSelector, checkValue } from './validate.js';
+import { checkEntries } from '../../entry/entry.js';
+import { checkLogSelector } from './validate.js';
 
 /** Admin RPCs served by later components (the decider) are plugged in here. */
 export type AdminExtensions = Partial<
@@ -63,10 +64,7 @@ export function createAdminService(
             `Submit: ${entries.length} entries; at most ${MAX_SUBMIT_ENTRIES} per request`,
           );
         }
-        entries.forEach((e, i) => {
-          checkKey(e.key, `Submit: entries[${i}].key`);
-          checkValue(e.value, `Submit: entries[${i}].value`);
-        });
+        checkEntries(entries, 'Submit: entries');
         const { results, head } = await log.publisher.submit(
           entries.map((e) => ({ key: e.key, value: e.value })),
         );

@@ -5,7 +5,8 @@ import type { Follower } from '../../follower/index.js';
 import type { DecideResponse, LogVote } from '../gen/tally/v1/admin.js';
 import type { AdminExtensions } from './admin-service.js';
 import { unary, type Guard } from './unary.js';
-import { checkKey, checkLogSelector } from './validate.js';
+import { checkKey } from '../../entry/entry.js';
+import { checkLogSelector } from './validate.js';
 
 const EMPTY = Buffer.alloc(0);
 

@@ -6,7 +6,8 @@ import type { KeyLookup, LogServiceServer } from '../gen/tally/v1/log.js';
 import type { LookupResult } from '../../store/log-store.js';
 import { MAX_ENTRIES_PER_CALL, MAX_LOOKUP_KEYS_PER_CALL } from '../limits.js';
 import { unary, type Implementation } from './unary.js';
-import { checkKey, checkLogSelector } from './validate.js';
+import { checkKey } from '../../entry/entry.js';
+import { checkLogSelector } from './validate.js';
 
 /** LogService: heads, entries, proofs and lookups of the logs this node publishes. Read-only. */
 export function createLogService(logs: PublishedLogs, logger: Logger): Implementation<LogServiceServer> {

@@ -1,24 +1,7 @@
 import { KEY_NAME } from '../../crypto/ed25519-keys.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { MAX_KEY_BYTES, MAX_VALUE_BYTES, MIN_KEY_BYTES, MIN_VALUE_BYTES } from '../limits.js';
 
-/** Request-field checks shared by the services; each message names the field and the bound. */
-export function checkKey(key: Buffer, field: string): void {
-  if (key.length < MIN_KEY_BYTES || key.length > MAX_KEY_BYTES) {
-    throw new InvalidArgumentError(
-      `${field}: ${key.length} bytes; keys are ${MIN_KEY_BYTES}..${MAX_KEY_BYTES} bytes`,
-    );
-  }
-}
-
-export function checkValue(value: Buffer, field: string): void {
-  if (value.length < MIN_VALUE_BYTES || value.length > MAX_VALUE_BYTES) {
-    throw new InvalidArgumentError(
-      `${field}: ${value.length} bytes; values are ${MIN_VALUE_BYTES}..${MAX_VALUE_BYTES} bytes`,
-    );
-  }
-}
-
+/** Request-field checks shared by the services (keys and values: entry/entry.ts). */
 export function checkDigest(digest: Buffer, field: string): void {
   if (digest.length !== 32)
     throw new InvalidArgumentError(`${field}: ${digest.length} bytes; a digest is 32 bytes`);

@@ -10,7 +10,8 @@ import {
   readHashPartsFile,
 } from '../../builder/binary-cache.js';
 import { defaultStoreDir } from '../../builder/nix-command.js';
-import { nixEntry, type Entry } from '../../builder/nix-entries.js';
+import { nixEntry } from '../../builder/nix-entries.js';
+import type { Entry } from '../../entry/entry.js';
 import { createProgress } from '../progress.js';
 import { describeCounts } from '../../builder/submit-entries.js';
 import { publishEntries } from '../publish-entries.js';
