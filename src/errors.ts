@@ -11,6 +11,7 @@ export type TallyErrorCode =
   | 'RESOURCE_EXHAUSTED'
   | 'VERIFICATION_FAILED'
   | 'UNAVAILABLE'
+  | 'FAILED_PRECONDITION'
   | 'INTERNAL';
 
 export class TallyError extends Error {

@@ -9,7 +9,8 @@ import { InvalidArgumentError, TallyError, VerificationError, type TallyErrorCod
  * signature, stored data) are corrupt or forged, which is DATA_LOSS's "unrecoverable data
  * corruption", and both say "do not retry with the same input". FAILED_PRECONDITION means "fix the
  * system state, then retry", which does not fit, and grpc-js never produces DATA_LOSS itself, so
- * the code stays unambiguous.
+ * the code stays unambiguous. FAILED_PRECONDITION is tally's own FAILED_PRECONDITION: a state an
+ * operator must repair first (a published log's database older than what its key published).
  */
 const GRPC_STATUS: Record<TallyErrorCode, status> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
@@ -20,6 +21,7 @@ const GRPC_STATUS: Record<TallyErrorCode, status> = {
   RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
   VERIFICATION_FAILED: status.DATA_LOSS,
   UNAVAILABLE: status.UNAVAILABLE,
+  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
   INTERNAL: status.INTERNAL,
 };
 

@@ -8,11 +8,18 @@ import { TallyError, type TallyErrorCode } from '../errors.js';
  *   2  usage error or bad input: unknown option, malformed key / checkpoint / argument, refusing to overwrite
  *   3  I/O error or unavailable: a file is missing or unreadable, a service cannot be reached, or an
  *      unexpected internal error
+ *   4  the state must be repaired first (the daemon's log database is older than its key's checkpoint)
  *
  * Human output goes to stdout, errors to stderr as "tally: <message>". With --json, stdout carries
  * exactly one JSON object: {"ok":true,...} on success, {"ok":false,"error":{"code","message"}} on failure.
  */
-export const ExitCode = { OK: 0, VERIFICATION_FAILED: 1, BAD_INPUT: 2, UNAVAILABLE: 3 } as const;
+export const ExitCode = {
+  OK: 0,
+  VERIFICATION_FAILED: 1,
+  BAD_INPUT: 2,
+  UNAVAILABLE: 3,
+  FAILED_PRECONDITION: 4,
+} as const;
 
 /** What each exit code means, as `tally --help` and the README state it. */
 export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [code: number, meaning: string]> = [
@@ -34,6 +41,12 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [code: number, meaning: 
     ExitCode.UNAVAILABLE,
     'unavailable or I/O error: a file, log or digest not found, permission denied (also a wrong admin token), ' +
       'a message too large, the daemon or a node unreachable or timed out, a port in use, an internal error',
+  ],
+  [
+    ExitCode.FAILED_PRECONDITION,
+    "the state must be repaired first: the daemon will not publish because its log's database is " +
+      'older than a checkpoint its key already published (a restored backup, a lost database); see ' +
+      'docs/operations.md',
   ],
 ];
 
@@ -57,6 +70,7 @@ const EXIT_BY_CODE: Record<TallyErrorCode, number> = {
   PERMISSION_DENIED: ExitCode.UNAVAILABLE,
   RESOURCE_EXHAUSTED: ExitCode.UNAVAILABLE,
   UNAVAILABLE: ExitCode.UNAVAILABLE,
+  FAILED_PRECONDITION: ExitCode.FAILED_PRECONDITION,
   INTERNAL: ExitCode.UNAVAILABLE,
 };
 

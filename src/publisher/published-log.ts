@@ -13,6 +13,7 @@ import {
 } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
 import { GroupCommitPublisher } from './group-commit.js';
+import { CheckpointCopy, refuseToFork } from './published-head.js';
 import { LogStore } from '../store/log-store.js';
 
 /** A log this node publishes: its identity, its store and its group-commit publisher. */
@@ -61,7 +62,19 @@ export async function openPublishedLog(
   const publicKey = publicKeyOf(key);
   const id = logIdOf(publicKey, config.protocol);
   const origin = config.origin ?? defaultOrigin(id);
-  const store = await LogStore.open(path.join(stateDir, 'logs', id), { key, origin });
+  const databaseDir = path.join(stateDir, 'logs', id);
+  const copy = CheckpointCopy.of(stateDir, id);
+  const store = await LogStore.open(databaseDir, { key, origin, onCheckpoint: (note) => copy.write(note) });
+  try {
+    const head = store.getHead();
+    const check = { logName: config.name, logId: id, publicKey, origin, databaseDir, keyFile };
+    await refuseToFork(head.checkpoint, (size) => store.rootAt(size), [copy], check);
+    // From the first start (and after an upgrade from a version without it) the copy exists.
+    if ((await copy.latest()) !== head.note) await copy.write(head.note);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const publisher = new GroupCommitPublisher(
     store,
     { maxBatchEntries: config.maxBatchEntries, maxBatchDelayMs: config.maxBatchDelayMs },

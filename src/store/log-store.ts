@@ -36,6 +36,12 @@ export interface LogStoreOptions {
   key: SecretKey;
   /** Checkpoint origin line. */
   origin: string;
+  /**
+   * Called with each new checkpoint once its batch is durable, before anyone can read it from the
+   * store (the publisher keeps a copy outside the database). If it fails, the integration still
+   * completes but rejects: the entries are durable, and a retry finds them already present.
+   */
+  onCheckpoint?: (note: string) => Promise<void>;
 }
 
 export type SubmissionResult =
@@ -262,11 +268,19 @@ export class LogStore {
     } finally {
       this.writing = null;
     }
+    let copyFailure: unknown;
+    await this.options.onCheckpoint?.(note).catch((err: unknown) => (copyFailure = err));
     // Only now, with the batch durable, may the in-memory state move to the new head.
     this.frontier = frontier;
     this.map.applyCommitted(map.writes);
     this.tiles.applyCommitted(tiles);
     this.head = { checkpoint, note };
+    if (copyFailure !== undefined) {
+      throw new TallyError(
+        'UNAVAILABLE',
+        `entries committed at size ${checkpoint.size}, but recording the checkpoint failed: ${(copyFailure as Error).message}`,
+      );
+    }
     return { results, head: this.head };
   }
 

@@ -18,6 +18,7 @@ const EXPECTED: [TallyErrorCode, number][] = [
   ['RESOURCE_EXHAUSTED', 8],
   ['VERIFICATION_FAILED', 15], // DATA_LOSS
   ['UNAVAILABLE', 14],
+  ['FAILED_PRECONDITION', 9],
   ['INTERNAL', 13],
 ];
 
@@ -34,7 +35,6 @@ describe('code mapping', () => {
     [status.UNAUTHENTICATED, 'PERMISSION_DENIED'],
     [status.UNIMPLEMENTED, 'INTERNAL'],
     [status.UNKNOWN, 'INTERNAL'],
-    [status.FAILED_PRECONDITION, 'INTERNAL'],
     [99, 'INTERNAL'],
   ])('statuses tally never sends: %i -> %s', (grpcCode, tallyCode) => {
     expect(tallyCodeOf(grpcCode)).toBe(tallyCode);

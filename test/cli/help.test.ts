@@ -64,7 +64,8 @@ describe('tally --help', () => {
     expect(text).toMatch(/^ {2}1 {2}verification failed: .*signature, proof/m);
     expect(text).toMatch(/^ {2}2 {2}usage error or bad input: unknown command or option/m);
     expect(text).toMatch(/^ {2}3 {2}unavailable or I\/O error: a file, log or digest not found/m);
-    expect(text).not.toMatch(/^ {2}4 /m);
+    expect(text).toMatch(/^ {2}4 {2}the state must be repaired first: the daemon will not publish/m);
+    expect(text).not.toMatch(/^ {2}5 /m);
   });
 
   it('stops quietly, exit 0, when its reader closes the pipe (`tally --help | head -1`)', async () => {

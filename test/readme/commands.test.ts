@@ -84,7 +84,7 @@ describe('README exit codes', () => {
       m[2],
     ]);
     expect(rows).toEqual(EXIT_CODE_MEANINGS.map(([code, meaning]) => [code, meaning]));
-    expect(rows.map(([code]) => code)).toEqual([0, 1, 2, 3]);
+    expect(rows.map(([code]) => code)).toEqual([0, 1, 2, 3, 4]);
   });
 });
 

@@ -20,7 +20,8 @@ generated on first start, serves the public gRPC API on 127.0.0.1:9002, the Nix 
 127.0.0.1:9001 and the admin API on <state>/admin.sock (mode 0600). It logs "tally daemon ready"
 with the addresses it bound (JSON lines on stdout, pretty-printed when stdout is a terminal).
 SIGTERM or SIGINT stops it after the commits in flight; it exits 2 on an invalid or missing config
-file and 3 when it cannot start (e.g. a port in use).`,
+file, 3 when it cannot start (e.g. a port in use), and 4 when it refuses to publish because its
+log's database is older than a checkpoint its key already published (docs/operations.md).`,
   ).action(runDaemon);
 }
 
