@@ -6,7 +6,10 @@ import { REASON_HEADER, type CacheContext } from './context.js';
 import type { DecisionSource } from './decision-source.js';
 import { registerNarRoute } from './nar-route.js';
 import { registerNarinfoRoute } from './narinfo-route.js';
+import { ServedDerivers } from './served-derivers.js';
 import { ServedNarinfos } from './served-narinfos.js';
+import { registerListingRoute } from './listing-route.js';
+import { registerLogRoute } from './log-route.js';
 import { UpstreamClient } from './upstream-client.js';
 import { UpstreamHealth } from './upstream-health.js';
 import type { CacheEvents } from './cache-events.js';
@@ -77,6 +80,7 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
     upstream,
     hedgeMs: options.upstreamHedgeMs ?? CACHE_DEFAULTS.upstreamHedgeMs,
     narinfos: new ServedNarinfos(options.narinfoTtlMs ?? 60_000, options.narinfoMaxEntries ?? 100_000),
+    derivers: new ServedDerivers(60 * 60_000, options.narinfoMaxEntries ?? 100_000),
     events,
     notes: new RateLimitedLog(logger),
     storePathOf: new WeakMap(),
@@ -98,15 +102,17 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
   });
   logRefusals(app, ctx);
   registerCacheInfoRoute(app, ctx);
+  registerListingRoute(app, ctx);
   registerNarinfoRoute(app, ctx);
   registerNarRoute(app, ctx);
+  registerLogRoute(app, ctx);
   return app;
 }
 
 const NO_EVENTS: CacheEvents = { narAborted() {}, upstreamSetAside() {}, watchSetAside() {} };
 
-/** The hash part a proxy URL is about: `/<hash>.narinfo` or `/nar/...?hash=<hash>`. */
-const HASH_OF_URL = /^\/([0-9a-z]{32})\.narinfo|[?&]hash=([0-9a-z]{32})/;
+/** The hash part a proxy URL is about: `/<hash>.narinfo`, `/<hash>.ls` or `/nar/...?hash=<hash>`. */
+const HASH_OF_URL = /^\/([0-9a-z]{32})\.(?:narinfo|ls)|[?&]hash=([0-9a-z]{32})/;
 
 /** One info line per refused request (rate-limited): the path, the status, the reason. */
 function logRefusals(app: FastifyInstance, ctx: CacheContext): void {

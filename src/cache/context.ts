@@ -2,6 +2,7 @@ import type { SecretKey } from '../crypto/ed25519-keys.js';
 import type { CacheEvents } from './cache-events.js';
 import type { DecisionSource } from './decision-source.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
+import type { ServedDerivers } from './served-derivers.js';
 import type { ServedNarinfos } from './served-narinfos.js';
 import type { UpstreamClient } from './upstream-client.js';
 import type { UpstreamHealth } from './upstream-health.js';
@@ -19,6 +20,8 @@ export interface CacheContext {
   /** When a narinfo request to one upstream is this slow, another is asked too (0: never). */
   hedgeMs: number;
   narinfos: ServedNarinfos;
+  /** The outputs served per deriver, for `/log/<drv>`. */
+  derivers: ServedDerivers;
   events: CacheEvents;
   /** Lines about single requests (refusals, aborted NARs), rate-limited. */
   notes: RateLimitedLog;

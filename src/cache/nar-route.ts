@@ -79,23 +79,35 @@ export function registerNarRoute(app: FastifyInstance, ctx: CacheContext): void 
       pipeline(source, verifier, reply.raw, (err) => {
         if (!err) return;
         reply.raw.destroy();
-        // Nix hanging up is no fault of the upstream. Anything else is (bytes that do not hash to
-        // the decided NarHash or do not even decompress, a transfer it broke off): set it aside,
-        // or every retry would get the same bad NAR while other agreeing upstreams have a good one.
-        if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
-          ctx.events.narAborted('client_gone', upstream);
-          ctx.notes.info({ ...about, reason: err.message }, 'NAR transfer aborted: the client went away');
-          return;
-        }
-        const verification = err instanceof VerificationError;
-        ctx.events.narAborted(verification ? 'verification_failed' : 'upstream_failed', upstream);
-        ctx.health.markBad(upstream, err.message);
-        const what = verification ? 'NAR failed verification' : 'NAR transfer failed';
-        ctx.notes.warn({ ...about, reason: err.message }, `${what}: transfer aborted, upstream marked bad`);
+        narTransferFailed(ctx, err, about);
       });
       return reply;
     },
   });
+}
+
+/**
+ * Accounts for a NAR transfer that failed. Nix hanging up is no fault of the upstream. Anything
+ * else is (bytes that do not hash to the decided NarHash or do not even decompress, a transfer it
+ * broke off): it is set aside, or every retry would get the same bad NAR while other agreeing
+ * upstreams have a good one.
+ */
+export function narTransferFailed(
+  ctx: CacheContext,
+  err: Error,
+  about: { upstream: string; storePath: string; compression: string },
+): void {
+  const { upstream } = about;
+  if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    ctx.events.narAborted('client_gone', upstream);
+    ctx.notes.info({ ...about, reason: err.message }, 'NAR transfer aborted: the client went away');
+    return;
+  }
+  const verification = err instanceof VerificationError;
+  ctx.events.narAborted(verification ? 'verification_failed' : 'upstream_failed', upstream);
+  ctx.health.markBad(upstream, err.message);
+  const what = verification ? 'NAR failed verification' : 'NAR transfer failed';
+  ctx.notes.warn({ ...about, reason: err.message }, `${what}: transfer aborted, upstream marked bad`);
 }
 
 type Opened = { ok: true; nar: OpenedNar } | { ok: false; status: 404 | 502; reason: string };
@@ -105,7 +117,7 @@ type Opened = { ok: true; nar: OpenedNar } | { ok: false; status: 404 | 502; rea
  * decision (no second narinfo request), then from the others, asking each for its narinfo. An
  * upstream that cannot be reached is set aside, and the next one tried at once.
  */
-async function openAgreeingNar(
+export async function openAgreeingNar(
   ctx: CacheContext,
   request: FastifyRequest,
   hashPart: string,

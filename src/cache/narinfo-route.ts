@@ -40,7 +40,8 @@ export function registerNarinfoRoute(app: FastifyInstance, ctx: CacheContext): v
       if (!found.ok) return refuse(reply, found.kind === 'missing' ? 404 : 502, found.reason);
       const served = rewriteForProxy(found.narinfo, { key: ctx.key, storeDir: ctx.storeDir });
       body = Buffer.from(printNarinfo(served));
-      const { url, compression } = found.narinfo;
+      const { url, compression, deriver } = found.narinfo;
+      if (deriver !== undefined) ctx.derivers.note(deriver, hashPart);
       ctx.narinfos.set(hashPart, value, upstreams, body, { upstream: found.upstream, url, compression });
     }
     return reply.type(NARINFO_CONTENT_TYPE).send(body);
