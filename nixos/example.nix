@@ -47,9 +47,9 @@
     ];
 
     # The proxy's signing key, kept outside the Nix store (e.g. agenix / sops-nix), and its public
-    # half for nix.conf. Create both with: tally keygen --name cache --out /run/secrets
-    cache.keyFile = "/run/secrets/tally-cache.secret";
-    cache.publicKey = "cache:4xwrmuFrbACD/9S9KuZFGa99Hj+Uxeo18yC5rwiMW0M=";
+    # half for nix.conf. Create both with: tally keygen --name client-tally-cache-1 --out /run/secrets
+    cache.keyFile = "/run/secrets/client-tally-cache-1.secret";
+    cache.publicKey = "client-tally-cache-1:4xwrmuFrbACD/9S9KuZFGa99Hj+Uxeo18yC5rwiMW0M=";
 
     # nix.conf: substituters += http://127.0.0.1:9001, trusted-public-keys += cache.publicKey.
     nix.substituter = true;
@@ -62,5 +62,5 @@
 
   # To make tally the only way paths are substituted, drop the default cache and its key:
   #   nix.settings.substituters = lib.mkForce [ "http://127.0.0.1:9001" ];
-  #   nix.settings.trusted-public-keys = lib.mkForce [ "cache:4xwr...=" ];
+  #   nix.settings.trusted-public-keys = lib.mkForce [ "client-tally-cache-1:4xwr...=" ];
 }

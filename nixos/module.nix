@@ -200,7 +200,7 @@ in
       publicKey = mkOption {
         type = nullOr types.str;
         default = null;
-        example = "cache:AbCd...=";
+        example = "myhost-tally-cache-1:AbCd...=";
         description = "The cache proxy's public key (`name:base64`), put into nix.conf's trusted-public-keys by `nix.substituter`.";
       };
       publicKeyFile = mkOption {

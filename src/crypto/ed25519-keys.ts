@@ -123,10 +123,15 @@ export function verifyDetached(key: PublicKey, message: Uint8Array, signature: U
 }
 
 /** Writes `<dir>/<name>.secret` (mode 0600, never overwritten) and `<dir>/<name>.public`. */
-export function writeKeyPair(dir: string, key: SecretKey): { secretPath: string; publicPath: string } {
+export function writeKeyPair(
+  dir: string,
+  key: SecretKey,
+  /** The files' name without .secret / .public: the key's name unless given. */
+  fileName: string = key.name,
+): { secretPath: string; publicPath: string } {
   fs.mkdirSync(dir, { recursive: true });
-  const secretPath = path.join(dir, `${key.name}.secret`);
-  const publicPath = path.join(dir, `${key.name}.public`);
+  const secretPath = path.join(dir, `${fileName}.secret`);
+  const publicPath = path.join(dir, `${fileName}.public`);
   // 'wx' refuses to clobber an existing key; mode applies at creation, before any byte is written.
   fs.writeFileSync(secretPath, formatSecretKey(key) + '\n', { mode: 0o600, flag: 'wx' });
   fs.writeFileSync(publicPath, formatPublicKey(publicKeyOf(key)) + '\n', { mode: 0o644, flag: 'wx' });

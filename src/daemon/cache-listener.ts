@@ -1,3 +1,4 @@
+import os from 'node:os';
 import v8 from 'node:v8';
 import type { Logger } from 'pino';
 import { createCacheApp } from '../cache/app.js';
@@ -46,6 +47,17 @@ export function decisionsFromDecider(decider: Decider, follows: FollowConfig[]):
 }
 
 /**
+ * The name of a generated cache key: `<hostname>-tally-cache-1`. Nix's trusted-public-keys holds
+ * keys by name, so a bare `cache` collided with every other cache key called that. The host part
+ * keeps only characters a key name may have; `-1` leaves room for a rotated key. A key that
+ * already exists keeps its name.
+ */
+export function cacheKeyName(hostname: string): string {
+  const host = hostname.replace(/[^A-Za-z0-9._+-]/g, '-').slice(0, 100) || 'localhost';
+  return `${host}-tally-cache-1`;
+}
+
+/**
  * Lets V8's old generation grow to 4 times its live size before a full collection, whatever the
  * allocation rate. A streamed NAR allocates its bytes outside the JS heap (one buffer per 64 KiB
  * read, about 16 MiB between scavenges) and V8 counts that against the old generation's headroom,
@@ -77,7 +89,7 @@ export async function startCacheListener(
   logger: Logger,
   observability: Observability,
 ): Promise<CacheListener> {
-  const key = ensureSecretKey(keyFile, 'cache', config.keyFile === undefined, logger);
+  const key = ensureSecretKey(keyFile, cacheKeyName(os.hostname()), config.keyFile === undefined, logger);
   keepHeapHeadroomForNars();
   const app = createCacheApp({
     decisions,

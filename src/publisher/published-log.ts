@@ -47,7 +47,7 @@ export function ensureSecretKey(
     );
   }
   const key = generateSecretKey(name);
-  writeKeyPair(path.dirname(file), key);
+  writeKeyPair(path.dirname(file), key, path.basename(file, '.secret'));
   logger.info({ keyFile: file }, 'generated a new key');
   return key;
 }

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateSecretKey, readSecretKeyFile, writeKeyPair } from '../../src/crypto/ed25519-keys.js';
+import { cacheKeyName } from '../../src/daemon/cache-listener.js';
 import { startDaemonProcess, testConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -16,6 +19,40 @@ describe('key files', () => {
     expect(fs.readFileSync(secret, 'utf8')).toBe(content);
     expect(second.output()).not.toMatch(/generated a new key/);
     expect(await second.stop()).toBe(0);
+  });
+
+  const withCache = testConfig().replace('[cache]\nlisten = ""', '[cache]\nlisten = "127.0.0.1:0"');
+
+  it('names a generated cache key <hostname>-tally-cache-1, not a bare "cache" that collides in trusted-public-keys', async () => {
+    const stateDir = path.join(tempDir(), 'state');
+    const daemon = await startDaemonProcess({ stateDir, config: withCache });
+    expect(await daemon.stop()).toBe(0);
+    const expected = `${os.hostname()}-tally-cache-1`;
+    expect(readSecretKeyFile(path.join(stateDir, 'keys', 'cache.secret')).name).toBe(expected);
+    expect(fs.readFileSync(path.join(stateDir, 'keys', 'cache.public'), 'utf8')).toMatch(
+      new RegExp(`^${expected.replace(/[.+]/g, '\\$&')}:[A-Za-z0-9+/]{43}=\n?$`),
+    );
+  });
+
+  it('keeps an existing cache key with its old name', async () => {
+    const stateDir = path.join(tempDir(), 'state');
+    const old = generateSecretKey('cache');
+    writeKeyPair(path.join(stateDir, 'keys'), old);
+    const daemon = await startDaemonProcess({ stateDir, config: withCache });
+    expect(daemon.output()).not.toMatch(/cache\.secret","msg":"generated a new key/);
+    expect(await daemon.stop()).toBe(0);
+    const kept = readSecretKeyFile(path.join(stateDir, 'keys', 'cache.secret'));
+    expect([kept.name, Buffer.from(kept.secretKey).equals(Buffer.from(old.secretKey))]).toEqual([
+      'cache',
+      true,
+    ]);
+  });
+
+  it('a host name with characters a key name cannot have still gives a valid key name', () => {
+    expect(cacheKeyName('builder-1.example.org')).toBe('builder-1.example.org-tally-cache-1');
+    expect(cacheKeyName('my host/é')).toBe('my-host---tally-cache-1');
+    expect(cacheKeyName('')).toBe('localhost-tally-cache-1');
+    expect(cacheKeyName('x'.repeat(300))).toHaveLength(100 + '-tally-cache-1'.length);
   });
 
   // A configured key that is missing (a typo, an unmounted volume) must not become a new log

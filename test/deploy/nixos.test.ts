@@ -92,7 +92,7 @@ describe('example.nix: a client following three builders with a 2/3 policy', () 
   it('hands the cache key to the unit as a credential and points the config at it', () => {
     const config = parseRenderedSettings(evaluation);
     expect(evaluation.service.serviceConfig.LoadCredential).toEqual([
-      'cache-key:/run/secrets/tally-cache.secret',
+      'cache-key:/run/secrets/client-tally-cache-1.secret',
     ]);
     expect(config.cache.keyFile).toBe('/run/credentials/tally.service/cache-key');
   });
@@ -100,9 +100,11 @@ describe('example.nix: a client following three builders with a 2/3 policy', () 
   it('makes the proxy a substituter and trusts its key, which is a valid Nix public key', () => {
     expect(evaluation.nixSettings).toEqual({
       substituters: ['http://127.0.0.1:9001'],
-      'trusted-public-keys': ['cache:4xwrmuFrbACD/9S9KuZFGa99Hj+Uxeo18yC5rwiMW0M='],
+      'trusted-public-keys': ['client-tally-cache-1:4xwrmuFrbACD/9S9KuZFGa99Hj+Uxeo18yC5rwiMW0M='],
     });
-    expect(parsePublicKey('cache:4xwrmuFrbACD/9S9KuZFGa99Hj+Uxeo18yC5rwiMW0M=').name).toBe('cache');
+    expect(parsePublicKey('client-tally-cache-1:4xwrmuFrbACD/9S9KuZFGa99Hj+Uxeo18yC5rwiMW0M=').name).toBe(
+      'client-tally-cache-1',
+    );
   });
 
   it('runs the daemon as the static tally user, hardened, restarted on failure', () => {
