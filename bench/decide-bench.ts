@@ -92,7 +92,7 @@ const chain = loadPolicyChain([
   },
 ]);
 const decideConfig: DecideConfig = { cacheTtlSeconds: 3600, cacheMaxEntries: 100_000, localLogVotes: false };
-const decider = new Decider(follower.logs, undefined, chain, decideConfig, logger);
+const decider = new Decider(follower.logs, chain, decideConfig, logger);
 
 /** Runs `total` decisions with `concurrency` in flight; returns decisions/s. */
 async function run(

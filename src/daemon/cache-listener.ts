@@ -32,7 +32,7 @@ export function decisionsFromDecider(decider: Decider, follows: FollowConfig[]):
       if (!decision.decided || !decision.value) return { decided: false, reason: decision.reason };
       const upstreams: string[] = [];
       for (const vote of decision.agreeing) {
-        const upstream = upstreamByName.get(vote.name);
+        const upstream = upstreamByName.get(vote.logName);
         if (upstream !== undefined) upstreams.push(upstream);
       }
       if (upstreams.length === 0) {

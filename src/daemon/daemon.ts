@@ -11,11 +11,10 @@ import { createDecideHandlers } from '../api/server/decide-service.js';
 import { createLogService } from '../api/server/log-service.js';
 import type { Guard } from '../api/server/unary.js';
 import { createNodeService } from '../api/server/node-service.js';
-import { Decider, loadPolicyChain } from '../decide/index.js';
+import { Decider, loadPolicyChain, type VotingLog } from '../decide/index.js';
 import { Follower } from '../follower/index.js';
 import {
-  countDecisions,
-  countPolicyFailures,
+  decisionCounter,
   createTallyMetrics,
   Readiness,
   registerFollowedLogGauges,
@@ -25,6 +24,7 @@ import {
 import { decisionsFromDecider, startCacheListener, type CacheListener } from './cache-listener.js';
 import { routeGrpcLogsTo, startGrpcListener, type GrpcListener } from './grpc-listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
+import { LocalVotes } from '../publisher/local-votes.js';
 import { openPublishedLog, PublishedLogs, type PublishedLog } from '../publisher/published-log.js';
 import { checkCanListen, tcpListenersOf } from './listen-check.js';
 import { StateLock } from './state-lock.js';
@@ -111,17 +111,20 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       published.push(await openPublishedLog(config.publish, paths.publishKeyFile, paths.stateDir, logger));
     }
     const logs = new PublishedLogs(published);
-    countPolicyFailures(chain, metrics);
     if (config.follow.length > 0) follower = await Follower.open(config.follow, paths.stateDir, logger);
     readiness.set('storage', true);
+    const voting: VotingLog[] = [...(follower?.logs ?? [])];
+    if (config.decide.localLogVotes) voting.push(new LocalVotes(published[0]!));
     const decider = new Decider(
-      follower?.logs ?? [],
-      config.decide.localLogVotes ? published[0] : undefined,
+      voting,
       chain,
       config.decide,
       logger.child({ component: 'decide' }),
+      decisionCounter(
+        metrics,
+        chain.map((policy) => policy.name),
+      ),
     );
-    countDecisions(decider, metrics);
     const followedRows = () => follower?.logInfos() ?? [];
     // The decide handlers carry the guards of the listener they are served on.
     const adminService = (guards: Guard[]) =>

@@ -1,6 +1,5 @@
-/** Deciding: verified votes from followed logs -> Lua policy chain -> decided value. */
-export { LOCAL_LOG_NAME } from './ballots.js';
-export { Decider, type DecideOptions } from './decider.js';
+/** Deciding: every voting log's verified vote -> Lua policy chain -> decided value. */
+export { Decider, type DecideObserver, type DecideOptions } from './decider.js';
 export { loadPolicyChain } from './policy-chain.js';
-export { decisionOf, policyVotes } from './tally-votes.js';
-export type { Ballot, Decision, LogVoteReport } from './types.js';
+export type { VotingLog } from './voting-log.js';
+export type { Decision, Vote } from '../vote/vote.js';

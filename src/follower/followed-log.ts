@@ -6,7 +6,9 @@ import type { FollowConfig } from '../config/types.js';
 import type { EvidenceRecord, StoredHead } from './evidence.js';
 import type { FollowerStore } from './follower-store.js';
 import { LookupBatcher } from './lookup-batcher.js';
-import { checkpointNodesFor, type CheckpointNodes } from '../verify/lookup-chain.js';
+import type { KeyHashes } from '../verify/key-hashes.js';
+import { checkpointNodesFor, verifyLookupAgainst, type CheckpointNodes } from '../verify/lookup-chain.js';
+import type { Vote } from '../vote/vote.js';
 import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
 
 /** healthy: latest head verified; unreachable: the last fetch failed; compromised: misbehaviour proven. */
@@ -36,7 +38,7 @@ export class FollowedLog {
   /** Failed polls in a row, for the backoff. */
   failures = 0;
   /** Lookups of this log, shared among concurrent decisions. */
-  readonly lookups: LookupBatcher;
+  private readonly lookups: LookupBatcher;
   private queue: Promise<unknown> = Promise.resolve();
   /** The last note verified by `verifiedCheckpoint` that is not the head, with what it signs. */
   private lastVerified: VerifiedHead | undefined;
@@ -70,6 +72,40 @@ export class FollowedLog {
     return this.state === 'compromised';
   }
 
+  /**
+   * This log's vote about `key`, from its answer verified whole: checkpoint signature, map proof,
+   * inclusion proof, value digest, then that the checkpoint is consistent with the stored head
+   * (advancing it when newer). Any failure makes the vote unavailable: a tampered proof never
+   * votes. The Lookup goes out in a LookupMany call shared with concurrent decisions; its deadline
+   * is the log's request timeout. `hashes` are `key`'s, shared with the other logs' answers about
+   * it; `withValue`: whether the answer should carry the value. Never throws.
+   */
+  async verifiedLookup(key: Buffer, hashes: KeyHashes, withValue: boolean): Promise<Vote> {
+    // A compromised log stays in the electorate, never agreeing: its detail is its evidence's.
+    if (this.compromised) return this.vote('compromised', this.reason);
+    try {
+      const answer = await this.lookups.lookup(key, withValue);
+      const checkpoint = this.verifiedCheckpoint(answer.checkpointNote);
+      const known = this.knownNodesFor(checkpoint);
+      const verified = verifyLookupAgainst(checkpoint, answer, key, known, hashes);
+      const problem = await this.anchor(verified.checkpoint, answer.checkpointNote);
+      // This very answer may be what proved the log compromised.
+      if (problem !== null)
+        return this.compromised ? this.vote('compromised', this.reason) : this.vote('unavailable', problem);
+      const size = verified.checkpoint.size;
+      if (!verified.present) return this.vote('absent', `proven absent at size ${size}`);
+      const digest = verified.digest.toString('hex');
+      return this.vote('agrees', `entry ${verified.index} at size ${size}`, digest, verified.value);
+    } catch (err) {
+      return this.vote('unavailable', messageOf(err));
+    }
+  }
+
+  /** The value with `digest` as the log serves it: unverified, the caller checks its hash. */
+  async value(digest: Buffer): Promise<Buffer | undefined> {
+    return (await this.client.getValue({ digest })).value;
+  }
+
   /** Fetches the log's latest head and accepts it if it verifies. Never throws: failures set the state. */
   poll(): Promise<void> {
     return this.exclusive(async () => {
@@ -92,13 +128,19 @@ export class FollowedLog {
     });
   }
 
+  /** A vote of this log, built in one object literal: a decision makes one per log. */
+  private vote(status: Vote['status'], detail: string, digest: string | null = null, value?: Buffer): Vote {
+    const { id: logId, name: logName } = this;
+    return { logName, logId, weight: this.config.weight, status, digest, detail, value };
+  }
+
   /**
    * The checkpoint a note signs, verified against this log's key and origin. A note equal to one
    * already verified (the stored head, or the last note seen here) is not verified again: the same
    * bytes under the same key verify the same way, and most answers carry the unchanged head.
    * Throws VerificationError when the note does not verify.
    */
-  verifiedCheckpoint(note: string): Checkpoint {
+  private verifiedCheckpoint(note: string): Checkpoint {
     if (this.head?.note === note) return this.head.checkpoint;
     if (this.lastVerified?.note === note) return this.lastVerified.checkpoint;
     const checkpoint = verifyCheckpoint(note, this.config.publicKey, this.origin);
@@ -111,7 +153,7 @@ export class FollowedLog {
    * a checkpoint with other roots starts new sets (one pair is kept: answers lag the head rarely,
    * and then only briefly).
    */
-  knownNodesFor(checkpoint: Checkpoint): CheckpointNodes {
+  private knownNodesFor(checkpoint: Checkpoint): CheckpointNodes {
     const current = this.knownNodes;
     if (
       current &&
@@ -128,7 +170,7 @@ export class FollowedLog {
    * with the stored head, advancing the stored head when it is newer. Returns null when it is, else
    * why the answer cannot count (the log may now be compromised).
    */
-  anchor(checkpoint: Checkpoint, note: string): Promise<string | null> {
+  private anchor(checkpoint: Checkpoint, note: string): Promise<string | null> {
     // The common case, an answer against the stored head, needs no turn in the queue.
     if (!this.compromised && this.head?.note === note) {
       this.head.seenAtMs = Date.now();

@@ -1,5 +1,5 @@
 /** Observability: Prometheus metrics (a registry per daemon), readiness, and the HTTP routes serving them. */
-export { countDecisions, countPolicyFailures, type DecidingService } from './decision-counting.js';
+export { decisionCounter } from './decision-counting.js';
 export { registerFollowedLogGauges, type FollowedLogView } from './followed-log-gauges.js';
 export {
   observeRequests,

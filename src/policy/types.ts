@@ -1,21 +1,8 @@
-/**
- * What one followed log says about a key. A compromised log (fork or rollback evidence) still
- * votes, as `compromised`: it counts as not agreeing, so proving logs bad never shrinks the quorum.
- */
-export type VoteStatus = 'agrees' | 'absent' | 'unavailable' | 'compromised';
-
-export interface Vote {
-  logName: string;
-  logId: string;
-  /** Non-negative; used by weighted policies. */
-  weight: number;
-  status: VoteStatus;
-  /** Hex SHA-256 of the value this log has for the key: set exactly when status is 'agrees'. */
-  digest: string | null;
-}
+export type { Vote, VoteStatus } from '../vote/vote.js';
 
 export type PolicyParams = Record<string, string | number | boolean | string[]>;
 
+/** What one policy said about the votes (Policy.evaluate). A chain's answer is a Decision. */
 export type PolicyOutcome =
   | { decided: true; digest: string; confidence: number; policy: string }
   | { decided: false; reason: string; policy: string };

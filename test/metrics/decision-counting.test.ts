@@ -1,11 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Decision } from '../../src/decide/index.js';
-import {
-  countDecisions,
-  countPolicyFailures,
-  createTallyMetrics,
-  type TallyMetrics,
-} from '../../src/metrics/index.js';
+import { createTallyMetrics, decisionCounter, type TallyMetrics } from '../../src/metrics/index.js';
 import { evaluateChain, loadPolicy, type Vote } from '../../src/policy/index.js';
 import { sampleValue } from './prometheus-text.js';
 
@@ -21,33 +16,18 @@ const decisionOf = (decided: boolean): Decision => ({
   reason: decided ? 'agreed' : 'no agreement',
 });
 
-/** Like the Decider: answers a key it has decided before with the very object it cached. */
-class CachingDecider {
-  private readonly cache = new Map<string, Decision>();
-  constructor(private readonly decidedKeys: Set<string>) {}
-  async decide(key: Buffer): Promise<Decision> {
-    const hex = key.toString('hex');
-    const cached = this.cache.get(hex);
-    if (cached) return cached;
-    const decision = decisionOf(this.decidedKeys.has(hex));
-    this.cache.set(hex, decision);
-    return decision;
-  }
-}
-
 const count = async (metrics: TallyMetrics, name: string, labels: Record<string, string>) =>
   sampleValue(await metrics.registry.metrics(), name, labels);
 
 describe('decisions by outcome', () => {
-  test('counts every decision returned, fresh or from the cache', async () => {
+  test('counts every decision returned, fresh or reused', async () => {
     const metrics = createTallyMetrics();
-    const decider = new CachingDecider(new Set(['01']));
-    countDecisions(decider, metrics);
+    const counter = decisionCounter(metrics, []);
     expect(await count(metrics, 'tally_decisions_total', { outcome: 'decided', source: 'fresh' })).toBe(0);
 
-    expect((await decider.decide(Buffer.from([1]))).decided).toBe(true);
-    expect((await decider.decide(Buffer.from([1]))).decided).toBe(true);
-    expect((await decider.decide(Buffer.from([2]))).decided).toBe(false);
+    counter.decided(decisionOf(true), true);
+    counter.decided(decisionOf(true), false);
+    counter.decided(decisionOf(false), true);
     const decisions = (outcome: string, source: string) =>
       count(metrics, 'tally_decisions_total', { outcome, source });
     expect(await decisions('decided', 'fresh')).toBe(1);
@@ -84,10 +64,14 @@ describe('policy errors', () => {
   test('errors and malformed results count as errors, limit stops as stopped; declining is no error', async () => {
     const metrics = createTallyMetrics();
     const chain = [failing, malformed, spinning, declining];
-    countPolicyFailures(chain, metrics);
-    const outcome = evaluateChain(chain, votes);
+    const counter = decisionCounter(
+      metrics,
+      chain.map((p) => p.name),
+    );
+    expect(await count(metrics, 'tally_policy_errors_total', { policy: 'raises', kind: 'error' })).toBe(0);
+    const outcome = evaluateChain(chain, votes, counter.policyFailed);
     expect(outcome.decided).toBe(false);
-    evaluateChain(chain, votes);
+    evaluateChain(chain, votes, counter.policyFailed);
 
     const errors = (policy: string, kind: string) =>
       count(metrics, 'tally_policy_errors_total', { policy, kind });

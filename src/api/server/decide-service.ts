@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { TallyError } from '../../errors.js';
-import type { Decider, Decision, LogVoteReport } from '../../decide/index.js';
+import type { Decider, Decision, Vote } from '../../decide/index.js';
 import type { Follower } from '../../follower/index.js';
 import type { DecideResponse, LogVote } from '../gen/tally/v1/admin.js';
 import type { AdminExtensions } from './admin-service.js';
@@ -10,17 +10,19 @@ import { checkLogSelector } from './validate.js';
 
 const EMPTY = Buffer.alloc(0);
 
-const toLogVote = (vote: LogVoteReport): LogVote => ({
+const bytesOf = (hex: string | null | undefined): Buffer => (hex ? Buffer.from(hex, 'hex') : EMPTY);
+
+const toLogVote = (vote: Vote): LogVote => ({
   logId: vote.logId,
-  name: vote.name,
-  digest: vote.digest ?? EMPTY,
-  detail: vote.detail,
+  name: vote.logName,
+  digest: bytesOf(vote.digest),
+  detail: vote.detail ?? '',
 });
 
 export function toDecideResponse(decision: Decision): DecideResponse {
   return {
     decided: decision.decided,
-    digest: decision.digest ?? EMPTY,
+    digest: bytesOf(decision.digest),
     value: decision.value ?? EMPTY,
     confidence: decision.confidence,
     policy: decision.policy,
