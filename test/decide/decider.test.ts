@@ -52,10 +52,10 @@ class FakeLog implements VotingLog {
   async verifiedLookup(key: Buffer, hashes: KeyHashes, withValue: boolean): Promise<Vote> {
     expect(hashes.key).toEqual(key);
     this.lookups.push(withValue);
-    const base = { logName: this.name, logId: this.id, weight: 1, compromised: this.compromised };
+    const base = { logName: this.name, logId: this.id, weight: 1 };
     const { answer } = this;
     if (this.compromised)
-      return { ...base, status: 'unavailable', digest: null, detail: 'compromised: fork' };
+      return { ...base, status: 'compromised', digest: null, detail: 'fork: two roots at size 3' };
     if (answer.status === 'unavailable')
       return { ...base, status: 'unavailable', digest: null, detail: answer.why };
     if (answer.status === 'absent')
