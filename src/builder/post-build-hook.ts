@@ -2,7 +2,8 @@ import { TallyError } from '../errors.js';
 import type { AdminClient } from '../api/client.js';
 import { queryDerivationOutputs, queryPathInfo, type NixCommandOptions } from './nix-command.js';
 import { nixEntry } from './nix-entries.js';
-import { spoolDirOf, writeSpoolFile } from './spool.js';
+import { spoolDirOf } from '../config/state-paths.js';
+import { writeSpoolFile } from './spool-writer.js';
 import { describeCounts, submitEntries } from './submit-entries.js';
 
 export interface PostBuildHookOptions extends NixCommandOptions {

@@ -10,8 +10,48 @@ export interface StatePaths {
   adminSocket: string;
 }
 
+/*
+ * The layout of state_dir, spelled here and nowhere else:
+ *   keys/<name>.secret, keys/cache.secret   generated keys (and their .public halves)
+ *   admin.sock                              the admin API's default socket
+ *   lock/                                   held while a daemon runs (one daemon per state_dir)
+ *   logs/<log id>/                          each published log's LevelDB store
+ *   logs/<log id>.checkpoint                a copy of its latest checkpoint note
+ *   follower/                               the follower's LevelDB store
+ *   spool/, spool/rejected/                 submissions the post-build hook could not hand over
+ */
+
+export function keysDirOf(stateDir: string): string {
+  return path.join(stateDir, 'keys');
+}
+
+export function stateLockDirOf(stateDir: string): string {
+  return path.join(stateDir, 'lock');
+}
+
+export function logStoreDirOf(stateDir: string, logId: string): string {
+  return path.join(stateDir, 'logs', logId);
+}
+
+export function checkpointCopyFileOf(stateDir: string, logId: string): string {
+  return path.join(stateDir, 'logs', `${logId}.checkpoint`);
+}
+
+export function followerStoreDirOf(stateDir: string): string {
+  return path.join(stateDir, 'follower');
+}
+
+export function spoolDirOf(stateDir: string): string {
+  return path.join(stateDir, 'spool');
+}
+
+/** Where the daemon sets aside spool files it will not retry. */
+export function rejectedSpoolDirOf(spoolDir: string): string {
+  return path.join(spoolDir, 'rejected');
+}
+
 export function resolveStatePaths(config: Config): StatePaths {
-  const keysDir = path.join(config.stateDir, 'keys');
+  const keysDir = keysDirOf(config.stateDir);
   return {
     stateDir: config.stateDir,
     keysDir,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Logger } from 'pino';
-import { resolveStatePaths } from '../config/state-paths.js';
+import { resolveStatePaths, spoolDirOf } from '../config/state-paths.js';
 import type { Config } from '../config/types.js';
 import { TallyError } from '../errors.js';
 import { AdminServiceService } from '../api/gen/tally/v1/admin.js';
@@ -28,7 +28,7 @@ import { LocalVotes } from '../publisher/local-votes.js';
 import { openPublishedLog, PublishedLogs, type PublishedLog } from '../publisher/published-log.js';
 import { checkCanListen, tcpListenersOf } from './listen-check.js';
 import { StateLock } from './state-lock.js';
-import { countSpoolFiles, spoolDirOf } from '../builder/spool.js';
+import { countSpoolFiles } from '../publisher/spool-reader.js';
 import { startSpoolIngester, type SpoolIngester } from '../publisher/spool-ingester.js';
 import { spoolSubmitTo } from '../publisher/spool-submit.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { stateLockDirOf } from '../config/state-paths.js';
 import { TallyError } from '../errors.js';
 
 /**
@@ -13,7 +13,7 @@ export class StateLock {
 
   static async acquire(stateDir: string): Promise<StateLock> {
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const db = new ClassicLevel(path.join(stateDir, 'lock'));
+    const db = new ClassicLevel(stateLockDirOf(stateDir));
     try {
       await db.open();
     } catch (err) {

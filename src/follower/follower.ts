@@ -1,9 +1,9 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { connectPublic } from '../api/client.js';
 import { logIdOf } from '../checkpoint/log-id.js';
 import type { LogInfo } from '../api/gen/tally/v1/node.js';
 import { formatHostPort } from '../config/address.js';
+import { followerStoreDirOf } from '../config/state-paths.js';
 import type { FollowConfig } from '../config/types.js';
 import { formatPublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
@@ -35,7 +35,7 @@ export class Follower {
 
   /** Opens `<stateDir>/follower` and restores each log's stored head and evidence. Does not poll yet. */
   static async open(configs: FollowConfig[], stateDir: string, logger: Logger): Promise<Follower> {
-    const store = await FollowerStore.open(path.join(stateDir, 'follower'));
+    const store = await FollowerStore.open(followerStoreDirOf(stateDir));
     try {
       const heads = await store.heads();
       const evidence = await store.allEvidence();

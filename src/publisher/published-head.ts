@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { checkpointCopyFileOf } from '../config/state-paths.js';
 import { verifyCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { PublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
@@ -33,7 +33,7 @@ export class CheckpointCopy implements PublishedHeadSource {
   constructor(readonly file: string) {}
 
   static of(stateDir: string, logId: string): CheckpointCopy {
-    return new CheckpointCopy(path.join(stateDir, 'logs', `${logId}.checkpoint`));
+    return new CheckpointCopy(checkpointCopyFileOf(stateDir, logId));
   }
 
   get description(): string {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { defaultOrigin, logIdOf } from '../checkpoint/log-id.js';
+import { logStoreDirOf } from '../config/state-paths.js';
 import type { PublishConfig } from '../config/types.js';
 import {
   generateSecretKey,
@@ -62,7 +63,7 @@ export async function openPublishedLog(
   const publicKey = publicKeyOf(key);
   const id = logIdOf(publicKey, config.protocol);
   const origin = config.origin ?? defaultOrigin(id);
-  const databaseDir = path.join(stateDir, 'logs', id);
+  const databaseDir = logStoreDirOf(stateDir, id);
   const copy = CheckpointCopy.of(stateDir, id);
   const store = await LogStore.open(databaseDir, { key, origin, onCheckpoint: (note) => copy.write(note) });
   try {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { TallyError, type TallyErrorCode } from '../errors.js';
-import { listSpoolFiles, readSpoolFile, rejectSpoolFile, type SpooledSubmission } from '../builder/spool.js';
+import type { SpooledSubmission } from '../api/spool-file.js';
+import { listSpoolFiles, readSpoolFile, rejectSpoolFile } from './spool-reader.js';
 
 /** How often the daemon looks at the spool again after its start. */
 export const SPOOL_INGEST_INTERVAL_MS = 30_000;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveStatePaths } from '../../src/config/state-paths.js';
 import { parsePublicKey } from '../../src/crypto/ed25519-keys.js';
-import { spoolDirOf } from '../../src/builder/spool.js';
+import { spoolDirOf } from '../../src/config/state-paths.js';
 import { repoRoot } from '../helpers/tmp.js';
 import {
   evalModule,

@@ -5,7 +5,8 @@ import { logIdOf } from '../../src/checkpoint/log-id.js';
 import { formatPublicKey, generateSecretKey, publicKeyOf } from '../../src/crypto/ed25519-keys.js';
 import { encodeNixBase32 } from '../../src/crypto/nix-base32.js';
 import { FollowerStore } from '../../src/follower/follower-store.js';
-import { spoolDirOf, writeSpoolFile } from '../../src/builder/spool.js';
+import { writeSpoolFile } from '../../src/builder/spool-writer.js';
+import { spoolDirOf } from '../../src/config/state-paths.js';
 import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import {

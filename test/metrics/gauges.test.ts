@@ -7,7 +7,8 @@ import {
   registerSpoolGauge,
   type FollowedLogView,
 } from '../../src/metrics/index.js';
-import { countSpoolFiles, rejectSpoolFile, writeSpoolFile } from '../../src/builder/spool.js';
+import { writeSpoolFile } from '../../src/builder/spool-writer.js';
+import { countSpoolFiles, rejectSpoolFile } from '../../src/publisher/spool-reader.js';
 import { tempDir } from '../helpers/tmp.js';
 import { labelSets, sampleValue } from './prometheus-text.js';
 

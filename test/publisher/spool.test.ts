@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto/sha256.js';
-import { decodeSpoolFile, encodeSpoolFile, writeSpoolFile } from '../../src/builder/spool.js';
+import { decodeSpoolFile, encodeSpoolFile } from '../../src/api/spool-file.js';
+import { writeSpoolFile } from '../../src/builder/spool-writer.js';
 import { startDaemonProcess, testConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 
