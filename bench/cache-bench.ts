@@ -3,22 +3,28 @@
  * cache, side by side in one run on this machine:
  *   - narinfo requests/s, sequential on one keep-alive connection and on 64 concurrent ones
  *     (decisions warm), over a few hundred real narinfos;
- *   - NAR throughput for one large NAR (default 256 MiB), the proxy verifying its hash.
+ *   - NAR throughput for one large NAR (default 256 MiB), the proxy verifying its hash;
+ *   - per compression (`--nix-copy`, default xz,zstd,none): the wall time of a real
+ *     `nix copy --from` of one store path of real shared libraries (default ≥ 140 MiB) into a
+ *     fresh store, from the proxy and from the same cache through nginx (bench/cache-nix-copy.ts).
  * Setup: a cache made with Debian's Nix (bench/cache-nix.ts), nginx over it (bench/cache-nginx.ts),
  * builder daemons publishing it and a client daemon following them with nginx as upstream
  * (bench/cache-daemons.ts). Rounds alternate nginx and proxy; medians are reported.
  *
  * Usage: node dist/bench/cache-bench.js [--small-paths 300] [--large-mib 256] [--compression none]
  *   [--builders 3] [--seconds 4] [--rounds 3] [--connections 64] [--nar-rounds 5] [--cpu-prof DIR]
+ *   [--nix-copy xz,zstd,none] [--libs-mib 140] [--copy-rounds 3] [--libs-dir DIR (kept, reused)]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProgress } from '../src/cli/progress.js';
+import { cpuSecondsOf } from './cpu-time.js';
 import { startBuilder, startClient, warmDecisions, type BenchDaemon, type Builder } from './cache-daemons.js';
 import { download, requestRate, type Measured } from './cache-load.js';
 import { makeBenchCache } from './cache-nix.js';
+import { makeLibsCache, nixCopySeconds, passThroughEstimateSeconds } from './cache-nix-copy.js';
 import { NGINX, startNginx, type Nginx } from './cache-nginx.js';
 
 const { values: args } = parseArgs({
@@ -32,6 +38,12 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '64' },
     'nar-rounds': { type: 'string', default: '5' },
     'max-requests': { type: 'string', default: '2000000' },
+    /** Compressions of the `nix copy` rows, comma-separated; empty for none. */
+    'nix-copy': { type: 'string', default: 'xz,zstd,none' },
+    'libs-mib': { type: 'string', default: '140' },
+    'copy-rounds': { type: 'string', default: '3' },
+    /** Where the libraries' caches are made; kept and reused by later runs (default: a temp dir). */
+    'libs-dir': { type: 'string' },
     /** Writes a CPU profile of the client daemon (node --cpu-prof) into this directory. */
     'cpu-prof': { type: 'string' },
   },
@@ -71,8 +83,35 @@ try {
       `upstream Compression ${cache.compression}; large NAR ${cache.large.narSize} bytes`,
   );
 
+  const copyCompressions = args['nix-copy'].split(',').filter((c) => c !== '');
+  const libs =
+    copyCompressions.length === 0
+      ? undefined
+      : makeLibsCache(
+          args['libs-dir'] ?? path.join(dir, 'libs-cache'),
+          num('libs-mib') * 1024 * 1024,
+          copyCompressions,
+        );
+  if (libs) {
+    // nginx serves them beside the main cache, at /libs-<compression>.
+    for (const [compression, libsDir] of Object.entries(libs.dirs)) {
+      fs.symlinkSync(path.resolve(libsDir), path.join(cache.dir, `libs-${compression}`));
+    }
+    console.log(
+      `libs: ${libs.storePath}, ${libs.files} shared libraries, NAR ${libs.narSize} bytes; ` +
+        Object.entries(libs.dirs)
+          .map(
+            ([c, d]) =>
+              `${c} ${fs.readdirSync(path.join(d, 'nar')).map((f) => fs.statSync(path.join(d, 'nar', f)).size)} bytes`,
+          )
+          .join(', '),
+    );
+  }
+
   nginx = await startNginx(path.join(dir, 'nginx'), cache.dir);
-  for (let i = 0; i < num('builders'); i++) builders.push(await startBuilder(dir, `builder${i}`, cache.dir));
+  const publishedDirs = libs ? [cache.dir, Object.values(libs.dirs)[0]!] : [cache.dir];
+  for (let i = 0; i < num('builders'); i++)
+    builders.push(await startBuilder(dir, `builder${i}`, ...publishedDirs));
   client = await startClient(
     dir,
     builders,
@@ -105,7 +144,8 @@ try {
   type Side = keyof typeof sides;
   const results: Record<string, Record<Side, Measured[]>> = {};
   // A bar on stderr when it is a terminal (not in CI), moved between measurements only.
-  const steps = 2 * num('rounds') * 2 + num('nar-rounds') * 2;
+  const steps =
+    2 * num('rounds') * 2 + num('nar-rounds') * 2 + copyCompressions.length * num('copy-rounds') * 3;
   const progress = createProgress('measuring', steps);
   let measured = 0;
   const record = (what: string, side: Side, m: Measured) => {
@@ -139,6 +179,49 @@ try {
     record('nar', 'nginx', await download(`${nginx.url}/${cache.large.narUrl}`, upstreamBytes, nginx.pids));
     const proxyBytes = { bytes: narSize, narSize };
     record('nar', 'proxy', await download(`${proxy}/${proxyNarUrl}`, proxyBytes, sides.proxy.pids));
+  }
+
+  // nix copy: per compression, a client whose upstream is that cache; direct and proxy alternate.
+  // CPU: of the nix process plus the server's (nginx; the proxy daemon and its decompressors).
+  type CopyTimes = {
+    direct: number[];
+    proxy: number[];
+    passThrough: number[];
+    directCpu: number[];
+    proxyCpu: number[];
+  };
+  const copies: Record<string, CopyTimes> = {};
+  for (const compression of copyCompressions) {
+    const direct = `${nginx.url}/libs-${compression}`;
+    const copyClient = await startClient(dir, builders, direct, [], `client-${compression}`);
+    try {
+      await warmDecisions(copyClient, [libs!.hashPart]);
+      const viaProxy = `http://${copyClient.addresses.cache}`;
+      const times: CopyTimes = { direct: [], proxy: [], passThrough: [], directCpu: [], proxyCpu: [] };
+      const narDir = path.join(libs!.dirs[compression]!, 'nar');
+      const compressedNar = path.join(narDir, fs.readdirSync(narDir)[0]!);
+      copies[compression] = times;
+      for (let round = 0; round < num('copy-rounds'); round++) {
+        for (const [side, from, serverCpu] of [
+          ['direct', direct, () => cpuSecondsOf(nginx!.pids())],
+          ['proxy', viaProxy, () => cpuSecondsOf([copyClient.pid], { children: true })],
+        ] as const) {
+          const before = serverCpu();
+          const copy = nixCopySeconds(from, libs!.storePath, dir);
+          times[side].push(copy.seconds);
+          times[`${side}Cpu`].push(copy.nixCpuSeconds + serverCpu() - before);
+          progress.update(++measured);
+        }
+        if (compression !== 'none') {
+          times.passThrough.push(
+            await passThroughEstimateSeconds(direct, libs!.storePath, dir, compression, compressedNar),
+          );
+        }
+        progress.update(++measured);
+      }
+    } finally {
+      await copyClient.stop();
+    }
   }
 
   progress.finish();
@@ -188,6 +271,30 @@ try {
       console.log(
         `${of} rounds: nginx ${perRound(measured.nginx, scale).join(', ')}; proxy ${perRound(measured.proxy, scale).join(', ')}`,
       );
+  }
+  if (libs && copyCompressions.length > 0) {
+    console.log(
+      `\nnix copy --from <cache> of ${libs.storePath} (NAR ${(libs.narSize / MiB).toFixed(0)} MiB, ${libs.files} shared ` +
+        `libraries) into a fresh store, wall time, median of ${num('copy-rounds')} rounds, direct (nginx) and proxy alternating`,
+    );
+    console.log(
+      'pass-through estimate: direct while `<tool> -dc | sha256sum` of the same NAR runs beside it, the side work a ' +
+        'proxy passing compressed bytes through must do (a lower bound for that design)',
+    );
+    console.log(
+      '| upstream Compression | direct (nginx) s | proxy s | proxy / direct | target | met? | CPU s direct / proxy (nix + server) | pass-through estimate / direct | rounds direct; proxy; estimate |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const [compression, times] of Object.entries(copies)) {
+      const ratio = median(times.proxy) / median(times.direct);
+      const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+      const estimate =
+        times.passThrough.length > 0 ? (median(times.passThrough) / median(times.direct)).toFixed(2) : '–';
+      console.log(
+        `| ${compression} | ${median(times.direct).toFixed(2)} | ${median(times.proxy).toFixed(2)} | ${ratio.toFixed(2)} | ≤ 1.1 | ` +
+          `${ratio <= 1.1 ? 'yes' : 'no'} | ${median(times.directCpu).toFixed(2)} / ${median(times.proxyCpu).toFixed(2)} | ${estimate} | ${list(times.direct)}; ${list(times.proxy)}; ${list(times.passThrough)} |`,
+      );
+    }
   }
   console.log(`load average at end ${loadavg()}`);
 } finally {

@@ -72,21 +72,23 @@ export interface Builder {
   publicKey: string;
 }
 
-/** A publishing daemon that has published every narinfo of `cacheDir` with `tally publish-cache`. */
-export async function startBuilder(root: string, name: string, cacheDir: string): Promise<Builder> {
+/** A publishing daemon that has published every narinfo of `cacheDirs` with `tally publish-cache`. */
+export async function startBuilder(root: string, name: string, ...cacheDirs: string[]): Promise<Builder> {
   const stateDir = path.join(root, name);
   const daemon = await startBenchDaemon(
     stateDir,
     `${BASE}[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n[publish]\nname = "${name}"\n`,
   );
-  await promisify(execFile)(process.execPath, [
-    cli,
-    'publish-cache',
-    cacheDir,
-    '--state',
-    stateDir,
-    '--json',
-  ]);
+  for (const cacheDir of cacheDirs) {
+    await promisify(execFile)(process.execPath, [
+      cli,
+      'publish-cache',
+      cacheDir,
+      '--state',
+      stateDir,
+      '--json',
+    ]);
+  }
   const publicKey = fs.readFileSync(path.join(stateDir, 'keys', `${name}.public`), 'utf8').trim();
   return { name, daemon, publicKey };
 }
@@ -97,6 +99,7 @@ export async function startClient(
   builders: Builder[],
   upstream: string,
   nodeArgs: string[] = [],
+  name = 'client',
 ): Promise<BenchDaemon> {
   const follows = builders
     .map(
@@ -107,7 +110,7 @@ export async function startClient(
     .join('');
   // Decisions stay cached for the whole run: the narinfo numbers are for warm decisions.
   return startBenchDaemon(
-    path.join(root, 'client'),
+    path.join(root, name),
     `${BASE}[api]\nlisten = ""\n[cache]\nlisten = "127.0.0.1:0"\n[publish]\nenabled = false\n` +
       `[decide]\ncache_ttl_seconds = 3600\n${follows}`,
     nodeArgs,

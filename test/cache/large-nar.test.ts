@@ -1,12 +1,14 @@
 /**
- * A 1 GiB NAR through a real `tally daemon` proxy (HTTP all the way, verification on): the
- * daemon's memory stays flat, also while the client stops reading for a while, and the bytes
- * arrive whole with the decided hash.
+ * A 1 GiB NAR through a real `tally daemon` proxy (HTTP all the way, verification on), served
+ * uncompressed and as zstd (the proxy decompressing through a child process): the daemon's memory
+ * stays flat, also while the client stops reading for a while, and the bytes arrive whole with
+ * the decided hash.
  *
- * The upstream is a tiny HTTP server that generates the NAR (one regular file) as it streams, so
- * nothing of that size touches the disk; its narinfo and the published log entry carry the NAR's
- * real NarHash and NarSize, computed here beforehand.
+ * The upstream is a tiny HTTP server that generates the NAR (one regular file) as it streams
+ * (through `zstd -1` for the zstd case), so nothing of that size touches the disk; its narinfo
+ * and the published log entry carry the NAR's real NarHash and NarSize, computed here beforehand.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -82,7 +84,22 @@ function rssBytes(pid: number): number {
   return Number(line[1]) * 1024;
 }
 
-describe('a 1 GiB NAR through the proxy daemon', () => {
+/** The NAR as the upstream sends it, in `compression`. */
+function upstreamBody(compression: 'none' | 'zstd', res: http.ServerResponse): void {
+  if (compression === 'none') {
+    res.writeHead(200, { 'content-length': NAR_SIZE });
+    narStream().pipe(res);
+    return;
+  }
+  const zstd = spawn('zstd', ['-1', '-c', '-q'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  res.on('close', () => zstd.kill('SIGKILL'));
+  zstd.stdin.on('error', () => undefined);
+  res.writeHead(200);
+  narStream().pipe(zstd.stdin);
+  zstd.stdout.pipe(res);
+}
+
+describe.each(['none', 'zstd'] as const)('a 1 GiB NAR (%s) through the proxy daemon', (compression) => {
   const root = tempDir('tally-large-nar-');
   const hashPart = hashPartOfKey(sha256(Buffer.from('tally large NAR test')).subarray(0, 20));
   const storePath = `/nix/store/${hashPart}-tally-large-nar`;
@@ -95,11 +112,11 @@ describe('a 1 GiB NAR through the proxy daemon', () => {
     const { digest, size } = await digestOf(narStream());
     expect(size).toBe(NAR_SIZE);
     narHash = formatNarHash(digest);
-    const narUrl = `nar/${narHashNix32(narHash)}.nar`;
+    const narUrl = `nar/${narHashNix32(narHash)}.nar${compression === 'zstd' ? '.zst' : ''}`;
     const narinfo = printNarinfo({
       storePath,
       url: narUrl,
-      compression: 'none',
+      compression,
       narHash,
       narSize: NAR_SIZE,
       references: [],
@@ -110,8 +127,7 @@ describe('a 1 GiB NAR through the proxy daemon', () => {
       if (req.url === `/${hashPart}.narinfo`) {
         res.writeHead(200, { 'content-type': 'text/x-nix-narinfo' }).end(narinfo);
       } else if (req.url === `/${narUrl}`) {
-        res.writeHead(200, { 'content-length': NAR_SIZE });
-        narStream().pipe(res);
+        upstreamBody(compression, res);
       } else {
         res.writeHead(404).end();
       }
