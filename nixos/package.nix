@@ -13,6 +13,9 @@
   nodejs_24,
   stdenvNoCC,
   cacert,
+  xz,
+  zstd,
+  bzip2,
 }:
 let
   nodejs = nodejs_24;
@@ -68,6 +71,17 @@ buildNpmPackage {
   npmConfigHook = importNpmLock.npmConfigHook;
   # `npm run build` (tsc) is buildNpmPackage's default build step; the install step keeps the
   # package.json "files" (dist, proto, lua-policies), the production dependencies and bin/tally.
+  # The cache proxy decompresses xz, zstd and bzip2 NARs with these (docs/decisions.md).
+  makeWrapperArgs = [
+    "--prefix"
+    "PATH"
+    ":"
+    (lib.makeBinPath [
+      xz
+      zstd
+      bzip2
+    ])
+  ];
 
   meta = {
     description = "Verifiable, followed and voted-on build logs for Nix binary caches";

@@ -159,6 +159,12 @@ describe('docker/Dockerfile', () => {
     );
   });
 
+  it("installs xz, zstd and bzip2 for the proxy's NAR decompression", () => {
+    expect(argsOf('RUN').join('\n')).toMatch(
+      /apt-get install -y --no-install-recommends xz-utils zstd bzip2/,
+    );
+  });
+
   it('has a HEALTHCHECK in exec form', () => {
     expect(argsOf('HEALTHCHECK')).toHaveLength(1);
     expect(healthcheckCommand(argsOf('HEALTHCHECK')[0]!)[0]).toBe('node');

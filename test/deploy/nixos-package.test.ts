@@ -23,6 +23,7 @@ interface Fetch {
 interface PackageArgs {
   nodejs: string;
   npmConfigHook: string;
+  makeWrapperArgs: string[];
   src: string[];
   npmDeps: { npmRoot: string; packageSourceOverrides: Record<string, Fetch> };
 }
@@ -71,6 +72,10 @@ describe('nixos/package.nix', () => {
     expect(pkg.src).toEqual(
       expect.arrayContaining([path.join(repoRoot, 'package.json'), path.join(repoRoot, 'package-lock.json')]),
     );
+  });
+
+  it("puts xz, zstd and bzip2 on the daemon's PATH, for the proxy's NAR decompression", () => {
+    expect(pkg.makeWrapperArgs).toEqual(['--prefix', 'PATH', ':', '/xz/bin:/zstd/bin:/bzip2/bin']);
   });
 
   it('fetches every package of the lock, none left for npm to find offline', () => {

@@ -12,6 +12,7 @@ let
     fetchers.proxyImpureEnvVars = [ "http_proxy" "https_proxy" ];
     licenses.mit = "mit";
     platforms.linux = [ "x86_64-linux" ];
+    makeBinPath = packages: builtins.concatStringsSep ":" (map (p: "${p}/bin") packages);
   };
   pkg = import package {
     inherit lib;
@@ -23,6 +24,9 @@ let
     nodejs_24 = "nodejs_24";
     stdenvNoCC.mkDerivation = args: args;
     cacert = "/cacert";
+    xz = "/xz";
+    zstd = "/zstd";
+    bzip2 = "/bzip2";
   };
 in
 pkg
