@@ -150,10 +150,12 @@ describe.each(['none', 'zstd'] as const)('a 1 GiB NAR (%s) through the proxy dae
       config:
         'log_level = "info"\n[api]\nlisten = ""\n[cache]\nlisten = "127.0.0.1:0"\n[publish]\nenabled = false\n' +
         '[decide]\ncache_ttl_seconds = 0\n' +
+        // One builder: the default policy wants two agreeing logs.
+        '[[policy]]\nname = "trust-builder"\nfile = "builtin:name-match"\n[policy.params]\nname = "builder"\n' +
         `[[follow]]\nname = "builder"\npublic_key = "${publisher.publicKey}"\naddress = "${publisher.address}"\n` +
         `poll_interval_seconds = 1\n[follow.meta]\nupstream = "${upstreamUrl}"\n`,
     });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all([proxy?.stop(), publisher?.daemon.stop()]);
@@ -209,5 +211,5 @@ describe.each(['none', 'zstd'] as const)('a 1 GiB NAR (%s) through the proxy dae
     }
     const growth = `RSS ${(baseline / MiB).toFixed(0)} MiB before, peak ${(peak / MiB).toFixed(0)} MiB`;
     expect(peak - baseline, growth).toBeLessThan(MAX_GROWTH_BYTES);
-  }, 60_000);
+  }, 120_000);
 });
