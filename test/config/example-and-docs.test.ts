@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { parse as parseToml } from 'smol-toml';
 import { parseConfig } from '../../src/config/parse.js';
 import { configFileSchema } from '../../src/config/schema.js';
+import { anchorsOf } from '../readme/readme.js';
 
 const EXAMPLE_FILE = new URL('../../docs/example-config.toml', import.meta.url);
 // The configuration reference lives in the README, section "Configuration reference".
@@ -48,6 +49,16 @@ describe('docs/example-config.toml', () => {
   test('every example policy needs at least two agreeing logs, so a shrunken electorate never decides alone', () => {
     const config = parseConfig(text, { file: '/etc/tally/tally.toml' });
     expect(config.policy.map((policy) => policy.params.min_agreeing)).toEqual([2, 2]);
+  });
+
+  test('names where its reference is, and that section exists', () => {
+    const reference = /^# Reference: ([\w./-]+)#([\w-]+)\./m.exec(text);
+    expect(reference, 'a "# Reference: FILE#ANCHOR." line').not.toBeNull();
+    const [, file, anchor] = reference!;
+    const referenceFile = new URL(`../../${file}`, import.meta.url);
+    expect(fs.existsSync(referenceFile), file).toBe(true);
+    expect(anchorsOf(fs.readFileSync(referenceFile, 'utf8'))).toContain(anchor);
+    expect(anchor).toBe('configuration-reference');
   });
 
   test('sets every key the schema knows', () => {

@@ -44,3 +44,18 @@ export function commandLines(block: CodeBlock): string[] {
 export function withoutComment(line: string): string {
   return line.replace(/\s+#.*$/, '').trim();
 }
+
+/** GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to hyphens. */
+export function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+/** The anchors of every heading of a Markdown text (fenced code skipped). */
+export function anchorsOf(markdown: string): Set<string> {
+  const withoutCode = markdown.replace(/^```[\s\S]*?^```$/gm, '');
+  return new Set([...withoutCode.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1]!)));
+}
