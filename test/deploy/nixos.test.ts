@@ -107,6 +107,22 @@ describe('example.nix: a client following three builders with a 2/3 policy', () 
     );
   });
 
+  it('the README and docs/nixos.md spell its cache key as the example does', () => {
+    const trusted = evaluation.nixSettings['trusted-public-keys'] as string[];
+    const [name, key] = trusted[0]!.split(':') as [string, string];
+    // Shortened in the docs: the name, the first four characters of the key, then "...=".
+    const shown = `"${name}:${key.slice(0, 4)}...="`;
+    for (const doc of ['README.md', 'docs/nixos.md']) {
+      const text = fs.readFileSync(path.join(repoRoot, doc), 'utf8');
+      const spelled = [...text.matchAll(/cache\.publicKey = ("[^"]*")/g)].map((m) => m[1]);
+      expect(spelled.length, doc).toBeGreaterThan(0);
+      expect(
+        spelled.every((s) => s === shown),
+        `${doc}: ${spelled.join(', ')}`,
+      ).toBe(true);
+    }
+  });
+
   it('runs the daemon as the static tally user, hardened, restarted on failure', () => {
     const unit = evaluation.service.serviceConfig;
     expect(evaluation.service.wantedBy).toEqual(['multi-user.target']);
