@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
 import { publicKeyOf, readSecretKeyFile } from '../../src/crypto/ed25519-keys.js';
 import { sha256 } from '../../src/crypto/sha256.js';
+import { encodeNixValue } from '../../src/nix/canonical-value.js';
+import { nixOutputsFromPathInfoJson } from '../../src/nix/path-info.js';
+import { nix } from '../cache/real-nix-cache.js';
+import { serveDirectory } from '../cache/static-server.js';
 import { freePort, onFreePort } from '../follower/cluster.js';
 import { tempDir } from '../helpers/tmp.js';
 import { hostPathOf, readCompose, readDockerfile, type ComposeFile } from './docker-files.js';
@@ -54,7 +58,7 @@ describe('docker/compose.yaml', () => {
   const compose = readCompose();
 
   it('runs three builders and a client from the image, each with its config and a state volume', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...DAEMONS, 'demo']);
+    expect(Object.keys(compose.services).sort()).toEqual([...DAEMONS, 'caches', 'demo'].sort());
     for (const name of DAEMONS) {
       const service = compose.services[name]!;
       expect(service.image).toBe('tally:demo');
@@ -97,13 +101,32 @@ describe('docker/compose.yaml', () => {
 
   it("the one-shot demo reaches every daemon's admin socket through its state volume", () => {
     const demo = compose.services.demo!;
-    expect(demo.image).toBe('tally:demo');
+    // The tally image plus Nix: the Dockerfile's demo stage, under a tag of its own.
+    expect(demo.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile', target: 'demo' });
+    expect(demo.image).toBe('tally:demo-nix');
     expect(demo.command).toEqual(['demo']);
-    expect(demo.environment).toEqual({ TALLY_DEMO_ROOT: '/demo' });
-    expect(demo.volumes).toEqual(DAEMONS.map((name) => `${name}-state:/demo/${name}`));
-    expect(demo.depends_on).toEqual({ client: { condition: 'service_healthy' } });
+    expect(demo.environment).toEqual({
+      TALLY_DEMO_ROOT: '/demo',
+      TALLY_DEMO_CACHES: '/caches',
+      TALLY_DEMO_PROXY: `http://client:${readComposeConfig(compose, 'client').config.cache.listen?.port}`,
+    });
+    expect(demo.volumes).toEqual([...DAEMONS.map((name) => `${name}-state:/demo/${name}`), 'caches:/caches']);
+    expect(demo.depends_on).toEqual({
+      client: { condition: 'service_healthy' },
+      caches: { condition: 'service_started' },
+    });
     expect(demo.healthcheck).toEqual({ disable: true });
     expect(demo.restart).toBe('no');
+  });
+
+  it("the caches service serves, as each builder's upstream, the directory the demo fills", () => {
+    const caches = compose.services.caches!;
+    expect(caches.image).toMatch(/^nginx:[\w.-]+$/);
+    expect(caches.volumes).toEqual(['caches:/usr/share/nginx/html:ro']);
+    expect(compose.volumes).toHaveProperty('caches');
+    // http://caches/<builder> is nginx's root /<builder>, which is the demo's /caches/<builder>.
+    const { config } = readComposeConfig(compose, 'client');
+    expect(config.follow.map((f) => f.meta.upstream)).toEqual(BUILDERS.map((b) => `http://caches/${b}`));
   });
 
   it('every docker/config/*.toml is accepted by the daemon', () => {
@@ -124,13 +147,13 @@ describe('docker/compose.yaml', () => {
 
 describe('docker/Dockerfile', () => {
   const instructions = readDockerfile();
-  const finalStage = Math.max(...instructions.map((i) => i.stage));
-  const runtime = instructions.filter((i) => i.stage === finalStage);
+  const froms = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.args);
+  const stageOf = (from: string) => instructions.find((i) => i.keyword === 'FROM' && i.args === from)!.stage;
+  const runtime = instructions.filter((i) => i.stage === stageOf('node:24-slim AS runtime'));
   const argsOf = (keyword: string) => runtime.filter((i) => i.keyword === keyword).map((i) => i.args);
 
   it('builds in one stage and runs from a second, slim one holding only the build output', () => {
-    const froms = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.args);
-    expect(froms).toEqual(['node:24-slim AS build', 'node:24-slim']);
+    expect(froms).toEqual(['node:24-slim AS build', 'node:24-slim AS runtime', 'runtime AS demo', 'runtime']);
     const build = instructions.filter((i) => i.stage === 0 && i.keyword === 'RUN').map((i) => i.args);
     expect(build.join('\n')).toMatch(/npm run build/);
     expect(build.join('\n')).toMatch(/npm prune --omit=dev/);
@@ -165,6 +188,17 @@ describe('docker/Dockerfile', () => {
     );
   });
 
+  it('builds the runtime by default; the demo stage adds only Nix and the derivation the demo builds', () => {
+    // The last stage is the default target: the runtime as it is, nothing added.
+    const last = Math.max(...instructions.map((i) => i.stage));
+    expect(instructions.filter((i) => i.stage === last).map((i) => i.args)).toEqual(['runtime']);
+    const demo = instructions.filter((i) => i.stage === stageOf('runtime AS demo') && i.keyword !== 'FROM');
+    expect(demo.map((i) => i.keyword)).toEqual(['USER', 'RUN', 'COPY']);
+    expect(demo[0]!.args).toBe('root');
+    expect(demo[1]!.args).toMatch(/^apt-get update +&& apt-get install -y --no-install-recommends nix-bin /);
+    expect(demo[2]!.args).toBe('docker/demo-path.nix ./docker/');
+  });
+
   it('has a HEALTHCHECK in exec form', () => {
     expect(argsOf('HEALTHCHECK')).toHaveLength(1);
     expect(healthcheckCommand(argsOf('HEALTHCHECK')[0]!)[0]).toBe('node');
@@ -182,10 +216,22 @@ describe("the image's entrypoint with the compose configs, as plain processes", 
   const root = tempDir('tally-docker-');
   const bin = tallyBinDir(root);
   const daemons = new Map<string, EntrypointDaemon>();
-  const key = '/nix/store/0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr-hello-2.12.1';
-  const reproducible = 'hello-2.12.1: the output every honest builder produces';
+  // The caches service: one static server per builder's directory, as nginx serves them.
+  const cachesDir = path.join(root, 'caches');
+  const caches = new Map<string, Awaited<ReturnType<typeof serveDirectory>>>();
+  const cacheRequests = new Map<string, string[]>(BUILDERS.map((b) => [b, []]));
+  let demoEnv: Record<string, string>;
 
   beforeAll(async () => {
+    for (const name of BUILDERS) {
+      fs.mkdirSync(path.join(cachesDir, name), { recursive: true });
+      caches.set(
+        name,
+        await serveDirectory(path.join(cachesDir, name), {
+          onRequest: (p) => cacheRequests.get(name)!.push(p),
+        }),
+      );
+    }
     // Inside compose each daemon has its own address; here they share 127.0.0.1. The builders
     // start first, each on a free port, and the client is pointed at the ports they got.
     const apiPorts = new Map<string, number>();
@@ -210,34 +256,55 @@ describe("the image's entrypoint with the compose configs, as plain processes", 
       ['"0.0.0.0:9002"', '"127.0.0.1:0"'],
       ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
       ...BUILDERS.map((b): [string, string] => [`"${b}:9002"`, `"127.0.0.1:${apiPorts.get(b)}"`]),
+      ...BUILDERS.map((b): [string, string] => [`"http://caches/${b}"`, `"${caches.get(b)!.url}"`]),
     ]);
+    demoEnv = {
+      TALLY_DEMO_ROOT: root,
+      TALLY_DEMO_CACHES: cachesDir,
+      TALLY_DEMO_PROXY: `http://${daemons.get('client')!.ready.addresses.cache}`,
+    };
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all([...daemons.values()].map((d) => d.stop()));
+    await Promise.all([...caches.values()].map((c) => c.close()));
   });
 
   it('the entrypoint execs the daemon: it is the process the container runtime signals', () => {
     for (const daemon of daemons.values()) expect(daemon.ready.pid).toBe(daemon.proc.pid);
   });
 
-  it('the demo logs one input on all three builders and the client decides by two thirds', async () => {
-    const result = await runEntrypoint(['demo'], bin, { TALLY_DEMO_ROOT: root });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const digest = sha256(Buffer.from(reproducible)).toString('hex');
+  let storePath: string;
+  let digest: string;
+
+  it('the demo builds a path, two builders log it from their caches, the client decides by two thirds, and Nix substitutes it through the proxy', async () => {
+    const result = await runEntrypoint(['demo'], bin, demoEnv);
+    expect(result.code, result.stderr).toBe(0);
+    storePath = /^== built (\/nix\/store\/[0-9a-z]{32}-tally-demo-hello);/m.exec(result.stdout)![1]!;
+    // What the two honest builders logged: the path's canonical value, from Nix itself.
+    const output = nixOutputsFromPathInfoJson(JSON.parse(nix(['path-info', '--json', storePath])))[0]!;
+    digest = sha256(encodeNixValue(output)).toString('hex');
     expect(result.stdout).toContain(`decided ${digest} by two-thirds, confidence 0.667`);
     expect(result.stdout).toMatch(new RegExp(`agrees +builder-a ${digest}`));
     expect(result.stdout).toMatch(new RegExp(`agrees +builder-b ${digest}`));
     expect(result.stdout).toMatch(/dissents +builder-c [0-9a-f]{64}/);
     expect(result.stdout).not.toMatch(new RegExp(`dissents +builder-c ${digest}`));
-  });
+    // Substituted into a fresh store, with the bytes the builders built.
+    expect(result.stdout).toContain(`substituted ${storePath}: hello from a reproducible build\n`);
+    // Through the proxy, from an agreeing builder's cache; never from the dissenter's.
+    const hashPart = path.basename(storePath).slice(0, 32);
+    const agreeing = [...cacheRequests.get('builder-a')!, ...cacheRequests.get('builder-b')!];
+    expect(agreeing).toContain(`/${hashPart}.narinfo`);
+    expect(agreeing.some((p) => p.startsWith('/nar/'))).toBe(true);
+    expect(cacheRequests.get('builder-c')!.filter((p) => p.startsWith('/nar/'))).toEqual([]);
+  }, 180_000);
 
   it('the demo runs again (what is logged stays logged), and other commands go through the entrypoint', async () => {
-    const again = await runEntrypoint(['demo'], bin, { TALLY_DEMO_ROOT: root });
-    expect(again.code).toBe(0);
+    const again = await runEntrypoint(['demo'], bin, demoEnv);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`substituted ${storePath}: hello from a reproducible build\n`);
     const decide = await runEntrypoint(
-      ['decide', key, '--admin-socket', path.join(root, 'client/admin.sock'), '--json'],
+      ['decide', storePath, '--admin-socket', path.join(root, 'client/admin.sock'), '--json'],
       bin,
     );
     expect(decide.code).toBe(0);
@@ -248,10 +315,11 @@ describe("the image's entrypoint with the compose configs, as plain processes", 
       dissenting: { name: string }[];
     };
     expect(decision.decided).toBe(true);
-    expect(Buffer.from(decision.value, 'base64').toString()).toBe(reproducible);
+    expect(sha256(Buffer.from(decision.value, 'base64')).toString('hex')).toBe(digest);
+    expect(Buffer.from(decision.value, 'base64').toString()).toContain(storePath);
     expect(decision.agreeing.map((v) => v.name).sort()).toEqual(['builder-a', 'builder-b']);
     expect(decision.dissenting.map((v) => v.name)).toEqual(['builder-c']);
-  });
+  }, 180_000);
 
   it("the Dockerfile's HEALTHCHECK command passes against a running daemon and fails with none", async () => {
     const [command = '', ...args] = healthcheckCommand(
