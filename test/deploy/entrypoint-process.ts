@@ -88,7 +88,7 @@ export async function startEntrypointDaemon(
     }),
   );
   const ready = await new Promise<EntrypointDaemon['ready']>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not become ready:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`daemon did not become ready:\n${out}`)), 60_000);
     proc.stdout.on('data', () => {
       const line = out.split('\n').find((l) => l.includes('tally daemon ready'));
       if (line === undefined) return;
