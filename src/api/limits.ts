@@ -11,6 +11,15 @@ export const MAX_LOOKUP_KEYS_PER_CALL = 256;
 
 /* Key and value bounds: src/entry/entry.ts. */
 
+/**
+ * Largest request the public API takes. Its largest request, LookupMany, is 256 keys of at most
+ * 255 bytes (about 66 KiB). grpc-js holds each request whole (and copies it) before decoding it,
+ * so a bound at api.max_message_bytes (4 MiB) let each open stream make the daemon hold megabytes
+ * of a caller's bytes; a request over this bound is refused from its 5-byte length prefix, before
+ * its body is buffered.
+ */
+export const MAX_PUBLIC_REQUEST_BYTES = 256 * 1024;
+
 /** Most entries in one Submit request. */
 export const MAX_SUBMIT_ENTRIES = 10_000;
 

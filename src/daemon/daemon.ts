@@ -22,6 +22,7 @@ import {
   type Observability,
 } from '../metrics/index.js';
 import { decisionsFromDecider, startCacheListener, type CacheListener } from './cache-listener.js';
+import { MAX_PUBLIC_REQUEST_BYTES } from '../api/limits.js';
 import { routeGrpcLogsTo, startGrpcListener, type GrpcListener } from './grpc-listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import { LocalVotes } from '../publisher/local-votes.js';
@@ -135,14 +136,19 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     ];
 
     if (config.api.listen) {
-      const api = await startGrpcListener(config.api.listen, publicServices, config.api.maxMessageBytes);
+      const api = await startGrpcListener(config.api.listen, publicServices, {
+        sendBytes: config.api.maxMessageBytes,
+        receiveBytes: Math.min(config.api.maxMessageBytes, MAX_PUBLIC_REQUEST_BYTES),
+      });
       listeners.push(api);
       addresses.api = api.address;
     }
+    // Submit batches are large; the admin API is local or behind a token.
+    const adminLimits = { sendBytes: config.api.maxMessageBytes, receiveBytes: config.api.maxMessageBytes };
     const admin = await startGrpcListener(
       { socketPath: paths.adminSocket },
       [{ definition: AdminServiceService, implementation: adminService([]) }],
-      config.api.maxMessageBytes,
+      adminLimits,
     );
     listeners.push(admin);
     if (config.admin.listen && adminToken !== undefined) {
@@ -150,7 +156,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       const adminTcp = await startGrpcListener(
         config.admin.listen,
         [{ definition: AdminServiceService, implementation: adminService([guard]) }],
-        config.api.maxMessageBytes,
+        adminLimits,
       );
       listeners.push(adminTcp);
       addresses.adminTcp = adminTcp.address;

@@ -9,6 +9,7 @@ import {
 } from '@grpc/grpc-js';
 import { TallyError } from '../errors.js';
 import { GRPC_LEAN_OPTIONS } from '../api/limits.js';
+import { clientFaultStatuses } from '../api/server/client-fault-statuses.js';
 import { withLenientDecoding } from '../api/server/unary.js';
 
 export interface ServiceBinding {
@@ -36,15 +37,22 @@ export interface GrpcListener {
   shutdown(): Promise<void>;
 }
 
+/** Largest message a listener sends, and largest request it takes (grpc-js buffers each whole). */
+export interface MessageLimits {
+  sendBytes: number;
+  receiveBytes: number;
+}
+
 export async function startGrpcListener(
   target: { host: string; port: number } | { socketPath: string },
   services: ServiceBinding[],
-  maxMessageBytes: number,
+  limits: MessageLimits,
 ): Promise<GrpcListener> {
   const server = new Server({
-    'grpc.max_receive_message_length': maxMessageBytes,
-    'grpc.max_send_message_length': maxMessageBytes,
+    'grpc.max_receive_message_length': limits.receiveBytes,
+    'grpc.max_send_message_length': limits.sendBytes,
     ...GRPC_LEAN_OPTIONS,
+    interceptors: [clientFaultStatuses],
   });
   for (const { definition, implementation } of services) {
     server.addService(withLenientDecoding(definition), implementation);

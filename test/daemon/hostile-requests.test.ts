@@ -1,11 +1,14 @@
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import net from 'node:net';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAdmin, type PublicClient } from '../../src/api/client.js';
 import { sha256 } from '../../src/crypto/sha256.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
+import { grpcFrame, rawGrpcRequest } from '../helpers/raw-grpc.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Sends raw bytes as the request of a method, bypassing the typed encoder. */
@@ -75,6 +78,46 @@ describe('hostile requests', () => {
     const answer = await rawCall(daemon.api, '/tally.v1.LogService/Lookup', Buffer.from([0x10, 0x05]));
     expect(answer.code).toBe(status.INVALID_ARGUMENT);
     expect(answer.details).toMatch(/key: 0 bytes/);
+    await stillServing();
+  });
+
+  it('garbage gzip or deflate bodies and a malformed grpc-timeout: INVALID_ARGUMENT, never INTERNAL', async () => {
+    const session = http2.connect(`http://${daemon.api}`);
+    session.on('error', () => undefined);
+    const getHead = '/tally.v1.LogService/GetHead';
+    try {
+      for (const encoding of ['gzip', 'deflate']) {
+        const answer = await rawGrpcRequest(
+          session,
+          getHead,
+          grpcFrame(Buffer.from('not compressed'), true),
+          {
+            'grpc-encoding': encoding,
+          },
+        );
+        expect(answer).toEqual({
+          status: status.INVALID_ARGUMENT,
+          message: 'request refused: Failed to decompress message',
+        });
+      }
+      for (const timeout of ['soon', 'S', '5x']) {
+        const answer = await rawGrpcRequest(session, getHead, grpcFrame(Buffer.alloc(0)), {
+          'grpc-timeout': timeout,
+        });
+        expect(answer).toEqual({
+          status: status.INVALID_ARGUMENT,
+          message: `request refused: Invalid grpc-timeout value "${timeout}"`,
+        });
+      }
+      // A well-formed timeout and real gzip still work.
+      const fine = await rawGrpcRequest(session, getHead, grpcFrame(zlib.gzipSync(Buffer.alloc(0)), true), {
+        'grpc-encoding': 'gzip',
+        'grpc-timeout': '5S',
+      });
+      expect(fine.status).toBe(status.OK);
+    } finally {
+      session.close();
+    }
     await stillServing();
   });
 
