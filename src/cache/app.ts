@@ -14,7 +14,7 @@ import { UpstreamClient } from './upstream-client.js';
 import { UpstreamHealth } from './upstream-health.js';
 import type { CacheEvents } from './cache-events.js';
 import { RateLimitedLog } from './rate-limited-log.js';
-import { CACHE_DEFAULTS } from './upstream-defaults.js';
+import { CACHE_DEFAULTS } from '../config/cache-defaults.js';
 
 export interface CacheAppOptions {
   decisions: DecisionSource;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { assertKeyName, parsePublicKey } from '../crypto/ed25519-keys.js';
-import { CACHE_DEFAULTS } from '../cache/upstream-defaults.js';
+import { CACHE_DEFAULTS } from './cache-defaults.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type HostPort, parseHostPort } from './address.js';
 import { checkCrossReferences } from './cross-references.js';

@@ -1,7 +1,7 @@
 /** RFC 9162 Merkle log core: hashing, leaf encoding, compact-range appends, proof plans, verifiers. */
 export { EMPTY_ROOT, hashChildren, hashLeaf } from './hasher.js';
-export { decodeLeaf, encodeLeaf, type DecodedLeaf } from './leaf.js';
-export type { LeafRange, NodeId } from './node-id.js';
+export { decodeLeaf, encodeLeaf } from './leaf.js';
+export type { NodeId } from './node-id.js';
 export {
   planConsistencyProof,
   planInclusionProof,
@@ -9,12 +9,5 @@ export {
   type NodePlan,
   type RangeHashMemo,
 } from './plan.js';
-export {
-  appendLeaves,
-  frontierNodeIds,
-  rootOfFrontier,
-  type AppendResult,
-  type Frontier,
-  type NewNode,
-} from './frontier.js';
+export { appendLeaves, frontierNodeIds, rootOfFrontier, type Frontier, type NewNode } from './frontier.js';
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';

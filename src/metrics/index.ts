@@ -1,21 +1,8 @@
 /** Observability: Prometheus metrics (a registry per daemon), readiness, and the HTTP routes serving them. */
 export { decisionCounter } from './decision-counting.js';
 export { registerFollowedLogGauges, type FollowedLogView } from './followed-log-gauges.js';
-export {
-  observeRequests,
-  registerObservabilityRoutes,
-  requestObserver,
-  UNMATCHED_ROUTE,
-  type Observability,
-  type ObserveRequest,
-} from './http.js';
-export { Readiness, READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
+export { observeRequests, registerObservabilityRoutes, requestObserver, type Observability } from './http.js';
+export { Readiness } from './readiness.js';
 export { cacheMetrics } from './cache-metrics.js';
 export { registerSpoolGauge } from './spool-gauge.js';
-export {
-  createTallyMetrics,
-  type DecisionOutcome,
-  type DecisionSourceLabel,
-  type PolicyErrorKind,
-  type TallyMetrics,
-} from './tally-metrics.js';
+export { createTallyMetrics, type TallyMetrics } from './tally-metrics.js';
