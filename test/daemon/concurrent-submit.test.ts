@@ -24,6 +24,8 @@ describe('group commit under concurrency', () => {
     });
     const perClient = TOTAL / CLIENTS;
     const indices = new Map<number, number>();
+    /** The signed checkpoint each request was answered with: one per committed batch. */
+    const checkpoints: string[] = [];
     await Promise.all(
       Array.from({ length: CLIENTS }, async (_, c) => {
         // Separate channels, as separate submitters would have.
@@ -33,7 +35,8 @@ describe('group commit under concurrency', () => {
         while (n < end) {
           const size = Math.min(end - n, 1 + Math.floor(Math.random() * 100));
           const batch = Array.from({ length: size }, (_, i) => entry(n + i));
-          const { results } = await admin.submit({ logId: '', entries: batch });
+          const { results, checkpoint } = await admin.submit({ logId: '', entries: batch });
+          checkpoints.push(checkpoint);
           results.forEach((r, i) => {
             expect(r.status).toBe(SubmitStatus.APPENDED);
             indices.set(n + i, r.index);
@@ -46,6 +49,13 @@ describe('group commit under concurrency', () => {
     // Every acknowledged entry got a distinct index in [0, TOTAL).
     expect(new Set(indices.values()).size).toBe(TOTAL);
     expect(Math.max(...indices.values())).toBe(TOTAL - 1);
+    // Requests shared batches: a publisher committing each request on its own would sign one
+    // checkpoint per request. With 16 clients each waiting on its own request, a batch gathers
+    // what queued while the previous one committed; a quarter of that is a lenient floor.
+    const requests = checkpoints.length;
+    const batches = new Set(checkpoints).size;
+    expect(requests).toBeGreaterThan(TOTAL / 100);
+    expect(batches * 4).toBeLessThanOrEqual(requests);
 
     const client = daemon.publicClient();
     const [info] = (await client.listLogs({})).logs;
