@@ -40,8 +40,8 @@ export function upstreamUrl(base: string, relative: string): URL {
  * HTTP to builders' binary caches with node:http / node:https over keep-alive connections: Nix
  * asks for many narinfos in a row, and a connection (and TLS handshake) per request costs more
  * than the request. Node streams all the way: a NAR body is the response itself, with no web
- * stream adapter in between (fetch with Readable.fromWeb measured at 1.4 to 1.9 times the CPU per
- * byte of a plain IncomingMessage).
+ * stream adapter in between (fetch with Readable.fromWeb cost more CPU per byte: BENCHMARKS.md,
+ * "Cache proxy vs nginx").
  *
  * Deadlines: a connection must be up within `connectTimeoutMs`, a narinfo must arrive whole within
  * `timeoutMs`, a NAR's headers within `timeoutMs`. A NAR body has none: a stall cannot be told apart from our client not reading (backpressure),

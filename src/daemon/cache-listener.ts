@@ -58,15 +58,10 @@ export function cacheKeyName(hostname: string): string {
 }
 
 /**
- * Lets V8's old generation grow to 4 times its live size before a full collection, whatever the
- * allocation rate. A streamed NAR allocates its bytes outside the JS heap (one buffer per 64 KiB
- * read, about 16 MiB between scavenges) and V8 counts that against the old generation's headroom,
- * while the JS heap itself allocates slowly. A full collection during or after a quiet spell (the
- * proxy idle, the memory reducer) then sets the headroom to its minimum, about 8 MiB plus the new
- * space, and from there every scavenge of a NAR transfer starts another full collection: 15 to 20
- * per 256 MiB, the proxy's CPU per MiB doubled, for as long as the process lives. 4 is V8's own
- * largest growing factor; it keeps the headroom above that churn (BENCHMARKS.md, "Cache proxy vs
- * nginx"). The flag is read at every full collection, so setting it at runtime takes effect.
+ * Lets V8's old generation grow to 4 times its live size (V8's largest growing factor) before a
+ * full collection: a streamed NAR's bytes live outside the JS heap, and without this headroom an
+ * idle proxy ends up running a full collection per scavenge of every transfer (docs/decisions.md,
+ * "V8 heap headroom for streamed NARs"). V8 reads the flag at every full collection.
  */
 export function keepHeapHeadroomForNars(): void {
   v8.setFlagsFromString('--heap-growing-percent=300');

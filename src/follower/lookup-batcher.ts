@@ -13,22 +13,17 @@ interface WaitingLookup {
 }
 
 /**
- * LookupMany calls one log may have in flight at once. One: keys asked meanwhile wait for it and go
- * out together. Measured with bench:decide (64 decisions in flight, 2 cores): 1,550 decisions/s
- * with one call in flight, 1,200/s with two (smaller calls, more per-call cost).
- */
-const MAX_CALLS_IN_FLIGHT = 1;
-
-/**
  * Shares LookupMany calls among the lookups of concurrent decisions to one log. gRPC's per-call
  * cost, not the lookup itself, dominates a small Lookup, so 64 decisions in flight cost a few
- * calls per log instead of 64. A key asked while no call is in flight goes out on the next turn of
- * the event loop, with every other key asked in the same turn; keys asked while a call is in flight
- * go out together when it returns. Answers are untrusted: the caller verifies each one on its own.
+ * calls per log instead of 64. One call per log is in flight at a time (more, smaller calls
+ * measured slower: BENCHMARKS.md, "Deciding"). A key asked while no call is in flight goes out on
+ * the next turn of the event loop, with every other key asked in the same turn; keys asked while
+ * a call is in flight go out together when it returns, up to MAX_LOOKUP_KEYS_PER_CALL per call.
+ * Answers are untrusted: the caller verifies each one on its own.
  */
 export class LookupBatcher {
   private waiting: WaitingLookup[] = [];
-  private callsInFlight = 0;
+  private callInFlight = false;
   private flushScheduled = false;
 
   constructor(
@@ -45,7 +40,7 @@ export class LookupBatcher {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.callsInFlight >= MAX_CALLS_IN_FLIGHT || this.waiting.length === 0) return;
+    if (this.flushScheduled || this.callInFlight || this.waiting.length === 0) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
@@ -54,14 +49,13 @@ export class LookupBatcher {
   }
 
   private flush(): void {
-    while (this.callsInFlight < MAX_CALLS_IN_FLIGHT && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, MAX_LOOKUP_KEYS_PER_CALL);
-      this.callsInFlight++;
-      void this.send(batch).finally(() => {
-        this.callsInFlight--;
-        this.scheduleFlush();
-      });
-    }
+    if (this.callInFlight || this.waiting.length === 0) return;
+    const batch = this.waiting.splice(0, MAX_LOOKUP_KEYS_PER_CALL);
+    this.callInFlight = true;
+    void this.send(batch).finally(() => {
+      this.callInFlight = false;
+      this.scheduleFlush();
+    });
   }
 
   private async send(batch: WaitingLookup[]): Promise<void> {

@@ -5,7 +5,7 @@ import type { PolicyLimits } from './limits.js';
 
 /** Instructions between two runs of the count hook: bounds how far past a limit a script gets. */
 export const HOOK_INTERVAL = 100;
-/** The heap is sampled on every 10th hook run (every 1,000 instructions): a sample costs ~2 µs. */
+/** The heap is sampled on every 10th hook run (every 1,000 instructions): a sample costs more than a hook run. */
 const HOOK_RUNS_PER_HEAP_SAMPLE = 10;
 const PATTERN_STEPS_PER_CHECK = 256;
 

@@ -7,13 +7,13 @@
  *   buffer is an Uint8Array, so each one is charged to the running evaluation *before* it is
  *   allocated. (Their bytes live in ArrayBuffers, outside the V8 heap: no heap limit sees them.)
  * - The string key (fengari keys tables and orders strings by a JS string made from the bytes) is
- *   latin1 instead of hex per byte: about 50x faster, 1 byte per byte instead of ~36 bytes of cons
- *   strings while it is built, and it orders bytes correctly. Its bytes are charged like a string.
+ *   latin1 instead of hex per byte: linear in time and memory (one char per byte instead of cons
+ *   strings while it is built), and it orders bytes correctly. Its bytes are charged like a string.
  * - The pattern matcher counts its steps: backtracking inside one VM instruction cannot run on.
- * - Stack slots are released by storing `undefined` instead of `delete`: reads see `undefined`
- *   either way and the array's length is unchanged, but `delete` on an array element is a slow
- *   runtime call and leaves holes; it was a fifth of a policy evaluation's CPU. Likewise a table
- *   insert clears its map of dead keys only when there is one (+8% evaluations per CPU second).
+ * - Speed only (SPEED_PATCHES, measured with bench:policy: BENCHMARKS.md, "Deciding"): stack slots
+ *   are released by storing `undefined` instead of `delete` (reads see `undefined` either way, and
+ *   `delete` on an array element is a slow runtime call), and a table insert clears its map of
+ *   dead keys only when there is one.
  * - `lualib.js` is replaced by a module holding only `lua_assert`, so io, os, package, debug and
  *   the JS bridge are never even loaded.
  * - `internals` builds strings and tables without the C API, for the values every evaluation
@@ -68,12 +68,18 @@ const MODULE_PARAMS = [
   '__meter',
 ];
 
-/** Source edits, each of which must match exactly once. */
-const SOURCE_PATCHES: Record<string, { find: string; replace: string }> = {
+type SourcePatch = { find: string; replace: string };
+
+/** Edits that make fengari meterable; each must match exactly once. */
+const METERING_PATCHES: Record<string, SourcePatch> = {
   'lstrlib.js': {
     find: 'if (ms.matchdepth-- === 0)',
     replace: 'if ((__meter.patternStep(), ms.matchdepth--) === 0)',
   },
+};
+
+/** Edits for speed only, which change no behaviour; each must match exactly once. */
+const SPEED_PATCHES: Record<string, SourcePatch> = {
   'ltable.js': {
     find: '    t.dead_strong.clear();\n    t.dead_weak = void 0;\n    let prev',
     replace:
@@ -81,7 +87,7 @@ const SOURCE_PATCHES: Record<string, { find: string; replace: string }> = {
   },
 };
 
-/** `delete L.stack[i];` (fengari pops this way everywhere) becomes `L.stack[i] = undefined;`. */
+/** Speed only: `delete L.stack[i];` (fengari pops this way everywhere) becomes `L.stack[i] = undefined;`. */
 const STACK_SLOT_DELETE = /\bdelete ((?:L|from)\.stack\[[^\]\n]+\]);/g;
 
 /** fengari's own prefix for string keys, which keeps them apart from its other key kinds. */
@@ -143,11 +149,13 @@ function patchSource(file: string, original: string): string {
   const source = original.replace(STACK_SLOT_DELETE, '$1 = undefined;');
   if (file === 'ldo.js' && source === original)
     throw new Error('fengari ldo.js changed: its stack pops are no longer `delete L.stack[...]`');
-  const patch = SOURCE_PATCHES[file];
+  return applyPatch(file, applyPatch(file, source, METERING_PATCHES[file]), SPEED_PATCHES[file]);
+}
+
+function applyPatch(file: string, source: string, patch: SourcePatch | undefined): string {
   if (!patch) return source;
   const parts = source.split(patch.find);
-  if (parts.length !== 2)
-    throw new Error(`fengari ${file} changed: cannot meter it (patch point not found once)`);
+  if (parts.length !== 2) throw new Error(`fengari ${file} changed: patch point not found once`);
   return parts.join(patch.replace);
 }
 
@@ -180,7 +188,7 @@ function meteredUint8Array(meter: FengariMeter): Uint8ArrayConstructor {
   MeteredUint8Array.prototype = Uint8Array.prototype;
   MeteredUint8Array.BYTES_PER_ELEMENT = 1;
   // fengari only passes arrays and typed arrays: copying them by constructor skips the iterator
-  // protocol that Uint8Array.from goes through (~50x faster for a 64-byte digest).
+  // protocol that Uint8Array.from goes through (speed only).
   MeteredUint8Array.from = (source: ArrayLike<number>): Uint8Array => {
     meter.allocate(source.length);
     return new Uint8Array(source);

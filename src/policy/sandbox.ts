@@ -5,13 +5,10 @@
  * run in the daemon's process, synchronously, on the event loop; each evaluation is bounded by
  * PolicyLimits and cannot leave anything behind for the next one.
  *
- * Why in-process and metered, rather than a Worker (measured on Node 20, see docs/policies.md):
- * - A Worker's resourceLimits bound only the V8 heap. Lua strings are Uint8Arrays whose bytes are
- *   ArrayBuffers outside it: a worker limited to 32 MiB of heap allocated 2.5 GiB of them (and the
- *   process RSS with it) without being stopped. Strings must be metered whatever else we do.
- * - Preempting in-process code takes a watchdog: vm's `timeout` costs ~170 µs per call (a thread
- *   per call). A Worker costs ~100 µs per round trip, makes evaluation asynchronous, and needs a
- *   JS entry file that the TypeScript test runner cannot provide.
+ * Why in-process and metered, rather than a Worker (the measurements: docs/policies.md, "How the
+ * sandbox holds"): a Worker's resourceLimits bound only the V8 heap, and Lua strings live outside
+ * it, so strings must be metered whatever else we do; preempting in-process code takes a watchdog
+ * (vm's `timeout` starts a thread per call), and a Worker makes evaluation asynchronous.
  * So the bounds are enforced from inside fengari (metered-fengari.ts, budget.ts):
  * - instructions: a count hook every 100 instructions adds to the budget and checks the wall
  *   clock; library calls that do unbounded work in one instruction are charged before they run
@@ -31,9 +28,8 @@
  *   state per policy is reused; after a limit stop (which can interrupt fengari mid-operation) it
  *   is discarded and rebuilt.
  * What remains: between two checks run at most 100 instructions of at most O(stringBytes) work
- * each (comparing two 64 KiB strings takes ~0.2 ms), so a stop can come some ms late, and heap
- * growth is seen up to 1,000 instructions late. Cost: percentage.lua with 5 votes evaluates at
- * ~40,000-50,000/s per CPU second, RSS flat over 1,000,000 evaluations (bench/policy-bench.ts).
+ * each, so a stop can come some ms late, and heap growth is seen up to 1,000 instructions late.
+ * Cost: BENCHMARKS.md, "Deciding" (bench/policy-bench.ts).
  */
 import type { LuaState } from 'fengari';
 
