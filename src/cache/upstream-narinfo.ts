@@ -15,7 +15,8 @@ export type UpstreamNarinfo =
    */
   | { ok: false; kind: 'missing' | 'failed'; reason: string };
 
-export interface NarinfoLookup {
+/** Searching the agreeing upstreams for a path's narinfo ("lookup" is a log's answer about a key). */
+export interface NarinfoSearch {
   hashPart: string;
   decided: NixOutput;
   /** The agreeing upstreams, in preference order; `health` orders them and skips the set-aside. */
@@ -39,9 +40,9 @@ type Attempt = { ok: true; narinfo: Narinfo } | { ok: false; problem?: string };
  * and takes the first that matches the decided output and has a Compression the NAR route can
  * decompress. Records in `health` what each upstream did.
  */
-export function findUpstreamNarinfo(lookup: NarinfoLookup): Promise<UpstreamNarinfo> {
-  const { usable, skipped } = lookup.health.order(lookup.upstreams);
-  const problems = skipped.map((u) => `${u}: ${lookup.health.skipReason(u) ?? 'set aside'}`);
+export function findUpstreamNarinfo(search: NarinfoSearch): Promise<UpstreamNarinfo> {
+  const { usable, skipped } = search.health.order(search.upstreams);
+  const problems = skipped.map((u) => `${u}: ${search.health.skipReason(u) ?? 'set aside'}`);
   return new Promise((resolve) => {
     let next = 0;
     let running = 0;
@@ -51,7 +52,7 @@ export function findUpstreamNarinfo(lookup: NarinfoLookup): Promise<UpstreamNari
       settled = true;
       resolve(
         problems.length === 0
-          ? { ok: false, kind: 'missing', reason: `no agreeing upstream has ${lookup.hashPart}.narinfo` }
+          ? { ok: false, kind: 'missing', reason: `no agreeing upstream has ${search.hashPart}.narinfo` }
           : {
               ok: false,
               kind: 'failed',
@@ -66,14 +67,14 @@ export function findUpstreamNarinfo(lookup: NarinfoLookup): Promise<UpstreamNari
       running++;
       let hedged = false;
       const hedge =
-        lookup.hedgeMs > 0 && next < usable.length
+        search.hedgeMs > 0 && next < usable.length
           ? setTimeout(() => {
               hedged = true;
-              lookup.health.markSlow(upstream);
+              search.health.markSlow(upstream);
               startNext();
-            }, lookup.hedgeMs)
+            }, search.hedgeMs)
           : undefined;
-      void attempt(lookup, upstream).then((result) => {
+      void attempt(search, upstream).then((result) => {
         clearTimeout(hedge);
         running--;
         if (settled) return;
@@ -92,21 +93,21 @@ export function findUpstreamNarinfo(lookup: NarinfoLookup): Promise<UpstreamNari
 }
 
 /** One upstream's narinfo, checked. Never rejects. */
-async function attempt(lookup: NarinfoLookup, upstream: string): Promise<Attempt> {
+async function attempt(search: NarinfoSearch, upstream: string): Promise<Attempt> {
   try {
-    const fetched = await lookup.client.fetchNarinfo(upstream, lookup.hashPart);
-    lookup.health.markAnswered(upstream);
+    const fetched = await search.client.fetchNarinfo(upstream, search.hashPart);
+    search.health.markAnswered(upstream);
     if (!fetched.found) return { ok: false };
-    const narinfo = parseNarinfo(fetched.body, { storeDir: lookup.storeDir });
-    crossCheckNarinfo(narinfo, lookup.decided);
+    const narinfo = parseNarinfo(fetched.body, { storeDir: search.storeDir });
+    crossCheckNarinfo(narinfo, search.decided);
     if (!isSupportedCompression(narinfo.compression)) {
       throw new Error(`unsupported Compression ${narinfo.compression}`);
     }
     return { ok: true, narinfo };
   } catch (e) {
     const message = (e as Error).message;
-    if (e instanceof UpstreamError && e.unreachable) lookup.health.markUnreachable(upstream, message);
-    lookup.logger.warn({ upstream, hashPart: lookup.hashPart, err: message }, 'upstream skipped');
+    if (e instanceof UpstreamError && e.unreachable) search.health.markUnreachable(upstream, message);
+    search.logger.warn({ upstream, hashPart: search.hashPart, err: message }, 'upstream skipped');
     return { ok: false, problem: `${upstream}: ${message}` };
   }
 }
