@@ -6,18 +6,10 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { NIX_OPTIONS as DEBIAN_NIX_OPTIONS } from './cache-nix.js';
 import { childrenCpuSeconds } from './cpu-time.js';
 
-const NIX_OPTIONS = [
-  '--option',
-  'sandbox',
-  'false',
-  '--option',
-  'build-users-group',
-  '',
-  '--extra-experimental-features',
-  'nix-command',
-];
+const NIX_OPTIONS = [...DEBIAN_NIX_OPTIONS, '--extra-experimental-features', 'nix-command'];
 
 /** Where the libraries come from; files below 8 MiB, so the path holds hundreds of them. */
 const LIBRARY_DIR = '/usr/lib/x86_64-linux-gnu';

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const NIX_OPTIONS = ['--option', 'sandbox', 'false', '--option', 'build-users-group', ''];
+/** Debian's Nix as root without nixbld users or a sandbox. */
+export const NIX_OPTIONS = ['--option', 'sandbox', 'false', '--option', 'build-users-group', ''];
 
 export interface BenchPath {
   storePath: string;
