@@ -36,6 +36,7 @@ export function checkCrossReferences(file: ConfigFile, ctx: z.RefinementCtx): vo
 
   const listeners: [path: [string, string], address: HostPort | undefined][] = [
     [['api', 'listen'], file.api.listen],
+    [['api', 'http_listen'], file.api.http_listen],
     [['admin', 'listen'], file.admin.listen],
     [['cache', 'listen'], file.cache.listen],
     [['cache', 'metrics_listen'], file.cache.metrics_listen],

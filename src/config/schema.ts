@@ -106,6 +106,7 @@ const publishSection = z.strictObject({
 
 const apiSection = z.strictObject({
   listen: listenAddress.prefault('127.0.0.1:9002'),
+  http_listen: listenAddress.prefault('127.0.0.1:9003'),
   max_message_bytes: integer(1024, 256 * MIB).default(4 * MIB),
 });
 

@@ -40,6 +40,7 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
     },
     api: {
       listen: file.api.listen,
+      httpListen: file.api.http_listen,
       maxMessageBytes: file.api.max_message_bytes,
     },
     admin: {

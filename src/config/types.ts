@@ -38,6 +38,7 @@ export interface PublishConfig {
 
 export interface ApiConfig {
   listen: HostPort | undefined; // undefined: the public gRPC API is off
+  httpListen: HostPort | undefined; // undefined: the public HTTP read API (tlog-tiles) is off
   maxMessageBytes: number;
 }
 

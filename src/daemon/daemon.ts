@@ -24,6 +24,7 @@ import {
 import { decisionsFromDecider, startCacheListener, type CacheListener } from './cache-listener.js';
 import { MAX_PUBLIC_REQUEST_BYTES } from '../api/limits.js';
 import { routeGrpcLogsTo, startGrpcListener, type GrpcListener } from './grpc-listener.js';
+import { startLogHttpListener, type LogHttpListener } from './log-http-listener.js';
 import { startMetricsListener, type MetricsListener } from './metrics-listener.js';
 import { LocalVotes } from '../publisher/local-votes.js';
 import { openPublishedLog, PublishedLogs, type PublishedLog } from '../publisher/published-log.js';
@@ -35,7 +36,14 @@ import { spoolSubmitTo } from '../publisher/spool-submit.js';
 
 export interface RunningDaemon {
   /** Addresses really bound (ephemeral ports resolved). */
-  addresses: { api?: string; adminSocket: string; adminTcp?: string; cache?: string; metrics?: string };
+  addresses: {
+    api?: string;
+    http?: string;
+    adminSocket: string;
+    adminTcp?: string;
+    cache?: string;
+    metrics?: string;
+  };
   logs: PublishedLogs;
   /** Stops listening, finishes commits in flight, closes storage. Idempotent. */
   stop(): Promise<void>;
@@ -80,6 +88,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
   let follower: Follower | undefined;
   let cache: CacheListener | undefined;
   let metricsListener: MetricsListener | undefined;
+  let logHttp: LogHttpListener | undefined;
   // Metrics read live state at scrape time; the registry is this daemon's own.
   const observability: Observability = { metrics: createTallyMetrics(), readiness: new Readiness() };
   const { metrics, readiness } = observability;
@@ -88,6 +97,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
   const cleanup = async () => {
     readiness.set('listeners', false);
     await cache?.close();
+    await logHttp?.close();
     await spool?.stop();
     for (const l of listeners) await l.shutdown();
     readiness.set('storage', false);
@@ -132,7 +142,10 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       createAdminService(logs, logger, guards, createDecideHandlers(decider, follower, logger, guards));
     const publicServices = [
       { definition: LogServiceService, implementation: createLogService(logs, logger) },
-      { definition: NodeServiceService, implementation: createNodeService(logs, logger, followedRows) },
+      {
+        definition: NodeServiceService,
+        implementation: createNodeService(logs, logger, followedRows, () => addresses.http),
+      },
     ];
 
     if (config.api.listen) {
@@ -142,6 +155,10 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       });
       listeners.push(api);
       addresses.api = api.address;
+    }
+    if (config.api.httpListen) {
+      logHttp = await startLogHttpListener(config.api.httpListen, logs);
+      addresses.http = logHttp.address;
     }
     // Submit batches are large; the admin API is local or behind a token.
     const adminLimits = { sendBytes: config.api.maxMessageBytes, receiveBytes: config.api.maxMessageBytes };

@@ -13,6 +13,7 @@ export interface ListenAddress {
 export function tcpListenersOf(config: Config): ListenAddress[] {
   const all: [HostPort | undefined, string][] = [
     [config.api.listen, 'the public gRPC API ([api] listen)'],
+    [config.api.httpListen, 'the HTTP read API ([api] http_listen)'],
     [config.admin.tokenFile ? config.admin.listen : undefined, 'the admin API ([admin] listen)'],
     [config.cache.listen, 'the Nix binary cache ([cache] listen)'],
     [config.cache.metricsListen, 'metrics ([cache] metrics_listen)'],

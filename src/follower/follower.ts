@@ -94,6 +94,8 @@ export class Follower {
       reason: log.reason,
       headSize: log.head?.checkpoint.size ?? 0,
       headAgeSeconds: log.head ? Math.max(0, Math.floor((now - log.head.seenAtMs) / 1000)) : undefined,
+      // Followed logs are not served over HTTP yet (mirrors will be).
+      tilesUrl: '',
     }));
   }
 

@@ -18,7 +18,11 @@ const EXPECTED_DEFAULTS: Config = {
     maxBatchDelayMs: 0,
     meta: {},
   },
-  api: { listen: { host: '127.0.0.1', port: 9002 }, maxMessageBytes: 4194304 },
+  api: {
+    listen: { host: '127.0.0.1', port: 9002 },
+    httpListen: { host: '127.0.0.1', port: 9003 },
+    maxMessageBytes: 4194304,
+  },
   admin: { socket: undefined, listen: undefined, tokenFile: undefined },
   cache: {
     listen: { host: '127.0.0.1', port: 9001 },

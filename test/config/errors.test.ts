@@ -69,7 +69,7 @@ describe('refused configs name the key and the reason', () => {
     ['public key without a name', follow('a', 'AAAA'), 'follow[0].public_key', /no name/],
     [
       'admin.listen without token',
-      '[admin]\nlisten = "127.0.0.1:9003"',
+      '[admin]\nlisten = "127.0.0.1:9013"',
       'admin.token_file',
       /required when admin.listen/,
     ],
@@ -183,7 +183,7 @@ describe('every issue is reported at once', () => {
     const toml = [
       'stat_dir = "x"',
       '[api]\nlisten = "localhost"',
-      '[admin]\nlisten = "127.0.0.1:9003"',
+      '[admin]\nlisten = "127.0.0.1:9013"',
       '[cache]\npriority = "high"',
       follow('a', 'a:AAAA'),
       '[[policy]]\nname = "p"\nfile = "builtin:nope"',

@@ -20,6 +20,7 @@ upstream = "https://cache.x.example"
 
 [api]
 listen = "[::]:9102"
+http_listen = "[::]:9108"
 max_message_bytes = 1048576
 
 [admin]
@@ -99,7 +100,11 @@ test('a file setting every key becomes the expected typed config', () => {
       maxBatchDelayMs: 20,
       meta: { upstream: 'https://cache.x.example' },
     },
-    api: { listen: { host: '::', port: 9102 }, maxMessageBytes: 1048576 },
+    api: {
+      listen: { host: '::', port: 9102 },
+      httpListen: { host: '::', port: 9108 },
+      maxMessageBytes: 1048576,
+    },
     admin: {
       socket: '/run/tally/admin.sock',
       listen: { host: '127.0.0.1', port: 9103 },

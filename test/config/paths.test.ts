@@ -14,7 +14,7 @@ name = "mylog"
 key_file = "secrets/log.secret"
 [admin]
 socket = "run/admin.sock"
-listen = "127.0.0.1:9003"
+listen = "127.0.0.1:9013"
 token_file = "../admin.token"
 [cache]
 key_file = "/abs/cache.secret"

@@ -15,6 +15,8 @@ export interface DaemonProcess {
   adminSocket: string;
   adminTcp?: string;
   cache?: string;
+  /** The public HTTP read API (api.http_listen), when on. */
+  http?: string;
   output: () => string;
   publicClient(): PublicClient;
   adminClient(): AdminClient;
@@ -25,7 +27,7 @@ export interface DaemonProcess {
 
 /** Config for tests: ephemeral ports so test files can run side by side. */
 export function testConfig(extra = ''): string {
-  return `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extra}`;
+  return `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\nhttp_listen = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extra}`;
 }
 
 const running = new Set<ChildProcess>();
@@ -88,6 +90,7 @@ export async function startDaemonProcess(options: {
     adminSocket: string;
     adminTcp?: string;
     cache?: string;
+    http?: string;
   };
   const clients: { close(): void }[] = [];
   return {
@@ -97,6 +100,7 @@ export async function startDaemonProcess(options: {
     adminSocket: addresses.adminSocket,
     adminTcp: addresses.adminTcp,
     cache: addresses.cache,
+    http: addresses.http,
     output: () => out,
     publicClient() {
       const c = connectPublic(addresses.api);

@@ -3,17 +3,23 @@ import { formatPublicKey } from '../../crypto/ed25519-keys.js';
 import { TallyError } from '../../errors.js';
 import type { PublishedLogs } from '../../publisher/published-log.js';
 import type { LogInfo, NodeServiceServer } from '../gen/tally/v1/node.js';
+import { logPrefixPath } from '../http/log-routes.js';
 import { unary, type Implementation } from './unary.js';
 import { checkDigest } from './validate.js';
 
 /** Extra rows for ListLogs (the logs this node follows), supplied by the follower when it runs. */
 export type FollowedLogsSource = () => LogInfo[];
 
+function tilesUrlOf(address: string | undefined, logId: string): string {
+  return address === undefined ? '' : `http://${address}${logPrefixPath(logId)}`;
+}
+
 /** NodeService: which logs this node publishes and follows, and values by digest. Read-only. */
 export function createNodeService(
   logs: PublishedLogs,
   logger: Logger,
   followed: FollowedLogsSource = () => [],
+  httpAddress: () => string | undefined = () => undefined,
 ): Implementation<NodeServiceServer> {
   return {
     listLogs: unary('ListLogs', logger, () => ({
@@ -30,6 +36,7 @@ export function createNodeService(
           reason: '',
           headSize: log.store.size,
           headAgeSeconds: undefined,
+          tilesUrl: tilesUrlOf(httpAddress(), log.id),
         })),
         ...followed(),
       ],

@@ -9,7 +9,7 @@ export function registerLogs(program: Command): void {
       program.command('logs').description('list the logs a node publishes and follows, with their state'),
     ),
     ['tally logs', 'tally logs --api builder.example:9002 --json'],
-    'For each log: role (published or followed), state (healthy, unreachable, or compromised with the\nreason), head size and head age, log ID, key and origin.',
+    'For each log: role (published or followed), state (healthy, unreachable, or compromised with the\nreason), head size and head age, log ID, key, origin, and the URL prefix of its tlog-tiles read path\n(tiles_url) when the node serves it over HTTP.',
   ).action((options: ApiOptions) =>
     runCommand(options, () =>
       withPublicClient(options, async (client) => {
@@ -18,7 +18,7 @@ export function registerLogs(program: Command): void {
           .map((l) => {
             const age = l.headAgeSeconds === undefined ? '' : ` age ${Math.round(l.headAgeSeconds)}s`;
             const reason = l.reason ? ` (${l.reason})` : '';
-            return `${l.name}  ${l.role}  ${l.state}${reason}  size ${l.headSize}${age}\n  id ${l.logId}\n  key ${l.publicKey}\n  origin ${l.origin}`;
+            return `${l.name}  ${l.role}  ${l.state}${reason}  size ${l.headSize}${age}\n  id ${l.logId}\n  key ${l.publicKey}\n  origin ${l.origin}${l.tilesUrl ? `\n  tiles ${l.tilesUrl}` : ''}`;
           })
           .join('\n');
         return { human, json: { logs } };

@@ -63,7 +63,14 @@ export interface LogInfo {
    * Seconds since the latest verified checkpoint was fetched (followed) or signed (published);
    * absent when no checkpoint is known yet.
    */
-  headAgeSeconds?: number | undefined;
+  headAgeSeconds?:
+    | number
+    | undefined;
+  /**
+   * URL prefix of the log's C2SP tlog-tiles read path on this node's HTTP listener
+   * (api.http_listen), ending in "/"; empty when the node does not serve the log over HTTP.
+   */
+  tilesUrl: string;
 }
 
 export interface LogInfo_MetaEntry {
@@ -215,6 +222,7 @@ function createBaseLogInfo(): LogInfo {
     reason: "",
     headSize: 0,
     headAgeSeconds: undefined,
+    tilesUrl: "",
   };
 }
 
@@ -252,6 +260,9 @@ export const LogInfo: MessageFns<LogInfo> = {
     }
     if (message.headAgeSeconds !== undefined) {
       writer.uint32(88).uint64(message.headAgeSeconds);
+    }
+    if (message.tilesUrl !== "") {
+      writer.uint32(98).string(message.tilesUrl);
     }
     return writer;
   },
@@ -360,6 +371,14 @@ export const LogInfo: MessageFns<LogInfo> = {
             message.headAgeSeconds = longToNumber(reader.uint64());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.tilesUrl = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -414,6 +433,11 @@ export const LogInfo: MessageFns<LogInfo> = {
         : isSet(object.head_age_seconds)
         ? globalThis.Number(object.head_age_seconds)
         : undefined,
+      tilesUrl: isSet(object.tilesUrl)
+        ? globalThis.String(object.tilesUrl)
+        : isSet(object.tiles_url)
+        ? globalThis.String(object.tiles_url)
+        : "",
     };
   },
 
@@ -458,6 +482,9 @@ export const LogInfo: MessageFns<LogInfo> = {
     if (message.headAgeSeconds !== undefined) {
       obj.headAgeSeconds = Math.round(message.headAgeSeconds);
     }
+    if (message.tilesUrl !== "") {
+      obj.tilesUrl = message.tilesUrl;
+    }
     return obj;
   },
 
@@ -485,6 +512,7 @@ export const LogInfo: MessageFns<LogInfo> = {
     message.reason = object.reason ?? "";
     message.headSize = object.headSize ?? 0;
     message.headAgeSeconds = object.headAgeSeconds ?? undefined;
+    message.tilesUrl = object.tilesUrl ?? "";
     return message;
   },
 };
