@@ -12,7 +12,7 @@ export interface LogHttpListener {
 /** The public, read-only HTTP listener (api.http_listen) serving every log as tlog-tiles. */
 export async function startLogHttpListener(listen: HostPort, logs: PublishedLogs): Promise<LogHttpListener> {
   // Paths are matched strictly by the routes; a long URL is refused before any work.
-  const app = Fastify({ logger: false, maxParamLength: 300, ignoreTrailingSlash: false });
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 300 } });
   registerLogRoutes(app, logs);
   const address = await listenHttp(app, listen, 'the log HTTP API (api.http_listen)');
   return { address, close: () => app.close() };
