@@ -13,26 +13,11 @@ export const agrees = (logName: string, digest: string, weight = 1): Vote => ({
   digest,
 });
 
-export const absent = (logName: string, weight = 1): Vote => ({
-  logName,
-  logId: `id-${logName}`,
-  weight,
-  status: 'absent',
-  digest: null,
-});
+/** A vote with no digest, of the given status. */
+const withoutDigest =
+  (status: 'absent' | 'unavailable' | 'compromised') =>
+  (logName: string, weight = 1): Vote => ({ logName, logId: `id-${logName}`, weight, status, digest: null });
 
-export const unavailable = (logName: string, weight = 1): Vote => ({
-  logName,
-  logId: `id-${logName}`,
-  weight,
-  status: 'unavailable',
-  digest: null,
-});
-
-export const compromised = (logName: string, weight = 1): Vote => ({
-  logName,
-  logId: `id-${logName}`,
-  weight,
-  status: 'compromised',
-  digest: null,
-});
+export const absent = withoutDigest('absent');
+export const unavailable = withoutDigest('unavailable');
+export const compromised = withoutDigest('compromised');
