@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { SecretKey } from '../crypto/ed25519-keys.js';
 import { registerCacheInfoRoute } from './cache-info-route.js';
+import { closureDecisions } from './closure-decisions.js';
 import { REASON_HEADER, type CacheContext } from './context.js';
 import type { DecisionSource } from './decision-source.js';
 import { registerNarRoute } from './nar-route.js';
@@ -41,6 +42,11 @@ export interface CacheAppOptions {
    */
   narinfoTtlMs?: number;
   narinfoMaxEntries?: number;
+  /**
+   * Refuse a decided path while a path in its closure is undecided (closure-decisions.ts);
+   * default true.
+   */
+  requireDecidedReferences?: boolean;
   /** Told of aborted NARs and upstreams set aside (metrics); nothing by default. */
   events?: CacheEvents;
 }
@@ -49,6 +55,7 @@ export interface CacheAppOptions {
 export function createCacheApp(options: CacheAppOptions): FastifyInstance {
   const logger = options.logger as FastifyBaseLogger;
   const events = options.events ?? NO_EVENTS;
+  const storeDir = options.storeDir ?? '/nix/store';
   const upstream = new UpstreamClient({
     timeoutMs: options.upstreamTimeoutMs ?? CACHE_DEFAULTS.upstreamTimeoutMs,
     connectTimeoutMs: options.upstreamConnectTimeoutMs ?? CACHE_DEFAULTS.upstreamConnectTimeoutMs,
@@ -71,9 +78,12 @@ export function createCacheApp(options: CacheAppOptions): FastifyInstance {
   });
   events.watchSetAside(() => health.countSetAside());
   const ctx: CacheContext = {
-    decisions: options.decisions,
+    decisions:
+      options.requireDecidedReferences === false
+        ? options.decisions
+        : closureDecisions(options.decisions, storeDir),
     key: options.key,
-    storeDir: options.storeDir ?? '/nix/store',
+    storeDir,
     priority: options.priority ?? 30,
     wantMassQuery: options.wantMassQuery ?? true,
     health,

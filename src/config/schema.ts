@@ -139,6 +139,7 @@ const cacheSection = z.strictObject({
   priority: integer(0, 10_000).default(40),
   want_mass_query: z.boolean().default(true),
   metrics_listen: listenAddress.prefault(''),
+  require_decided_references: z.boolean().default(true),
   upstream_timeout_ms: integer(100, 600_000).default(CACHE_DEFAULTS.upstreamTimeoutMs),
   upstream_connect_timeout_ms: integer(100, 600_000).default(CACHE_DEFAULTS.upstreamConnectTimeoutMs),
   upstream_hedge_ms: integer(0, 600_000).default(CACHE_DEFAULTS.upstreamHedgeMs),

@@ -55,6 +55,7 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
       priority: file.cache.priority,
       wantMassQuery: file.cache.want_mass_query,
       metricsListen: file.cache.metrics_listen,
+      requireDecidedReferences: file.cache.require_decided_references,
       upstreamTimeoutMs: file.cache.upstream_timeout_ms,
       upstreamConnectTimeoutMs: file.cache.upstream_connect_timeout_ms,
       upstreamHedgeMs: file.cache.upstream_hedge_ms,

@@ -55,6 +55,7 @@ export interface CacheConfig {
   priority: number;
   wantMassQuery: boolean;
   metricsListen: HostPort | undefined;
+  requireDecidedReferences: boolean;
   upstreamTimeoutMs: number;
   upstreamConnectTimeoutMs: number;
   upstreamHedgeMs: number; // 0: no hedging

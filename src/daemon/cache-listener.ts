@@ -93,6 +93,7 @@ export async function startCacheListener(
     storeDir: config.storeDir,
     priority: config.priority,
     wantMassQuery: config.wantMassQuery,
+    requireDecidedReferences: config.requireDecidedReferences,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     upstreamConnectTimeoutMs: config.upstreamConnectTimeoutMs,
     upstreamHedgeMs: config.upstreamHedgeMs,

@@ -31,6 +31,7 @@ const EXPECTED_DEFAULTS: Config = {
     priority: 40,
     wantMassQuery: true,
     metricsListen: undefined,
+    requireDecidedReferences: true,
     upstreamTimeoutMs: 10000,
     upstreamConnectTimeoutMs: 3000,
     upstreamHedgeMs: 1000,

@@ -35,6 +35,7 @@ store_dir = "/gnu/store"
 priority = 10
 want_mass_query = false
 metrics_listen = "127.0.0.1:9104"
+require_decided_references = false
 upstream_timeout_ms = 4000
 upstream_connect_timeout_ms = 1500
 upstream_hedge_ms = 0
@@ -117,6 +118,7 @@ test('a file setting every key becomes the expected typed config', () => {
       priority: 10,
       wantMassQuery: false,
       metricsListen: { host: '127.0.0.1', port: 9104 },
+      requireDecidedReferences: false,
       upstreamTimeoutMs: 4000,
       upstreamConnectTimeoutMs: 1500,
       upstreamHedgeMs: 0,

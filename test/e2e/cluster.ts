@@ -82,6 +82,8 @@ export async function startClientDaemon(
   stateDir: string,
   builders: Builder[],
   policies: string,
+  /** Extra `[cache]` keys, one `key = value` a line. */
+  cacheSettings = '',
 ): Promise<ClientDaemon> {
   const follows = builders
     .map(
@@ -95,7 +97,7 @@ export async function startClientDaemon(
     `[publish]\nenabled = false\n[decide]\ncache_ttl_seconds = 0\n${policies}\n${follows}`,
   )
     // testConfig turns the proxy off; this daemon is the one that serves it.
-    .replace('[cache]\nlisten = ""', '[cache]\nlisten = "127.0.0.1:0"');
+    .replace('[cache]\nlisten = ""', `[cache]\nlisten = "127.0.0.1:0"\n${cacheSettings}`);
   const daemon = await startDaemonProcess({ stateDir, config });
   if (!daemon.cache) throw new Error(`the client daemon reported no cache address:\n${daemon.output()}`);
   const publicKey = fs.readFileSync(path.join(stateDir, 'keys', 'cache.public'), 'utf8').trim();

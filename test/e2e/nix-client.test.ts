@@ -24,6 +24,8 @@ const DERIVATIONS = {
   disputed: textDerivation('e2e-disputed', 'read -r f < /tally-flavour; echo "disputed: built $f" > $out'),
   random: textDerivation('e2e-random', '/usr/bin/od -An -N16 -tx1 /dev/urandom > $out'),
   tampered: textDerivation('e2e-tampered', `echo ${TAMPERED_TEXT.trim()} > $out`),
+  // The same bytes everywhere (random's store path), but random is in its closure.
+  needsRandom: textDerivation('e2e-needsRandom', 'echo ${random} > $out'),
 };
 type Case = keyof typeof DERIVATIONS;
 
@@ -35,6 +37,11 @@ const paths = {} as Record<Case, string>;
 let majority: Client;
 /** Follows the same logs; takes what b3 says. */
 let trustsB3: Client;
+/** The users' usual policy: two thirds of the followed logs must agree. */
+const TWO_THIRDS =
+  '[[policy]]\nname = "two-thirds"\nfile = "builtin:percentage"\n[policy.params]\nthreshold = 66\n';
+/** Like `majority`, but serves a decided path whatever its closure (require_decided_references = false). */
+let majorityPathAlone: Client;
 
 const hashPartOf = (storePath: string) => path.basename(storePath).slice(0, 32);
 const builder = (name: string) => builders.find((b) => b.name === name)!;
@@ -52,7 +59,9 @@ function editCachedNar(b: Builder, storePath: string, edit: (nar: Buffer) => voi
 /** Builds every case's derivation in one `nix-build` and copies the outputs to the builder's cache. */
 async function buildAndCache(b: Builder): Promise<Record<Case, string>> {
   const cases = Object.keys(DERIVATIONS) as Case[];
-  const built = await b.store.build(`[ ${cases.map((c) => `(${DERIVATIONS[c]})`).join(' ')} ]`);
+  const built = await b.store.build(
+    `let random = ${DERIVATIONS.random}; in [ ${cases.map((c) => `(${DERIVATIONS[c]})`).join(' ')} ]`,
+  );
   await b.copyToCache(built);
   return Object.fromEntries(cases.map((c) => [c, built.find((p) => p.endsWith(`-e2e-${c}`))])) as Record<
     Case,
@@ -72,11 +81,7 @@ beforeAll(async () => {
   const [b1, b2, b3] = builders as [Builder, Builder, Builder];
   // The users' daemons only need the builders' addresses: they start while the builders build.
   const clients = Promise.all([
-    startClientDaemon(
-      path.join(root, 'client-majority'),
-      builders,
-      '[[policy]]\nname = "two-thirds"\nfile = "builtin:percentage"\n[policy.params]\nthreshold = 66\n',
-    ),
+    startClientDaemon(path.join(root, 'client-majority'), builders, TWO_THIRDS),
     startClientDaemon(
       path.join(root, 'client-b3'),
       builders,
@@ -112,9 +117,9 @@ beforeAll(async () => {
     ]),
   ]);
   expect(closure.code, closure.stderr).toBe(0);
-  expect(JSON.parse(closure.stdout)).toMatchObject({ appended: 4 });
+  expect(JSON.parse(closure.stdout)).toMatchObject({ appended: 5 });
   expect(published.code, published.stderr).toBe(0);
-  expect(JSON.parse(published.stdout)).toMatchObject({ narinfos: 4, appended: 4 });
+  expect(JSON.parse(published.stdout)).toMatchObject({ narinfos: 5, appended: 5 });
 
   // Case 4: b1's uncompressed NAR gets other bytes (it no longer hashes to its NarHash) and b2's
   // xz NAR a flipped byte (it no longer decompresses); only b3 still serves the real NAR.
@@ -130,7 +135,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([majority?.daemon.stop(), trustsB3?.daemon.stop()]);
+  await Promise.all([majority, trustsB3, majorityPathAlone].map((c) => c?.daemon.stop()));
   await Promise.all((builders ?? []).map((b) => b.close()));
 });
 
@@ -268,10 +273,54 @@ describe('a real Nix client substituting through the proxy', () => {
     expect(names(disputed.agreeing)).toEqual(['b3']);
     expect(await substitute(trustsB3, paths.disputed, 'case-5-disputed')).toBe('disputed: built evil\n');
 
+    // Its closure is decided too (b3's random): Nix copies both.
+    await decisionWithAllVotes(trustsB3, paths.needsRandom);
+    expect(await substitute(trustsB3, paths.needsRandom, 'case-5-closure')).toBe(`${paths.random}\n`);
+
     // Where all three differ, b3's own random bytes.
     await decisionWithAllVotes(trustsB3, paths.random);
     expect(await substitute(trustsB3, paths.random, 'case-5-random')).toBe(
       builtBytes(builder('b3'), paths.random),
     );
+  }, 120_000);
+
+  it('6: a path agreed 3 of 3 whose reference has no quorum is refused, the reason naming the reference', async () => {
+    const d = await decisionWithAllVotes(majority, paths.needsRandom);
+    expect(d.decided).toBe(true);
+    expect(names(d.agreeing)).toEqual(['b1', 'b2', 'b3']);
+    await decisionWithAllVotes(majority, paths.random);
+    for (const method of ['GET', 'HEAD']) {
+      const response = await getNarinfo(majority, paths.needsRandom, method);
+      expect(response.status).toBe(404);
+      expect(response.headers.get('x-tally-reason')).toBe(
+        `reference ${paths.random} is not decided: two-thirds: tie: several digests each have 1 of 3 logs`,
+      );
+    }
+    const store = clientStore('case-6');
+    const copied = await copyFromProxy(store, majority, paths.needsRandom);
+    expect(copied.code).not.toBe(0);
+    // Nix is told the path itself is not there: it starts on nothing it cannot finish.
+    expect(copied.stderr).toContain(paths.needsRandom);
+    expect(copied.stderr).not.toContain(paths.random);
+    expect(await store.isValid(paths.needsRandom)).toBe(false);
+    expect(await store.isValid(paths.random)).toBe(false);
+    expect(majority.daemon.output()).toMatch(/"msg":"path refused"/);
+
+    // With require_decided_references = false the path is served on its own, and Nix fails only
+    // at the reference, naming the reference instead. (Started only now: fewer daemons at once.)
+    majorityPathAlone = await startClientDaemon(
+      path.join(root, 'client-path-alone'),
+      builders,
+      TWO_THIRDS,
+      'require_decided_references = false\n',
+    );
+    await decisionWithAllVotes(majorityPathAlone, paths.needsRandom);
+    await decisionWithAllVotes(majorityPathAlone, paths.random);
+    expect((await getNarinfo(majorityPathAlone, paths.needsRandom)).status).toBe(200);
+    const alone = clientStore('case-6-path-alone');
+    const copiedAlone = await copyFromProxy(alone, majorityPathAlone, paths.needsRandom);
+    expect(copiedAlone.code).not.toBe(0);
+    expect(copiedAlone.stderr).toContain(paths.random);
+    expect(await alone.isValid(paths.needsRandom)).toBe(false);
   }, 120_000);
 });
