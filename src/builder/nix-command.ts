@@ -6,6 +6,8 @@ import { nixOutputsFromPathInfoJson, type NixOutput } from '../nix/index.js';
 export interface NixCommandOptions {
   /** Store dir of the paths (Nix's own NIX_STORE_DIR); default /nix/store. */
   storeDir?: string;
+  /** Nix's `--store` (a store URI); default the store Nix is configured with. */
+  store?: string;
   /** Kill nix after this long; a stuck hook would hold up every build after it. Default 120 s. */
   timeoutMs?: number;
 }
@@ -14,7 +16,7 @@ export const DEFAULT_NIX_TIMEOUT_MS = 120_000;
 /** `nix path-info --recursive --json` of a large closure is tens of MiB. */
 const MAX_NIX_OUTPUT_BYTES = 512 * 1024 * 1024;
 /** Nix 2.8 needs `nix-command` enabled for `nix path-info`; newer Nix accepts the flag too. */
-const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
+export const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
 
 /** The store dir Nix itself uses: NIX_STORE_DIR when set, else /nix/store. */
 export function defaultStoreDir(): string {
@@ -55,6 +57,7 @@ export async function queryPathInfo(
   const args = [
     ...NIX_FLAGS,
     'path-info',
+    ...storeArgs(options),
     '--json',
     ...(options.recursive ? ['--recursive'] : []),
     '--',
@@ -78,6 +81,10 @@ export async function queryDerivationOutputs(
   drvPath: string,
   options: NixCommandOptions = {},
 ): Promise<string[]> {
-  const stdout = await runNix('nix-store', ['--query', '--outputs', drvPath], options);
+  const stdout = await runNix('nix-store', [...storeArgs(options), '--query', '--outputs', drvPath], options);
   return stdout.split('\n').filter((line) => line !== '');
+}
+
+function storeArgs(options: NixCommandOptions): string[] {
+  return options.store === undefined ? [] : ['--store', options.store];
 }

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeNixValue, nixOutputsFromPathInfoJson } from '../../src/nix/index.js';
-import { runCli, startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
+import { cliPath, runCli, startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
+import { createChrootNixStore, runProcess } from '../e2e/chroot-nix-store.js';
 import { tempDir } from '../helpers/tmp.js';
 import { serveDirectory } from '../cache/static-server.js';
 import { createTestNixStore, textDerivation, writeHookScript, type TestNixStore } from './nix-store.js';
@@ -132,8 +133,10 @@ describe('publishing with a real Nix', () => {
       const first = await store.cli(args);
       expect(first.code, first.stderr).toBe(0);
       expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, paths: 2, appended: 2, alreadyPresent: 0 });
-      // Not a TTY: no progress output.
-      expect(first.stderr).toBe('');
+      // Not a TTY: no progress output; only which store was read.
+      expect(first.stderr).toBe(
+        `tally: reading Nix store auto (Nix's configured store; choose one with --store), store dir ${store.storeDir}\n`,
+      );
       for (const p of [top, dep]) expect((await lookupValue(daemon, p))?.equals(expectedValue(p))).toBe(true);
       const topValue = (await lookupValue(daemon, top))!.toString('utf8');
       expect(topValue).toContain(`References: ${path.basename(dep)}\n`);
@@ -141,6 +144,55 @@ describe('publishing with a real Nix', () => {
       const again = await store.cli(args);
       expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, paths: 2, appended: 0, alreadyPresent: 2 });
     }, 90_000);
+
+    it('submit-closure and post-build-hook read the --store given, say so, and refuse paths of another store dir', async () => {
+      // A second store: a chroot store, store dir /nix/store, its files under its root.
+      const other = createChrootNixStore(path.join(root, 'second-store'));
+      const [top] = await other.build(
+        `let dep = ${textDerivation(`dep-second-${nonce}`, 'echo dep > $out')}; in [ (builtins.derivation { name = "top-second-${nonce}"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "echo \${dep} > $out" ]; }) ]`,
+      );
+      const target = ['--admin-socket', daemon.adminSocket, '--json'];
+      const asked = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+        runProcess(process.execPath, [cliPath, ...args, ...target], { ...process.env, ...env });
+
+      const read = await asked(['submit-closure', top!, '--store', other.root]);
+      expect(read.code, read.stderr).toBe(0);
+      expect(read.stderr).toBe(`tally: reading Nix store ${other.root}, store dir /nix/store\n`);
+      expect(JSON.parse(read.stdout)).toMatchObject({
+        store: other.root,
+        storeDir: '/nix/store',
+        paths: 2,
+        appended: 2,
+      });
+
+      // The store's physical path instead of the path it knows: refused, saying which is meant.
+      const physical = await asked(['submit-closure', other.realPath(top!), '--store', other.root]);
+      expect(physical.code).toBe(2);
+      expect(JSON.parse(physical.stdout).error.message).toBe(
+        `${other.realPath(top!)} is not in the store dir /nix/store of the Nix store ${other.root}; ` +
+          `this store names it ${top} (${other.root} is where the store keeps its files)`,
+      );
+      // A --store-dir that is not the store's own.
+      for (const command of [['submit-closure', top!], ['post-build-hook']]) {
+        const mismatch = await asked([...command, '--store', other.root, '--store-dir', store.storeDir], {
+          OUT_PATHS: top!,
+        });
+        expect(mismatch.code, command[0]).toBe(2);
+        expect(mismatch.stdout + mismatch.stderr, command[0]).toContain(
+          `the Nix store ${other.root} keeps its paths in /nix/store, not in ${store.storeDir} (--store-dir)`,
+        );
+      }
+
+      // The hook reads the store it is told, and says so in the lines Nix shows.
+      const hook = await asked(['post-build-hook', '--store', other.root], { OUT_PATHS: top! });
+      expect(hook.code, hook.stderr).toBe(0);
+      expect(hook.stderr).toMatch(
+        new RegExp(
+          `^tally: reading Nix store ${other.root}, store dir /nix/store\ntally: published ${top}: `,
+        ),
+      );
+      expect(hook.stderr).toContain('1 already present');
+    }, 120_000);
 
     it('publish-cache publishes every narinfo of a `nix copy` cache, agreeing with nix path-info', async () => {
       const { top, dep } = await buildClosure('cache');

@@ -78,7 +78,10 @@ function writeCache(name: string, count: number): string {
   return cache;
 }
 
-/** A `nix` on PATH that answers `nix path-info --json` with `count` fresh paths (Nix 2.8's shape). */
+/**
+ * A `nix` on PATH that answers `nix path-info --json` with `count` fresh paths (Nix 2.8's shape),
+ * and the store questions submit-closure asks first as a default Nix would.
+ */
 function fakeNixBin(name: string, count: number): string {
   const bin = path.join(dir, name);
   fs.mkdirSync(bin);
@@ -91,13 +94,20 @@ function fakeNixBin(name: string, count: number): string {
   fs.writeFileSync(path.join(bin, 'path-info.json'), JSON.stringify(infos));
   fs.writeFileSync(
     path.join(bin, 'nix'),
-    `#!/bin/sh\nexec cat ${shellQuote(path.join(bin, 'path-info.json'))}\n`,
+    '#!/bin/sh\ncase " $* " in\n' +
+      "  *' eval '*) printf /nix/store ;;\n" +
+      `  *' show-config '*) echo '{"store":{"value":"auto"}}' ;;\n` +
+      `  *) exec cat ${shellQuote(path.join(bin, 'path-info.json'))} ;;\nesac\n`,
     {
       mode: 0o755,
     },
   );
   return bin;
 }
+
+/** What submit-closure prints first: the store it reads. */
+const STORE_LINE =
+  "tally: reading Nix store auto (Nix's configured store; choose one with --store), store dir /nix/store";
 
 describe('piped (not a terminal)', () => {
   it('publish-cache prints only its result line, no bar and no escape codes', () => {
@@ -114,7 +124,7 @@ describe('piped (not a terminal)', () => {
     const run = runCli(['submit-closure', '/nix/store/whatever', ...admin()], undefined, env);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe(`closure of ${PATHS} paths: ${PATHS} appended, 0 already present\n`);
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe(STORE_LINE + '\n');
     expect(run.stdout).not.toContain(ESC);
   }, 60_000);
 });
@@ -140,6 +150,8 @@ describe('on a terminal', () => {
     );
     expect(run.code, run.output).toBe(0);
     expect(run.output).not.toContain(ESC);
-    expect(run.output).toBe(`closure of ${PATHS} paths: ${PATHS} appended, 0 already present\r\n`);
+    expect(run.output).toBe(
+      `${STORE_LINE}\r\nclosure of ${PATHS} paths: ${PATHS} appended, 0 already present\r\n`,
+    );
   }, 60_000);
 });

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { defaultStoreDir } from '../../builder/nix-command.js';
+import { chooseStore, describeStore } from '../../builder/nix-store-choice.js';
 import { runPostBuildHook } from '../../builder/post-build-hook.js';
 import { addSubmitTargetOptions, withAdminClient, type SubmitTargetOptions } from '../api-options.js';
 import { exitCodeOf, ExitCode } from '../output.js';
 import { withExamples } from '../help.js';
 
 interface HookOptions extends SubmitTargetOptions {
-  storeDir: string;
+  store?: string;
+  storeDir?: string;
 }
 
 export function registerPostBuildHook(program: Command): void {
@@ -17,10 +18,10 @@ export function registerPostBuildHook(program: Command): void {
         .description(
           "publish what Nix just built (for nix.conf's post-build-hook); spools if the daemon is down",
         )
+        .option('--store <uri>', "Nix store to read (Nix's --store), default Nix's configured store")
         .option(
           '--store-dir <dir>',
-          'Nix store dir of the paths ($NIX_STORE_DIR when set)',
-          defaultStoreDir(),
+          "store dir of the paths; must be the store's own (default: the store's)",
         ),
     ),
     [
@@ -34,13 +35,19 @@ written to <state>/spool/ and the daemon publishes it when it runs again; the ho
 because a failing post-build hook stops Nix's builds. It exits 3 only if it cannot read the
 build from Nix or cannot write the spool.
 
+The store read is printed first: Nix hands the hook its settings (NIX_CONFIG), so without
+--store it is the store Nix built into. A --store-dir other than that store's is refused (exit 2).
+
 nix.conf takes a program without arguments, so point post-build-hook at a wrapper script:
   #!/bin/sh
   exec tally post-build-hook --state /var/lib/tally`,
   ).action(async (options: HookOptions) => {
     try {
+      const store = await chooseStore(options.store, options.storeDir);
+      process.stderr.write(`${describeStore(store)}\n`);
       const outcome = await runPostBuildHook(process.env, {
-        storeDir: options.storeDir,
+        store: options.store,
+        storeDir: store.storeDir,
         stateDir: options.state,
         logId: options.log,
         withClient: (body) => withAdminClient(options, body),
