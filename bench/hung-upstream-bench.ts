@@ -1,0 +1,134 @@
+/**
+ * `npm run bench:hung-upstream`: real Nix substitutes a closure of 100 paths through the cache
+ * proxy from three agreeing upstreams, first all healthy, then with the first-preferred one hung
+ * (it accepts connections and never answers). Prints both times and their ratio; the target is a
+ * ratio of at most 2 (issue 13). Upstream timeouts are the defaults (10 s, hedge 1 s).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { createCacheApp } from '../src/cache/app.js';
+import type { CacheDecision } from '../src/cache/decision-source.js';
+import { formatPublicKey, generateSecretKey, publicKeyOf } from '../src/crypto/ed25519-keys.js';
+import { encodeNixValue } from '../src/nix/canonical-value.js';
+import { nixOutputsFromPathInfoJson } from '../src/nix/path-info.js';
+import { hashPartOfKey } from '../src/nix/store-path.js';
+import { NIX_OPTIONS } from './cache-nix.js';
+
+const PATHS = 100;
+const NIX = [...NIX_OPTIONS, '--extra-experimental-features', 'nix-command'];
+
+function closureOf100(dir: string): { top: string; decisions: Map<string, Buffer> } {
+  const nonce = `${process.pid}-${Date.now()}`;
+  const deps = Array.from(
+    { length: PATHS - 1 },
+    (_, i) =>
+      `(builtins.derivation { name = "hung-bench-dep-${i}-${nonce}"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "echo ${i} > $out" ]; })`,
+  );
+  const expr = path.join(dir, 'closure.nix');
+  fs.writeFileSync(
+    expr,
+    `let deps = [ ${deps.join(' ')} ]; in builtins.derivation { name = "hung-bench-top-${nonce}"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "echo \${toString deps} > $out" ]; }\n`,
+  );
+  const top = execFileSync('nix-build', [expr, '--no-out-link', ...NIX_OPTIONS], { encoding: 'utf8' }).trim();
+  const json = JSON.parse(
+    execFileSync('nix', ['path-info', '--json', '--recursive', top, ...NIX], { encoding: 'utf8' }),
+  );
+  const decisions = new Map<string, Buffer>();
+  for (const output of nixOutputsFromPathInfoJson(json)) {
+    decisions.set(path.basename(output.storePath).slice(0, 32), encodeNixValue(output));
+  }
+  if (decisions.size !== PATHS) throw new Error(`the closure has ${decisions.size} paths, not ${PATHS}`);
+  execFileSync('nix', ['copy', '--to', `file://${path.join(dir, 'cache')}?compression=none`, top, ...NIX]);
+  return { top, decisions };
+}
+
+async function serve(root: string, hanging: boolean): Promise<{ url: string; close(): void }> {
+  const server = http.createServer((req, res) => {
+    if (hanging) return;
+    const file = path.join(root, path.normalize(new URL(req.url ?? '/', 'http://x').pathname));
+    if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-length': fs.statSync(file).size });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+/** Seconds for `nix copy` of the closure into a fresh store, through a fresh proxy. */
+async function substitute(
+  dir: string,
+  run: string,
+  top: string,
+  decisions: Map<string, Buffer>,
+  hung: boolean,
+) {
+  const cache = path.join(dir, 'cache');
+  const upstreams = [await serve(cache, hung), await serve(cache, false), await serve(cache, false)];
+  const key = generateSecretKey('hung-bench-1');
+  const app = createCacheApp({
+    key,
+    logger: pino({ level: 'silent' }),
+    decisions: {
+      decide: async (k): Promise<CacheDecision> => {
+        const value = decisions.get(hashPartOfKey(k));
+        return value === undefined
+          ? { decided: false, reason: 'not in the bench closure' }
+          : { decided: true, value, upstreams: upstreams.map((u) => u.url) };
+      },
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const proxy = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const start = performance.now();
+  await promisify(execFile)(
+    'nix',
+    [
+      'copy',
+      '--from',
+      proxy,
+      '--to',
+      path.join(dir, `client-${run}`),
+      top,
+      '--option',
+      'trusted-public-keys',
+      formatPublicKey(publicKeyOf(key)),
+      '--option',
+      'narinfo-cache-negative-ttl',
+      '0',
+      ...NIX,
+    ],
+    { env: { ...process.env, XDG_CACHE_HOME: path.join(dir, `xdg-${run}`) } },
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await app.close();
+  for (const u of upstreams) u.close();
+  return seconds;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-hung-bench-'));
+try {
+  const { top, decisions } = closureOf100(dir);
+  const healthy = await substitute(dir, 'healthy', top, decisions, false);
+  const hung = await substitute(dir, 'hung', top, decisions, true);
+  console.log(`closure of ${PATHS} paths, nix copy through the proxy, 3 agreeing upstreams`);
+  console.log(`  all healthy:        ${healthy.toFixed(2)} s`);
+  console.log(`  first one hung:     ${hung.toFixed(2)} s`);
+  console.log(`  ratio hung/healthy: ${(hung / healthy).toFixed(2)} (target <= 2)`);
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
