@@ -6,7 +6,7 @@
 const LAYERS = [
   ['cli'],
   ['daemon'],
-  ['api/server', 'metrics'],
+  ['api/server', 'api/http', 'metrics'],
   ['builder'],
   ['cache', 'decide', 'publisher'],
   ['follower'],
@@ -19,10 +19,10 @@ const LAYERS = [
   ['errors'],
 ];
 
-/** The path pattern of a folder of src/ (api/server is a layer of its own above the rest of api/). */
+/** The path pattern of a folder of src/ (api/server and api/http, the gRPC and HTTP servers, are a layer above the rest of api/). */
 function folder(name) {
   if (name === 'errors') return '^src/errors\\.ts$';
-  if (name === 'api') return '^src/api/(?!server/)';
+  if (name === 'api') return '^src/api/(?!server/|http/)';
   return `^src/${name}/`;
 }
 

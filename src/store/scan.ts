@@ -14,15 +14,6 @@ export async function scanRange(
   await scan(db.iterator(range), visit);
 }
 
-/** Like scanRange for callers that know the keys already: values only, half the copying. */
-export async function scanValues(
-  db: ClassicLevel<Buffer, Buffer>,
-  range: Range,
-  visit: (value: Buffer) => void,
-): Promise<void> {
-  await scan(db.iterator({ ...range, keys: false }), (_key, value) => visit(value));
-}
-
 interface ChunkedIterator {
   nextv(size: number): Promise<[Buffer, Buffer][]>;
   close(): Promise<void>;

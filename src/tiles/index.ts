@@ -5,4 +5,3 @@ export * from './tile-hashes.js';
 export * from './tile-edge.js';
 export * from './bundle.js';
 export * from './tile-tree.js';
-export * from './resources-added.js';

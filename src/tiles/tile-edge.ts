@@ -1,4 +1,3 @@
-import { DIGEST_LENGTH } from '../crypto/sha256.js';
 import { TallyError } from '../errors.js';
 import type { NewNode } from '../log/frontier.js';
 import { TILE_HEIGHT, TILE_WIDTH, type TileId } from './tile-id.js';
@@ -69,6 +68,3 @@ export class TileEdge {
 function outOfOrder(node: NewNode): TallyError {
   return new TallyError('INTERNAL', `tree node (${node.level}, ${node.index}) does not extend the tile edge`);
 }
-
-/** Bytes of `width` hashes. */
-export const tileByteLength = (width: number): number => width * DIGEST_LENGTH;

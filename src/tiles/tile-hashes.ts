@@ -1,5 +1,4 @@
-import { DIGEST_LENGTH } from '../crypto/sha256.js';
-import { TallyError, VerificationError } from '../errors.js';
+import { TallyError } from '../errors.js';
 import type { NodeId } from '../log/node-id.js';
 import { TileTree } from './tile-tree.js';
 import { FULL_TILE_BYTES, TILE_HEIGHT, TILE_WIDTH, tileWidthAt, type TileId } from './tile-id.js';
@@ -75,14 +74,4 @@ export function tileBytesFromLeafHashes(leafHashes: readonly Uint8Array[]): Map<
 /** A map key naming one tile at one width. */
 export function tileKey({ level, index, width }: TileId): string {
   return `${level}/${index}/${width}`;
-}
-
-/** Throws VerificationError unless `bytes` is exactly the tile `tile`'s size; `what` names it. */
-export function checkTileLength(tile: TileId, bytes: Uint8Array, what: string): void {
-  const expected = tile.width * DIGEST_LENGTH;
-  if (bytes.length !== expected) {
-    throw new VerificationError(
-      `${what}: ${bytes.length} bytes, expected ${expected} for width ${tile.width}`,
-    );
-  }
 }

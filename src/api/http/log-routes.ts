@@ -7,9 +7,6 @@ import { readLogResource } from '../../publisher/log-resources.js';
 import { parseLogResourcePath } from '../../tiles/index.js';
 import { lookupJsonOf } from './lookup-json.js';
 
-/** URL path of a log's prefix on a node's HTTP listener. */
-export const logPrefixPath = (logId: string): string => `/logs/${logId}/`;
-
 const LOOKUP_PATH = 'tally/lookup';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 // The checkpoint changes with every commit: C2SP tlog-tiles asks for a few seconds at most.

@@ -3,7 +3,7 @@ import { formatPublicKey } from '../../crypto/ed25519-keys.js';
 import { TallyError } from '../../errors.js';
 import type { PublishedLogs } from '../../publisher/published-log.js';
 import type { LogInfo, NodeServiceServer } from '../gen/tally/v1/node.js';
-import { logPrefixPath } from '../http/log-routes.js';
+import { logPrefixPath } from '../log-prefix.js';
 import { unary, type Implementation } from './unary.js';
 import { checkDigest } from './validate.js';
 
