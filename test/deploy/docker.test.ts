@@ -240,6 +240,7 @@ describe("the image's entrypoint with the compose configs, as plain processes", 
           await start(name, [
             ['"0.0.0.0:9002"', `"127.0.0.1:${port}"`],
             ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
+            ['"0.0.0.0:9003"', '"127.0.0.1:0"'],
             ['"/etc/tally/', `"${configDir}/`],
           ]);
           apiPorts.set(name, port);
@@ -249,6 +250,7 @@ describe("the image's entrypoint with the compose configs, as plain processes", 
     await start('client', [
       ['"0.0.0.0:9002"', '"127.0.0.1:0"'],
       ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
+      ['"0.0.0.0:9003"', '"127.0.0.1:0"'],
       ...BUILDERS.map((b): [string, string] => [`"${b}:9002"`, `"127.0.0.1:${apiPorts.get(b)}"`]),
       ...BUILDERS.map((b): [string, string] => [`"http://caches/${b}"`, `"${caches.get(b)!.url}"`]),
     ]);
