@@ -116,9 +116,14 @@ async function nixCopyFrom(proxy: string, clientStore: string): Promise<void> {
       '--option',
       'narinfo-cache-negative-ttl',
       '0',
+      // Other tests serve the same store path from other proxies, with other keys, and may get
+      // the same port: a narinfo Nix cached for that URL would fail this proxy's key.
+      '--option',
+      'narinfo-cache-positive-ttl',
+      '0',
       ...NIX_OPTIONS,
     ],
-    { timeout: 60_000 },
+    { timeout: 60_000, env: { ...process.env, XDG_CACHE_HOME: tempDir() } },
   );
 }
 
