@@ -13,7 +13,7 @@ const LAYERS = [
   ['policy'],
   ['api'],
   ['verify', 'store'],
-  ['tiles'],
+  ['tiles', 'witness'],
   ['log', 'map', 'checkpoint', 'nix', 'config'],
   ['vote', 'collections', 'entry', 'crypto'],
   ['errors'],

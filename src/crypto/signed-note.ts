@@ -133,13 +133,15 @@ export function appendSignature(noteText: string, key: SecretKey): string {
   return formatNote({ text: note.text, signatures: kept }) + signatureLine(note.text, key);
 }
 
+/** One signature line, "— <name> <base64(key ID || signature)>\n", as parseNote read it. */
+export function formatSignatureLine(signature: NoteSignature): string {
+  const keyId = Buffer.alloc(4);
+  keyId.writeUInt32BE(signature.keyId);
+  return `${SIGNATURE_PREFIX}${signature.name} ${Buffer.concat([keyId, signature.signature]).toString('base64')}\n`;
+}
+
 function formatNote(note: ParsedNote): string {
-  const lines = note.signatures.map((s) => {
-    const keyId = Buffer.alloc(4);
-    keyId.writeUInt32BE(s.keyId);
-    return `${SIGNATURE_PREFIX}${s.name} ${Buffer.concat([keyId, s.signature]).toString('base64')}\n`;
-  });
-  return `${note.text}\n${lines.join('')}`;
+  return `${note.text}\n${note.signatures.map(formatSignatureLine).join('')}`;
 }
 
 function parseSignatureLine(line: string, lineNumber: number): NoteSignature {
