@@ -13,10 +13,22 @@ export interface BundleFormat {
   maxItemBytes: number;
   /** What the items are called in messages: 'entry', 'value'. */
   item: string;
+  /** And more than one of them: 'entries', 'values'. */
+  items: string;
 }
 
-export const ENTRY_BUNDLE: BundleFormat = { prefixBytes: 2, maxItemBytes: 0xffff, item: 'entry' };
-export const VALUE_BUNDLE: BundleFormat = { prefixBytes: 4, maxItemBytes: 0xffffffff, item: 'value' };
+export const ENTRY_BUNDLE: BundleFormat = {
+  prefixBytes: 2,
+  maxItemBytes: 0xffff,
+  item: 'entry',
+  items: 'entries',
+};
+export const VALUE_BUNDLE: BundleFormat = {
+  prefixBytes: 4,
+  maxItemBytes: 0xffffffff,
+  item: 'value',
+  items: 'values',
+};
 
 /** The bytes of one length-prefixed item, to append to a bundle. */
 export function encodeBundleItem(format: BundleFormat, item: Uint8Array): Buffer {
@@ -47,10 +59,10 @@ export function parseBundle(
 ): Uint8Array[] {
   const items = parseBundlePrefix(format, bytes, count, what);
   if (items.length < count)
-    throw new VerificationError(`${what}: holds ${items.length} ${format.item}s, expected ${count}`);
+    throw new VerificationError(`${what}: holds ${items.length} ${format.items}, expected ${count}`);
   if (items.end !== bytes.length) {
     throw new VerificationError(
-      `${what}: ${bytes.length - items.end} trailing bytes after ${count} ${format.item}s`,
+      `${what}: ${bytes.length - items.end} trailing bytes after ${count} ${format.items}`,
     );
   }
   return items;

@@ -168,7 +168,7 @@ describe('bundles', () => {
     expect(() => parseBundle(ENTRY_BUNDLE, Buffer.concat([bytes, Buffer.of(0)]), 4, what)).toThrow(
       /tile\/entries\/000.p\/4: 1 trailing bytes/,
     );
-    expect(() => parseBundle(ENTRY_BUNDLE, bytes, 5, what)).toThrow(/holds 4 entrys?, expected 5/);
+    expect(() => parseBundle(ENTRY_BUNDLE, bytes, 5, what)).toThrow(/holds 4 entries, expected 5/);
     expect(() => parseBundle(ENTRY_BUNDLE, bytes.subarray(0, bytes.length - 1), 4, what)).toThrow(
       /entry 3 is 4 bytes but only 3 remain/,
     );
