@@ -93,6 +93,11 @@ const policySource = parsedText((text): PolicySource => {
   return { kind: 'file', path: text };
 });
 
+/** A static copy of the published log, written after every checkpoint. */
+const publishStaticSection = z.strictObject({
+  dir: optionalPath.prefault(''),
+});
+
 const publishSection = z.strictObject({
   enabled: z.boolean().default(true),
   name: keyName.prefault('tally'),
@@ -102,6 +107,7 @@ const publishSection = z.strictObject({
   max_batch_entries: integer(1, 100_000).default(10_000),
   max_batch_delay_ms: integer(0, 60_000).default(0),
   meta: meta.prefault({}),
+  static: publishStaticSection.prefault({}),
 });
 
 const apiSection = z.strictObject({

@@ -37,6 +37,7 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
       maxBatchEntries: file.publish.max_batch_entries,
       maxBatchDelayMs: file.publish.max_batch_delay_ms,
       meta: file.publish.meta,
+      staticDir: inState(file.publish.static.dir),
     },
     api: {
       listen: file.api.listen,

@@ -34,6 +34,7 @@ export interface PublishConfig {
   maxBatchEntries: number;
   maxBatchDelayMs: number;
   meta: Record<string, string>;
+  staticDir: string | undefined; // undefined: no static copy; else absolute, the copy under <staticDir>/logs/<log id>/
 }
 
 export interface ApiConfig {

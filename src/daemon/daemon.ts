@@ -19,6 +19,7 @@ import {
   Readiness,
   registerFollowedLogGauges,
   registerSpoolGauge,
+  registerStaticCopyGauges,
   type Observability,
 } from '../metrics/index.js';
 import { decisionsFromDecider, startCacheListener, type CacheListener } from './cache-listener.js';
@@ -94,6 +95,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
   const { metrics, readiness } = observability;
   registerFollowedLogGauges(metrics, () => follower?.logs ?? []);
   registerSpoolGauge(metrics, () => countSpoolFiles(spoolDirOf(paths.stateDir)));
+  registerStaticCopyGauges(metrics, () => published.flatMap((log) => log.copies.map((copy) => copy.status)));
   const cleanup = async () => {
     readiness.set('listeners', false);
     await cache?.close();
@@ -104,6 +106,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     await follower?.stop();
     for (const log of published) {
       await log.publisher.drain();
+      await Promise.all(log.copies.map((copy) => copy.stop()));
       await log.store.close();
     }
     // Last, so /healthz on the metrics address reports the shutdown while it happens.

@@ -5,4 +5,5 @@ export { observeRequests, registerObservabilityRoutes, requestObserver, type Obs
 export { Readiness } from './readiness.js';
 export { cacheMetrics } from './cache-metrics.js';
 export { registerSpoolGauge } from './spool-gauge.js';
+export { registerStaticCopyGauges } from './static-copy-gauges.js';
 export { createTallyMetrics, type TallyMetrics } from './tally-metrics.js';

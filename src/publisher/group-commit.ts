@@ -33,6 +33,8 @@ export class GroupCommitPublisher {
     private readonly store: LogStore,
     private readonly options: GroupCommitOptions,
     private readonly logger?: Logger,
+    /** Told after each batch, once its callers are answered (static copies follow from there). */
+    private readonly afterCommit?: () => void,
   ) {}
 
   get queuedEntries(): number {
@@ -111,5 +113,7 @@ export class GroupCommitPublisher {
       this.logger?.error({ err, entries: all.length }, 'batch commit failed');
       for (const p of batch) p.reject(err);
     }
+    // Also after a failure: the entries may be committed even though recording the checkpoint failed.
+    this.afterCommit?.();
   }
 }

@@ -29,19 +29,22 @@ export async function readLogResource(
   store: LogStore,
   resource: LogResource,
 ): Promise<ResourceBytes | undefined> {
-  if (resource.kind === 'checkpoint') {
-    return {
-      body: Buffer.from(store.getHead().note),
-      contentType: 'text/plain; charset=utf-8',
-      immutable: false,
-      compressible: false,
-    };
-  }
+  if (resource.kind === 'checkpoint') return checkpointBytes(store.getHead().note);
   const { tile } = resource;
   if (!(await signedAtWidth(store, tile))) return undefined;
   const bytes = resourceBytes(store, resource.kind, tile);
   if (bytes === undefined) return undefined;
   return { body: bytes, contentType: OCTETS, immutable: true, compressible: resource.kind !== 'tile' };
+}
+
+/** A signed checkpoint note as the `checkpoint` resource. */
+export function checkpointBytes(note: string): ResourceBytes {
+  return {
+    body: Buffer.from(note),
+    contentType: 'text/plain; charset=utf-8',
+    immutable: false,
+    compressible: false,
+  };
 }
 
 function resourceBytes(

@@ -16,6 +16,8 @@ import { TallyError } from '../errors.js';
 import { GroupCommitPublisher } from './group-commit.js';
 import { CheckpointCopy, refuseToFork } from './published-head.js';
 import { LogStore } from '../store/log-store.js';
+import { DirectoryTarget } from './directory-target.js';
+import { StaticCopy } from './static-copy.js';
 
 /** A log this node publishes: its identity, its store and its group-commit publisher. */
 export interface PublishedLog {
@@ -27,6 +29,8 @@ export interface PublishedLog {
   meta: Record<string, string>;
   store: LogStore;
   publisher: GroupCommitPublisher;
+  /** Static copies ([publish.static], [publish.s3]), each brought up to date after every commit. */
+  copies: StaticCopy[];
 }
 
 /**
@@ -76,11 +80,17 @@ export async function openPublishedLog(
     await store.close();
     throw err;
   }
+  const logLogger = logger.child({ log: config.name });
+  const targets = config.staticDir === undefined ? [] : [DirectoryTarget.forLog(config.staticDir, id)];
+  const copies = targets.map((target) => new StaticCopy(store, target, { publicKey, origin }, logLogger));
   const publisher = new GroupCommitPublisher(
     store,
     { maxBatchEntries: config.maxBatchEntries, maxBatchDelayMs: config.maxBatchDelayMs },
-    logger.child({ log: config.name }),
+    logLogger,
+    () => copies.forEach((copy) => copy.notify()),
   );
+  // Catches each copy up from the checkpoint it holds (after a restart, a crash, a new target).
+  copies.forEach((copy) => copy.notify());
   return {
     id,
     name: config.name,
@@ -90,6 +100,7 @@ export async function openPublishedLog(
     meta: config.meta,
     store,
     publisher,
+    copies,
   };
 }
 

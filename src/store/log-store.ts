@@ -385,6 +385,13 @@ export class LogStore {
     return found.length > 0;
   }
 
+  /** The sizes in [first, end) the log signed a checkpoint at, ascending, at most `limit` of them. */
+  async signedSizesWithin(first: number, end: number, limit: number): Promise<number[]> {
+    this.assertOpen();
+    const keys = await this.db.keys({ gte: checkpointKey(first), lt: checkpointKey(end), limit }).all();
+    return keys.map((key) => Number(key.readBigUInt64BE(1)));
+  }
+
   getValue(digest: Buffer): Buffer | undefined {
     this.assertOpen();
     return this.db.getSync(valueKey(digest)) ?? undefined;

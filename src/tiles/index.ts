@@ -5,3 +5,4 @@ export * from './tile-hashes.js';
 export * from './tile-edge.js';
 export * from './bundle.js';
 export * from './tile-tree.js';
+export * from './added-resources.js';

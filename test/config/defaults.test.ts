@@ -17,6 +17,7 @@ const EXPECTED_DEFAULTS: Config = {
     maxBatchEntries: 10000,
     maxBatchDelayMs: 0,
     meta: {},
+    staticDir: undefined,
   },
   api: {
     listen: { host: '127.0.0.1', port: 9002 },

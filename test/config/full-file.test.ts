@@ -17,6 +17,8 @@ max_batch_entries = 500
 max_batch_delay_ms = 20
 [publish.meta]
 upstream = "https://cache.x.example"
+[publish.static]
+dir = "/srv/www/tally"
 
 [api]
 listen = "[::]:9102"
@@ -100,6 +102,7 @@ test('a file setting every key becomes the expected typed config', () => {
       maxBatchEntries: 500,
       maxBatchDelayMs: 20,
       meta: { upstream: 'https://cache.x.example' },
+      staticDir: '/srv/www/tally',
     },
     api: {
       listen: { host: '::', port: 9102 },

@@ -17,6 +17,8 @@ export interface DaemonProcess {
   cache?: string;
   /** The public HTTP read API (api.http_listen), when on. */
   http?: string;
+  /** Metrics and health (cache.metrics_listen), when on. */
+  metrics?: string;
   output: () => string;
   publicClient(): PublicClient;
   adminClient(): AdminClient;
@@ -91,6 +93,7 @@ export async function startDaemonProcess(options: {
     adminTcp?: string;
     cache?: string;
     http?: string;
+    metrics?: string;
   };
   const clients: { close(): void }[] = [];
   return {
@@ -101,6 +104,7 @@ export async function startDaemonProcess(options: {
     adminTcp: addresses.adminTcp,
     cache: addresses.cache,
     http: addresses.http,
+    metrics: addresses.metrics,
     output: () => out,
     publicClient() {
       const c = connectPublic(addresses.api);
