@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeNixValue, nixOutputsFromPathInfoJson } from '../../src/nix/index.js';
 import { cliPath, runCli, startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { createChrootNixStore, runProcess } from '../e2e/chroot-nix-store.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 import { serveDirectory } from '../cache/static-server.js';
 import { createTestNixStore, textDerivation, writeHookScript, type TestNixStore } from './nix-store.js';
@@ -50,18 +51,6 @@ function rawPathInfo(storePath: string): { narSize: number } {
   return json[0]!;
 }
 
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('publishing with a real Nix', () => {
   it('the post-build hook publishes a nix-build under the store-path key with the canonical value', async () => {
     const daemon = await startDaemonProcess({ stateDir: path.join(root, 'state-a'), config: testConfig() });
@@ -95,7 +84,7 @@ describe('publishing with a real Nix', () => {
       ),
       { postBuildHook: hook },
     );
-    await waitFor('the build to start', () => fs.existsSync(started), 60_000);
+    await pollUntil('the build to start', () => fs.existsSync(started), { timeoutMs: 60_000 });
     expect(await first.stop()).toBe(0);
     fs.writeFileSync(go, '');
     const out = await build;
@@ -105,7 +94,7 @@ describe('publishing with a real Nix', () => {
     expect(spooled).toHaveLength(1);
 
     const second = await startDaemonProcess({ stateDir, config: testConfig() });
-    await waitFor('the spool to be ingested', () => !fs.existsSync(path.join(spoolDir, spooled[0]!)));
+    await pollUntil('the spool to be ingested', () => !fs.existsSync(path.join(spoolDir, spooled[0]!)));
     expect(fs.existsSync(path.join(spoolDir, 'rejected'))).toBe(false);
     const value = await lookupValue(second, out);
     expect(value?.equals(expectedValue(out))).toBe(true);

@@ -23,6 +23,7 @@ import { printNarinfo } from '../../src/nix/narinfo.js';
 import { hashPartOfKey } from '../../src/nix/store-path.js';
 import { startPublisher, type Publisher } from '../follower/cluster.js';
 import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const MiB = 1024 * 1024;
@@ -166,12 +167,10 @@ describe.each(['none', 'zstd'] as const)('a 1 GiB NAR (%s) through the proxy dae
   it('keeps the daemon memory flat, pauses with the client and delivers the decided bytes', async () => {
     const base = `http://${proxy.cache}`;
     // The follower sees the builder's head within a poll interval; until then nothing is decided.
-    let narinfo = '';
-    for (let i = 0; i < 100 && !narinfo; i++) {
+    const narinfo = await pollUntil('the narinfo to be decided', async () => {
       const response = await fetch(`${base}/${hashPart}.narinfo`);
-      if (response.status === 200) narinfo = await response.text();
-      else await new Promise((r) => setTimeout(r, 200));
-    }
+      return response.status === 200 && (await response.text());
+    });
     expect(narinfo).toContain(`NarHash: ${narHash}\n`);
     const narPath = /^URL: (.*)$/m.exec(narinfo)![1]!;
 

@@ -5,8 +5,8 @@ import { describe, expect, it, test } from 'vitest';
 import { connectPublic } from '../../src/api/client.js';
 import { logFormatFor } from '../../src/daemon/logger.js';
 import { cliPath, startDaemonProcess, testConfig } from '../helpers/daemon.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
-import { eventually } from '../follower/cluster.js';
 
 test('the format follows stdout: pretty on a terminal, JSON otherwise', () => {
   expect(logFormatFor(true)).toBe('pretty');
@@ -54,11 +54,11 @@ describe('daemon logs', () => {
     const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
     try {
       // "[12:34:56.789] INFO (4321): tally daemon ready", then its fields indented below it.
-      const ready = await eventually(
-        async () =>
-          /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \((\d+)\): tally daemon ready\r?$/m.exec(out) ?? undefined,
+      const ready = await pollUntil(
+        'the pretty ready line',
+        () => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \((\d+)\): tally daemon ready\r?$/m.exec(out) ?? undefined,
       );
-      const api = await eventually(async () => /"api": "([^"]+)"/.exec(out)?.[1]);
+      const api = await pollUntil('the API address', () => /"api": "([^"]+)"/.exec(out)?.[1]);
       expect(out).toMatch(/\n {4}addresses: \{/);
       expect(out).not.toMatch(/^\{"level"/m);
 

@@ -8,8 +8,7 @@ import { sha256 } from '../../src/crypto/sha256.js';
 import { encodeNixValue } from '../../src/nix/canonical-value.js';
 import { nixOutputsFromPathInfoJson } from '../../src/nix/path-info.js';
 import { nix } from '../cache/real-nix-cache.js';
-import { serveDirectory, type StaticServer } from '../cache/static-server.js';
-import { freePort, onFreePort } from '../follower/cluster.js';
+import { deadUrl, serveDirectory, type StaticServer } from '../cache/static-server.js';
 import { tempDir } from '../helpers/tmp.js';
 import { hostPathOf, readCompose, readDockerfile, type ComposeFile } from './docker-files.js';
 import { parseYamlSubset } from './yaml-subset.js';
@@ -227,31 +226,23 @@ describe("the image's entrypoint with the compose configs, as plain processes", 
       caches.set(name, await serveDirectory(path.join(cachesDir, name)));
     }
     // Inside compose each daemon has its own address; here they share 127.0.0.1. The builders
-    // start first, each on a free port, and the client is pointed at the ports they got.
-    const apiPorts = new Map<string, number>();
+    // start first, on ports the OS picks, and the client is pointed at the API addresses they report.
     const start = (name: string, replacements: [string, string][]) =>
       startEntrypointDaemon(bin, {
         TALLY_CONFIG: rewriteConfig(`${name}.toml`, replacements, root),
         TALLY_STATE_DIR: path.join(root, name),
       }).then((daemon) => daemons.set(name, daemon));
-    await Promise.all(
-      BUILDERS.map((name) =>
-        onFreePort(async (port) => {
-          await start(name, [
-            ['"0.0.0.0:9002"', `"127.0.0.1:${port}"`],
-            ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
-            ['"0.0.0.0:9003"', '"127.0.0.1:0"'],
-            ['"/etc/tally/', `"${configDir}/`],
-          ]);
-          apiPorts.set(name, port);
-        }),
-      ),
-    );
-    await start('client', [
+    const onPortZero: [string, string][] = [
       ['"0.0.0.0:9002"', '"127.0.0.1:0"'],
       ['"0.0.0.0:9001"', '"127.0.0.1:0"'],
       ['"0.0.0.0:9003"', '"127.0.0.1:0"'],
-      ...BUILDERS.map((b): [string, string] => [`"${b}:9002"`, `"127.0.0.1:${apiPorts.get(b)}"`]),
+    ];
+    await Promise.all(
+      BUILDERS.map((name) => start(name, [...onPortZero, ['"/etc/tally/', `"${configDir}/`]])),
+    );
+    await start('client', [
+      ...onPortZero,
+      ...BUILDERS.map((b): [string, string] => [`"${b}:9002"`, `"${daemons.get(b)!.ready.addresses.api}"`]),
       ...BUILDERS.map((b): [string, string] => [`"http://caches/${b}"`, `"${caches.get(b)!.url}"`]),
     ]);
     demoEnv = {
@@ -328,7 +319,7 @@ describe("the image's entrypoint with the compose configs, as plain processes", 
       }).status;
     const client = daemons.get('client')!;
     expect(probe(`http://${client.ready.addresses.cache}/healthz`)).toBe(0);
-    expect(probe(`http://127.0.0.1:${await freePort()}/healthz`)).toBe(1);
+    expect(probe(`${await deadUrl()}/healthz`)).toBe(1);
   });
 
   it('without a readable config the entrypoint says so and exits 2', async () => {

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll } from 'vitest';
-import { cliPath } from '../helpers/daemon.js';
+import { cliPath, watchDaemon, type ReadyLine } from '../helpers/daemon.js';
 import { repoRoot } from '../helpers/tmp.js';
 
 /** Runs docker/entrypoint.sh as a plain process, the way the image runs it. */
@@ -60,16 +59,11 @@ export function runEntrypoint(args: string[], binDir: string, env: Record<string
 export interface EntrypointDaemon {
   proc: ChildProcess;
   /** The daemon's "tally daemon ready" log line. */
-  ready: { pid: number; addresses: { api?: string; adminSocket: string; cache?: string } };
+  ready: ReadyLine;
   output: () => string;
   /** SIGTERM and wait; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
-
-const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const proc of running) proc.kill('SIGKILL');
-});
 
 /** Starts the entrypoint with no arguments (the image's CMD: the daemon) and waits until it is ready. */
 export async function startEntrypointDaemon(
@@ -77,33 +71,11 @@ export async function startEntrypointDaemon(
   env: Record<string, string>,
 ): Promise<EntrypointDaemon> {
   const proc = spawn(entrypoint, [], { env: entrypointEnv(binDir, env), stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
-  let out = '';
-  proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    proc.on('exit', (code) => {
-      running.delete(proc);
-      resolve(code);
-    }),
-  );
-  const ready = await new Promise<EntrypointDaemon['ready']>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not become ready:\n${out}`)), 60_000);
-    proc.stdout.on('data', () => {
-      const line = out.split('\n').find((l) => l.includes('tally daemon ready'));
-      if (line === undefined) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(line) as EntrypointDaemon['ready']);
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited with ${code} before it was ready:\n${out}`));
-    });
-  });
+  const { ready, exited, output } = watchDaemon(proc);
   return {
     proc,
-    ready,
-    output: () => out,
+    ready: await ready,
+    output,
     stop() {
       proc.kill('SIGTERM');
       return exited;

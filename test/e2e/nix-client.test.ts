@@ -3,9 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecideResponse } from '../../src/api/gen/tally/v1/admin.js';
 import { keyFromHashPart } from '../../src/nix/store-path.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sampleValue } from '../metrics/prometheus-text.js';
-import { eventually, names } from '../follower/cluster.js';
+import { names } from '../follower/cluster.js';
 import { requireNix, textDerivation } from '../builder/nix-store.js';
 import { createChrootNixStore, type ChrootNixStore } from './chroot-nix-store.js';
 import { startBuilder, startClientDaemon, type Builder, type ClientDaemon as Client } from './cluster.js';
@@ -146,10 +147,10 @@ function decide(client: Client, storePath: string): Promise<DecideResponse> {
 
 /** The client's decision once it has seen all three logs' entries for the path (they poll every second). */
 function decisionWithAllVotes(client: Client, storePath: string): Promise<DecideResponse> {
-  return eventually(async () => {
+  return pollUntil(`votes of all three logs on ${storePath}`, async () => {
     const d = await decide(client, storePath);
     return d.agreeing.length + d.dissenting.length === 3 ? d : undefined;
-  }, 30_000);
+  });
 }
 
 const getNarinfo = (client: Client, storePath: string, method = 'GET') =>

@@ -15,10 +15,10 @@ export interface DaemonProcess {
   adminSocket: string;
   adminTcp?: string;
   cache?: string;
+  /** The separate metrics listener (cache.metrics_listen), when on. */
+  metrics?: string;
   /** The public HTTP read API (api.http_listen), when on. */
   http?: string;
-  /** Metrics and health (cache.metrics_listen), when on. */
-  metrics?: string;
   output: () => string;
   publicClient(): PublicClient;
   adminClient(): AdminClient;
@@ -32,10 +32,70 @@ export function testConfig(extra = ''): string {
   return `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\nhttp_listen = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extra}`;
 }
 
+/** The daemon's "tally daemon ready" log line: the addresses it bound, ports the OS picked included. */
+export interface ReadyLine {
+  pid: number;
+  stateDir: string;
+  addresses: {
+    api: string;
+    adminSocket: string;
+    adminTcp?: string;
+    cache?: string;
+    metrics?: string;
+    http?: string;
+  };
+}
+
+/** Generous: on a loaded 2-core machine a start can take many seconds; a healthy one resolves sooner. */
+const READY_TIMEOUT_MS = 60_000;
+
 const running = new Set<ChildProcess>();
 afterAll(() => {
   for (const p of running) p.kill('SIGKILL');
 });
+
+/**
+ * Collects the output of a spawned daemon (stdout and stderr piped) and waits for its ready line.
+ * `ready` rejects with the output when the daemon exits first or is not ready in time. Still
+ * running when the test file ends, it is killed.
+ */
+export function watchDaemon(proc: ChildProcess): {
+  ready: Promise<ReadyLine>;
+  exited: Promise<number | null>;
+  output: () => string;
+} {
+  running.add(proc);
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code) => {
+      running.delete(proc);
+      resolve(code);
+    }),
+  );
+  const ready = new Promise<ReadyLine>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`daemon was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${out}`)),
+      READY_TIMEOUT_MS,
+    );
+    const check = () => {
+      const at = out.indexOf('tally daemon ready');
+      if (at < 0) return;
+      const end = out.indexOf('\n', at);
+      if (end < 0) return; // the rest of the line is still to come
+      proc.stdout!.off('data', check);
+      clearTimeout(timer);
+      resolve(JSON.parse(out.slice(out.lastIndexOf('\n', at) + 1, end)) as ReadyLine);
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  return { ready, exited, output: () => out };
+}
 
 /**
  * Starts `tally daemon` as a child process and waits for its "ready" log line. A daemon on the
@@ -61,40 +121,8 @@ export async function startDaemonProcess(options: {
     args,
   ];
   const proc = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
-  running.add(proc);
-  let out = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    proc.on('exit', (code) => {
-      running.delete(proc);
-      resolve(code);
-    }),
-  );
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not become ready:\n${out}`)), 20_000);
-    const check = () => {
-      for (const line of out.split('\n')) {
-        if (!line.includes('tally daemon ready')) continue;
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as Record<string, unknown>);
-        return;
-      }
-    };
-    proc.stdout!.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited with ${code} before it was ready:\n${out}`));
-    });
-  });
-  const addresses = ready.addresses as {
-    api: string;
-    adminSocket: string;
-    adminTcp?: string;
-    cache?: string;
-    http?: string;
-    metrics?: string;
-  };
+  const { ready, exited, output } = watchDaemon(proc);
+  const { addresses } = await ready;
   const clients: { close(): void }[] = [];
   return {
     proc,
@@ -103,9 +131,9 @@ export async function startDaemonProcess(options: {
     adminSocket: addresses.adminSocket,
     adminTcp: addresses.adminTcp,
     cache: addresses.cache,
-    http: addresses.http,
     metrics: addresses.metrics,
-    output: () => out,
+    http: addresses.http,
+    output,
     publicClient() {
       const c = connectPublic(addresses.api);
       clients.push(c);

@@ -5,17 +5,10 @@ import { sha256 } from '../../src/crypto/sha256.js';
 import { decodeSpoolFile, encodeSpoolFile } from '../../src/api/spool-file.js';
 import { writeSpoolFile } from '../../src/builder/spool-writer.js';
 import { startDaemonProcess, testConfig } from '../helpers/daemon.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const key = (n: string) => sha256(Buffer.from(`spool ${n}`)).subarray(0, 20);
-
-async function waitFor(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('spool files', () => {
   it('round-trip and are written without leftover temp files', () => {
@@ -70,7 +63,7 @@ describe('spool files', () => {
 
     const daemon = await startDaemonProcess({ stateDir, config: testConfig() });
     const rejected = path.join(spoolDir, 'rejected');
-    await waitFor(
+    await pollUntil(
       'the spool to be ingested',
       () => fs.readdirSync(spoolDir).filter((n) => n.endsWith('.json')).length === 0,
     );

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watchDaemon, type ReadyLine } from '../helpers/daemon.js';
 import { NetworkNamespace } from '../helpers/netns.js';
 import { repoRoot } from '../helpers/tmp.js';
 import { tallyInvocations } from '../cli/command-line.js';
@@ -66,7 +67,7 @@ describe('the two commands', () => {
 
 interface Started {
   proc: ChildProcess;
-  ready: { pid: number; addresses: Record<string, string>; stateDir: string };
+  ready: ReadyLine;
   output: () => string;
   exited: Promise<number | null>;
 }
@@ -86,25 +87,9 @@ async function startAsWritten(command: string, cwd: string, netns: NetworkNamesp
     env: { ...process.env, npm_config_update_notifier: 'false' },
   });
   started.add(proc);
-  let out = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    proc.on('exit', (code) => {
-      started.delete(proc);
-      resolve(code);
-    }),
-  );
-  const ready = await new Promise<Started['ready'] | undefined>((resolve) => {
-    const check = () => {
-      const line = out.split('\n').find((l) => l.includes('"msg":"tally daemon ready"'));
-      if (line) resolve(JSON.parse(line) as Started['ready']);
-    };
-    proc.stdout!.on('data', check);
-    void exited.then(() => resolve(undefined));
-  });
-  if (!ready) throw new Error(`\`${command}\` exited before the daemon was ready:\n${out}`);
-  return { proc, ready, output: () => out, exited };
+  const { ready, exited, output } = watchDaemon(proc);
+  void exited.then(() => started.delete(proc));
+  return { proc, ready: await ready, output, exited };
 }
 
 const started = new Set<ChildProcess>();
