@@ -4,13 +4,12 @@
  * (it accepts connections and never answers). Prints both times and their ratio; the target is a
  * ratio of at most 2 (issue 13). Upstream timeouts are the defaults (10 s, hedge 1 s).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { createCacheApp } from '../src/cache/app.js';
 import type { CacheDecision } from '../src/cache/decision-source.js';
@@ -18,10 +17,9 @@ import { formatPublicKey, generateSecretKey, publicKeyOf } from '../src/crypto/e
 import { encodeNixValue } from '../src/nix/canonical-value.js';
 import { nixOutputsFromPathInfoJson } from '../src/nix/path-info.js';
 import { hashPartOfKey } from '../src/nix/store-path.js';
-import { NIX_OPTIONS } from './cache-nix.js';
+import { NIX_OPTIONS, runNixClient } from '../test/cache/real-nix-cache.js';
 
 const PATHS = 100;
-const NIX = [...NIX_OPTIONS, '--extra-experimental-features', 'nix-command'];
 
 function closureOf100(dir: string): { top: string; decisions: Map<string, Buffer> } {
   const nonce = `${process.pid}-${Date.now()}`;
@@ -37,14 +35,20 @@ function closureOf100(dir: string): { top: string; decisions: Map<string, Buffer
   );
   const top = execFileSync('nix-build', [expr, '--no-out-link', ...NIX_OPTIONS], { encoding: 'utf8' }).trim();
   const json = JSON.parse(
-    execFileSync('nix', ['path-info', '--json', '--recursive', top, ...NIX], { encoding: 'utf8' }),
+    execFileSync('nix', ['path-info', '--json', '--recursive', top, ...NIX_OPTIONS], { encoding: 'utf8' }),
   );
   const decisions = new Map<string, Buffer>();
   for (const output of nixOutputsFromPathInfoJson(json)) {
     decisions.set(path.basename(output.storePath).slice(0, 32), encodeNixValue(output));
   }
   if (decisions.size !== PATHS) throw new Error(`the closure has ${decisions.size} paths, not ${PATHS}`);
-  execFileSync('nix', ['copy', '--to', `file://${path.join(dir, 'cache')}?compression=none`, top, ...NIX]);
+  execFileSync('nix', [
+    'copy',
+    '--to',
+    `file://${path.join(dir, 'cache')}?compression=none`,
+    top,
+    ...NIX_OPTIONS,
+  ]);
   return { top, decisions };
 }
 
@@ -95,24 +99,12 @@ async function substitute(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const proxy = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const start = performance.now();
-  await promisify(execFile)(
-    'nix',
-    [
-      'copy',
-      '--from',
-      proxy,
-      '--to',
-      path.join(dir, `client-${run}`),
-      top,
-      '--option',
-      'trusted-public-keys',
-      formatPublicKey(publicKeyOf(key)),
-      '--option',
-      'narinfo-cache-negative-ttl',
-      '0',
-      ...NIX,
-    ],
-    { env: { ...process.env, XDG_CACHE_HOME: path.join(dir, `xdg-${run}`) } },
+  await runNixClient(
+    formatPublicKey(publicKeyOf(key)),
+    ['copy', '--from', proxy, '--to', path.join(dir, `client-${run}`), top],
+    {
+      cacheHome: path.join(dir, `xdg-${run}`),
+    },
   );
   const seconds = (performance.now() - start) / 1000;
   await app.close();

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCacheApp } from '../../src/cache/app.js';
@@ -10,7 +8,7 @@ import { formatPublicKey, generateSecretKey, publicKeyOf } from '../../src/crypt
 import { parseNarinfo } from '../../src/nix/narinfo.js';
 import { hashPartOfKey } from '../../src/nix/store-path.js';
 import { tempDir } from '../helpers/tmp.js';
-import { makeRealCache, nix, NIX_OPTIONS, type RealCache } from './real-nix-cache.js';
+import { makeRealCache, nix, runNixClient, type RealCache } from './real-nix-cache.js';
 import { serveDirectory, type StaticServer } from './static-server.js';
 
 /*
@@ -21,19 +19,9 @@ import { serveDirectory, type StaticServer } from './static-server.js';
 
 const silent = pino({ level: process.env.CACHE_TEST_LOG ?? 'silent' });
 const proxyKey = generateSecretKey('tally-protocol-test-1');
-const run = promisify(execFile);
-const clientOptions = [
-  '--option',
-  'trusted-public-keys',
-  formatPublicKey(publicKeyOf(proxyKey)),
-  '--option',
-  'narinfo-cache-negative-ttl',
-  '0',
-  '--option',
-  'narinfo-cache-positive-ttl',
-  '0',
-  ...NIX_OPTIONS,
-];
+/** `nix ARGS` as a client of the proxies here, which sign with `proxyKey`. */
+const nixClient = (args: string[]) =>
+  runNixClient(formatPublicKey(publicKeyOf(proxyKey)), args, { cacheHome: tempDir(), timeoutMs: 60_000 });
 
 const closers: Array<() => Promise<unknown>> = [];
 let dir: string;
@@ -104,7 +92,7 @@ describe('/<hash>.ls: the NAR listing', () => {
   it('is what `nix store ls` reads: the same answer as from the local store, plus narOffset', async () => {
     decide(listed.server.url);
     const proxy = await startProxy();
-    const { stdout: remote } = await run('nix', [
+    const { stdout: remote } = await nixClient([
       'store',
       'ls',
       '--store',
@@ -112,16 +100,8 @@ describe('/<hash>.ls: the NAR listing', () => {
       '--json',
       '-R',
       real.storePath,
-      ...clientOptions,
     ]);
-    const { stdout: local } = await run('nix', [
-      'store',
-      'ls',
-      '--json',
-      '-R',
-      real.storePath,
-      ...NIX_OPTIONS,
-    ]);
+    const local = nix(['store', 'ls', '--json', '-R', real.storePath]);
     // Nix read the proxy's listing (it carries narOffset, which Nix's own local listing omits).
     const served = JSON.parse(await (await fetch(`${proxy.url}/${real.hashPart}.ls`)).text()) as {
       root: { narOffset: number };
@@ -155,7 +135,7 @@ describe('/log/<drv>: build logs', () => {
   it('`nix log` gets the log of an agreeing upstream for a decided output', async () => {
     decide(listed.server.url);
     const proxy = await startProxy();
-    const { stdout } = await run('nix', ['log', '--store', proxy.url, real.storePath, ...clientOptions]);
+    const { stdout } = await nixClient(['log', '--store', proxy.url, real.storePath]);
     expect(stdout).toBe(listed.log);
     expect(listed.server.requests).toContain(`/log/${listed.deriver}`);
   }, 60_000);
@@ -192,10 +172,7 @@ describe('range requests on NARs', () => {
     decide(breaking.url, listed.server.url);
     const proxy = await startProxy();
     const client = path.join(dir, 'client-range');
-    const copy = () =>
-      run('nix', ['copy', '--from', proxy.url, '--to', client, real.storePath, ...clientOptions], {
-        timeout: 60_000,
-      });
+    const copy = () => nixClient(['copy', '--from', proxy.url, '--to', client, real.storePath]);
     // The first transfer is cut off (its upstream then set aside); Nix may fail that run.
     await copy().catch(() => copy());
     expect(fs.readFileSync(path.join(client, real.storePath)).equals(real.content)).toBe(true);

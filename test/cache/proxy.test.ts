@@ -9,10 +9,10 @@ import type { CacheDecision, DecisionSource } from '../../src/cache/decision-sou
 import { formatPublicKey, generateSecretKey, publicKeyOf } from '../../src/crypto/ed25519-keys.js';
 import { parseNarinfo } from '../../src/nix/narinfo.js';
 import { verifyNarinfoSignatures } from '../../src/nix/narinfo-signature.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
-import { makeRealCache, NIX_OPTIONS, type RealCache } from './real-nix-cache.js';
+import { makeRealCache, NIX_OPTIONS, runNixClient, type RealCache } from './real-nix-cache.js';
 import { deadUrl, serveDirectory, type StaticServer } from './static-server.js';
-import { eventually } from '../follower/cluster.js';
 import { cacheMetrics, createTallyMetrics } from '../../src/metrics/index.js';
 import { sampleValue } from '../metrics/prometheus-text.js';
 
@@ -101,29 +101,10 @@ async function expectCutOffThenServedByAnother(bad: string): Promise<void> {
 
 /** Asynchronous: the proxy answers from this same process, so its event loop must keep running. */
 async function nixCopyFrom(proxy: string, clientStore: string): Promise<void> {
-  await promisify(execFile)(
-    'nix',
-    [
-      'copy',
-      '--from',
-      proxy,
-      '--to',
-      clientStore,
-      real.storePath,
-      '--option',
-      'trusted-public-keys',
-      formatPublicKey(publicKeyOf(proxyKey)),
-      '--option',
-      'narinfo-cache-negative-ttl',
-      '0',
-      // Other tests serve the same store path from other proxies, with other keys, and may get
-      // the same port: a narinfo Nix cached for that URL would fail this proxy's key.
-      '--option',
-      'narinfo-cache-positive-ttl',
-      '0',
-      ...NIX_OPTIONS,
-    ],
-    { timeout: 60_000, env: { ...process.env, XDG_CACHE_HOME: tempDir() } },
+  await runNixClient(
+    formatPublicKey(publicKeyOf(proxyKey)),
+    ['copy', '--from', proxy, '--to', clientStore, real.storePath],
+    { cacheHome: tempDir(), timeoutMs: 60_000 },
   );
 }
 
@@ -388,14 +369,17 @@ describe('cache proxy with a hung upstream', () => {
     });
     expect((await fetch(`${proxy}${narinfoPath()}`)).status).toBe(200);
     // Probes time out too: requests keep skipping it.
-    await eventually(async () => (flaky.requests.includes('/nix-cache-info') ? true : undefined));
+    await pollUntil('the health probe of the hung upstream', () =>
+      flaky.requests.includes('/nix-cache-info'),
+    );
     expect((await fetch(`${proxy}${narinfoPath()}`)).status).toBe(200);
     expect(flaky.requests.filter((r) => r === narinfoPath())).toHaveLength(1);
 
     flaky.hang(false);
     const probes = flaky.requests.filter((r) => r === '/nix-cache-info').length;
-    await eventually(async () =>
-      flaky.requests.filter((r) => r === '/nix-cache-info').length > probes ? true : undefined,
+    await pollUntil(
+      'a health probe after the upstream recovered',
+      () => flaky.requests.filter((r) => r === '/nix-cache-info').length > probes,
     );
     await new Promise((r) => setTimeout(r, 50)); // the probe's answer reaches the proxy
     expect((await fetch(`${proxy}${narinfoPath()}`)).status).toBe(200);
@@ -430,8 +414,9 @@ describe("cache proxy: the operator's view", () => {
     expect(await sample('tally_nar_aborts_total', { reason: 'verification_failed' })).toBe(0);
     const narinfo = parseNarinfo(await (await fetch(`${proxy}/${real.hashPart}.narinfo`)).text());
     await expect((await fetch(`${proxy}/${narinfo.url}`)).arrayBuffer()).rejects.toThrow();
-    await eventually(async () =>
-      (await sample('tally_nar_aborts_total', { reason: 'verification_failed' })) === 1 ? true : undefined,
+    await pollUntil(
+      'the verification abort to be counted',
+      async () => (await sample('tally_nar_aborts_total', { reason: 'verification_failed' })) === 1,
     );
     expect(await sample('tally_nar_aborts_total', { reason: 'upstream_failed' })).toBe(0);
     expect(await sample('tally_upstream_set_aside_total', { upstream: tampered, cause: 'bad_nar' })).toBe(1);

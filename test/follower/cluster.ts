@@ -1,8 +1,9 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { sha256 } from '../../src/crypto/sha256.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** Helpers for follow/decide tests: publishing daemons, a following daemon, entries. */
 
@@ -13,40 +14,27 @@ export interface Publisher {
   publicKey: string;
   /** host:port of its public API. */
   address: string;
+  /** The port the OS gave its public API: pass it back as `port` to restart at the same address. */
+  port: number;
 }
 
 /** A 20-byte key, like a Nix store-path hash. */
 export const keyOf = (label: string): Buffer => sha256(Buffer.from(`key ${label}`)).subarray(0, 20);
 export const digestOf = (value: string): string => sha256(Buffer.from(value)).toString('hex');
 
-/** A free TCP port on 127.0.0.1 (for a publisher that must come back at the same address). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+export interface PublisherOptions {
+  /** The port of an earlier run, to come back at the same address; default 0 (the OS picks). */
+  port?: number;
+  /** Default `<root>/<name>`. */
+  stateDir?: string;
+  keyFile?: string;
 }
 
-/**
- * Runs `start` on a free port, with a new one when the port was taken first: a port found free can
- * be handed to anything else binding port 0 (a parallel test) before the daemon binds it.
- */
-export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    try {
-      return await start(port);
-    } catch (err) {
-      if (attempt >= 5 || !/EADDRINUSE/.test(String(err))) throw err;
-    }
-  }
-}
-
+/** A publishing daemon named `name`. */
 export async function startPublisher(
   root: string,
   name: string,
-  options: { port?: number; stateDir?: string; keyFile?: string } = {},
+  options: PublisherOptions = {},
 ): Promise<Publisher> {
   const stateDir = options.stateDir ?? path.join(root, name);
   const listen = `127.0.0.1:${options.port ?? 0}`;
@@ -59,7 +47,13 @@ export async function startPublisher(
   const publicFile = options.keyFile
     ? options.keyFile.replace(/\.secret$/, '.public')
     : path.join(stateDir, 'keys', `${name}.public`);
-  return { name, daemon, publicKey: fs.readFileSync(publicFile, 'utf8').trim(), address: daemon.api };
+  return {
+    name,
+    daemon,
+    publicKey: fs.readFileSync(publicFile, 'utf8').trim(),
+    address: daemon.api,
+    port: Number(daemon.api.slice(daemon.api.lastIndexOf(':') + 1)),
+  };
 }
 
 export async function publish(p: Publisher, label: string, value: string): Promise<void> {
@@ -68,18 +62,13 @@ export async function publish(p: Publisher, label: string, value: string): Promi
     .submit({ logId: '', entries: [{ key: keyOf(label), value: Buffer.from(value) }] });
 }
 
+/** A log to follow; a Publisher is one. */
 export interface FollowEntry {
   name: string;
   publicKey: string;
   address: string;
   weight?: number;
 }
-
-export const followOf = (p: Publisher): FollowEntry => ({
-  name: p.name,
-  publicKey: p.publicKey,
-  address: p.address,
-});
 
 /** Config of a node that publishes nothing and follows `logs`; `extra` adds [decide] / [[policy]]. */
 export function followerConfig(logs: FollowEntry[], extra = ''): string {
@@ -101,15 +90,38 @@ export async function startFollower(
   return startDaemonProcess({ stateDir, config: followerConfig(logs, extra) });
 }
 
-/** Polls `check` until it returns a value (not undefined) or the timeout passes. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result !== undefined) return result;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Daemons of one test file, their state under one temp directory. */
+export interface Cluster {
+  root: string;
+  /** A publishing daemon, state in `<root>/<name>` (see startPublisher). */
+  publisher(name: string, options?: PublisherOptions): Promise<Publisher>;
+  /** A node following `logs`, state in `<root>/<name>`; `extra` adds [decide] / [[policy]]. */
+  follower(name: string, logs: FollowEntry[], extra?: string): Promise<DaemonProcess>;
+}
+
+/**
+ * A cluster for the tests of the enclosing describe (or file): every daemon it starts is stopped
+ * after them, restarted ones included (stopping a stopped daemon does nothing).
+ */
+export function testCluster(prefix: string): Cluster {
+  const root = tempDir(prefix);
+  const started: DaemonProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((daemon) => daemon.stop()));
+  });
+  return {
+    root,
+    async publisher(name, options) {
+      const publisher = await startPublisher(root, name, options);
+      started.push(publisher.daemon);
+      return publisher;
+    },
+    async follower(name, logs, extra) {
+      const follower = await startFollower(path.join(root, name), logs, extra);
+      started.push(follower);
+      return follower;
+    },
+  };
 }
 
 export const names = (votes: { name: string }[]): string[] => votes.map((v) => v.name).sort();

@@ -1,20 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/tmp.js';
-import {
-  digestOf,
-  eventually,
-  followOf,
-  keyOf,
-  names,
-  onFreePort,
-  publish,
-  startFollower,
-  startPublisher,
-  type Publisher,
-} from './cluster.js';
+import { pollUntil } from '../helpers/poll.js';
+import { digestOf, keyOf, names, publish, testCluster, type Publisher } from './cluster.js';
 
 /** Each built-in policy, with the thresholds set so that only min_agreeing (or the full count) holds. */
 const CHAIN = `
@@ -47,9 +36,9 @@ min_agreeing = 2
  * built-in policy's min_agreeing holds.
  */
 describe('a quorum that cannot shrink', () => {
-  const root = tempDir('tally-quorum-');
+  const cluster = testCluster('tally-quorum-');
+  const root = cluster.root;
   const pubs: Record<'a' | 'b' | 'c', Publisher> = {} as never;
-  const ports: Record<string, number> = {};
   let follower: DaemonProcess;
   const key = keyOf('contested');
 
@@ -59,30 +48,22 @@ describe('a quorum that cannot shrink', () => {
 
   beforeAll(async () => {
     for (const name of ['a', 'b', 'c'] as const) {
-      pubs[name] = await onFreePort((port) => startPublisher(root, name, { port }));
-      ports[name] = Number(pubs[name].address.split(':').at(-1));
+      pubs[name] = await cluster.publisher(name);
       await publish(pubs[name], 'seed', 'output seed');
     }
     // Backups of a and b at size 1, from before the contested entry.
     for (const name of ['a', 'b'] as const) {
       await pubs[name].daemon.stop();
       fs.cpSync(pubs[name].daemon.stateDir, path.join(root, `${name}-backup`), { recursive: true });
-      pubs[name] = await startPublisher(root, name, { port: ports[name] });
+      pubs[name] = await cluster.publisher(name, { port: pubs[name].port });
       await publish(pubs[name], 'contested', 'output good');
     }
     await publish(pubs.c, 'contested', 'output evil');
-    follower = await startFollower(
-      path.join(root, 'follower'),
-      [pubs.a, pubs.b, pubs.c].map(followOf),
-      CHAIN,
-    );
+    follower = await cluster.follower('follower', [pubs.a, pubs.b, pubs.c], CHAIN);
   }, 90_000);
-  afterAll(async () => {
-    await Promise.all([...Object.values(pubs).map((p) => p.daemon.stop()), follower?.stop()]);
-  });
 
   it('with every log healthy, the two agreeing logs outvote the third', async () => {
-    const d = await eventually(async () => {
+    const d = await pollUntil('two agreeing logs', async () => {
       const answer = await decide();
       return answer.agreeing.length === 2 ? answer : undefined;
     });
@@ -97,11 +78,12 @@ describe('a quorum that cannot shrink', () => {
         await pubs[name].daemon.stop();
         fs.renameSync(pubs[name].daemon.stateDir, path.join(root, `${name}-current`));
         fs.cpSync(path.join(root, `${name}-backup`), pubs[name].daemon.stateDir, { recursive: true });
-        pubs[name] = await startPublisher(root, name, { port: ports[name] });
+        pubs[name] = await cluster.publisher(name, { port: pubs[name].port });
       }),
     );
-    await eventually(async () =>
-      (await stateOf('a')) === 'compromised' && (await stateOf('b')) === 'compromised' ? true : undefined,
+    await pollUntil(
+      'a and b to be compromised',
+      async () => (await stateOf('a')) === 'compromised' && (await stateOf('b')) === 'compromised',
     );
 
     const d = await decide();
@@ -163,7 +145,7 @@ describe('a quorum that cannot shrink', () => {
         await pubs[name].daemon.stop();
         fs.rmSync(pubs[name].daemon.stateDir, { recursive: true });
         fs.renameSync(path.join(root, `${name}-current`), pubs[name].daemon.stateDir);
-        pubs[name] = await startPublisher(root, name, { port: ports[name] });
+        pubs[name] = await cluster.publisher(name, { port: pubs[name].port });
       }),
     );
     // Restored, but a compromised log is not asked any more: only a reset brings it back.
@@ -187,11 +169,7 @@ describe('a quorum that cannot shrink', () => {
     expect(names(d.agreeing)).toEqual(['a', 'b']);
 
     await follower.stop();
-    follower = await startFollower(
-      path.join(root, 'follower'),
-      [pubs.a, pubs.b, pubs.c].map(followOf),
-      CHAIN,
-    );
+    follower = await cluster.follower('follower', [pubs.a, pubs.b, pubs.c], CHAIN);
     const evidence = await runCli(['evidence', 'a', '--state', follower.stateDir]);
     expect(evidence.code).toBe(0);
     expect(evidence.stdout).toMatch(/^rollback in log [0-9a-f]{64}/);

@@ -1,24 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { logIdOf } from '../../src/checkpoint/log-id.js';
 import { generateSecretKey, parsePublicKey, writeKeyPair } from '../../src/crypto/ed25519-keys.js';
 import { runCli, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/tmp.js';
-import {
-  digestOf,
-  eventually,
-  followOf,
-  keyOf,
-  names,
-  onFreePort,
-  publish,
-  startFollower,
-  startPublisher,
-  type FollowEntry,
-  type Publisher,
-} from './cluster.js';
+import { pollUntil } from '../helpers/poll.js';
+import { digestOf, keyOf, names, publish, testCluster, type Publisher } from './cluster.js';
 
 /**
  * A rollback (a publisher restored from an older copy of its state directory) and a fork (two
@@ -26,38 +14,31 @@ import {
  * evidence, stop counting, and survive a follower restart.
  */
 describe('misbehaving followed logs', () => {
-  const root = tempDir('tally-misbehave-');
+  const cluster = testCluster('tally-misbehave-');
+  const root = cluster.root;
   const forkKeyFile = path.join(root, 'keys', 'forked.secret');
   let honest: Publisher;
   let rolled: Publisher;
   let forkA: Publisher;
   let rolledPort: number;
   let forkPort: number;
-  let follows: FollowEntry[];
+  let follows: Publisher[];
   let follower: DaemonProcess;
-  const followerState = path.join(root, 'follower');
   const idOf = (p: Publisher) => logIdOf(parsePublicKey(p.publicKey));
 
   beforeAll(async () => {
     writeKeyPair(path.dirname(forkKeyFile), generateSecretKey('forked'));
-    // Both come back at the same address later, so they listen on a fixed port, found free.
     [honest, rolled, forkA] = await Promise.all([
-      startPublisher(root, 'honest'),
-      onFreePort((port) => startPublisher(root, 'rolled', { port })),
-      onFreePort((port) =>
-        startPublisher(root, 'forked', { port, stateDir: path.join(root, 'fork-a'), keyFile: forkKeyFile }),
-      ),
+      cluster.publisher('honest'),
+      cluster.publisher('rolled'),
+      cluster.publisher('forked', { stateDir: path.join(root, 'fork-a'), keyFile: forkKeyFile }),
     ]);
-    const portOf = (p: Publisher) => Number(p.address.slice(p.address.lastIndexOf(':') + 1));
-    [rolledPort, forkPort] = [portOf(rolled), portOf(forkA)];
+    // Both come back at the same address later, on the port the OS gave them now.
+    [rolledPort, forkPort] = [rolled.port, forkA.port];
     for (const p of [honest, rolled, forkA]) await publish(p, 'a', 'output a');
-    follows = [honest, rolled, forkA].map(followOf);
-    follower = await startFollower(followerState, follows);
+    follows = [honest, rolled, forkA];
+    follower = await cluster.follower('follower', follows);
   }, 60_000);
-  afterAll(async () => {
-    await Promise.all([honest, rolled, forkA].map((p) => p?.daemon.stop()));
-    await follower?.stop();
-  });
 
   const evidenceOf = async (logId: string) => (await follower.adminClient().getEvidence({ logId })).evidence;
   const stateOf = async (name: string) =>
@@ -68,10 +49,10 @@ describe('misbehaving followed logs', () => {
     await rolled.daemon.stop();
     const backup = path.join(root, 'rolled-backup');
     fs.cpSync(rolled.daemon.stateDir, backup, { recursive: true });
-    rolled = await startPublisher(root, 'rolled', { port: rolledPort });
+    rolled = await cluster.publisher('rolled', { port: rolledPort });
     await publish(rolled, 'b', 'output b');
     await publish(rolled, 'c', 'output c');
-    await eventually(async () => ((await stateOf('rolled')).state === 'healthy' ? true : undefined));
+    await pollUntil('rolled to be healthy again', async () => (await stateOf('rolled')).state === 'healthy');
     const seen = await follower.adminClient().decide({ key: keyOf('c'), bypassCache: true });
     // Undecided (1 of 3 logs hold it), but rolled answered from its verified size-3 head.
     expect(seen.dissenting.map((v) => [v.name, v.detail])).toEqual([['rolled', 'entry 2 at size 3']]);
@@ -81,9 +62,9 @@ describe('misbehaving followed logs', () => {
     await rolled.daemon.stop();
     fs.rmSync(rolled.daemon.stateDir, { recursive: true });
     fs.cpSync(backup, rolled.daemon.stateDir, { recursive: true });
-    rolled = await startPublisher(root, 'rolled', { port: rolledPort });
+    rolled = await cluster.publisher('rolled', { port: rolledPort });
 
-    const evidence = await eventually(async () => {
+    const evidence = await pollUntil('evidence against rolled', async () => {
       const found = await evidenceOf(idOf(rolled));
       return found.length > 0 ? found : undefined;
     });
@@ -112,14 +93,14 @@ describe('misbehaving followed logs', () => {
     expect((await stateOf('forked')).headSize).toBe(1);
     // Another daemon with the same key and origin, a different entry at the same size, at the same address.
     await forkA.daemon.stop();
-    forkA = await startPublisher(root, 'forked', {
+    forkA = await cluster.publisher('forked', {
       port: forkPort,
       stateDir: path.join(root, 'fork-b'),
       keyFile: forkKeyFile,
     });
     await publish(forkA, 'a', 'output a, forked');
 
-    const evidence = await eventually(async () => {
+    const evidence = await pollUntil('evidence against the fork', async () => {
       const found = await evidenceOf(idOf(forkA));
       return found.length > 0 ? found : undefined;
     });
@@ -144,7 +125,7 @@ describe('misbehaving followed logs', () => {
     const before = (await evidenceOf('')).map((e) => [e.logId, e.kind, e.oldCheckpoint, e.newCheckpoint]);
     expect(before.length).toBe(2);
     await follower.stop();
-    follower = await startFollower(followerState, follows);
+    follower = await cluster.follower('follower', follows);
     const after = (await evidenceOf('')).map((e) => [e.logId, e.kind, e.oldCheckpoint, e.newCheckpoint]);
     expect(after).toEqual(before);
     const rows = (await follower.publicClient().listLogs({})).logs;

@@ -3,17 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/tmp.js';
-import {
-  digestOf,
-  followOf,
-  keyOf,
-  names,
-  publish,
-  startFollower,
-  startPublisher,
-  type Publisher,
-} from './cluster.js';
+import { digestOf, keyOf, names, publish, testCluster, type Publisher } from './cluster.js';
 
 const MARKER = Buffer.from('output tamper-me');
 /** What the proxy flips: the value, and its digest (in every answer, with a value or without). */
@@ -54,21 +44,18 @@ async function startFlippingProxy(target: string): Promise<{ address: string; cl
 }
 
 describe('tampered answers and hostile policies', () => {
-  const root = tempDir('tally-tamper-');
+  const cluster = testCluster('tally-tamper-');
+  const root = cluster.root;
   let pubs: Publisher[];
   let proxy: Awaited<ReturnType<typeof startFlippingProxy>>;
   let follower: DaemonProcess;
   let hostile: DaemonProcess;
 
   beforeAll(async () => {
-    pubs = await Promise.all(['t1', 't2', 't3'].map((n) => startPublisher(root, n)));
+    pubs = await Promise.all(['t1', 't2', 't3'].map((n) => cluster.publisher(n)));
     await Promise.all(pubs.map((p) => publish(p, 'tampered', MARKER.toString())));
     proxy = await startFlippingProxy(pubs[2]!.address);
-    const follows = [
-      followOf(pubs[0]!),
-      followOf(pubs[1]!),
-      { ...followOf(pubs[2]!), address: proxy.address },
-    ];
+    const follows = [pubs[0]!, pubs[1]!, { ...pubs[2]!, address: proxy.address }];
     const loop = path.join(root, 'loop.lua');
     // Declines when there are no votes (the check at start), loops forever otherwise.
     fs.writeFileSync(
@@ -84,14 +71,11 @@ describe('tampered answers and hostile policies', () => {
       `[[policy]]\nname = "endless"\nfile = ${JSON.stringify(loop)}\nlimits.instructions = 100000\n` +
       `[[policy]]\nname = "uses-os"\nfile = ${JSON.stringify(osPolicy)}\n`;
     [follower, hostile] = await Promise.all([
-      startFollower(path.join(root, 'follower'), follows),
-      startFollower(path.join(root, 'hostile'), pubs.map(followOf), policies),
+      cluster.follower('follower', follows),
+      cluster.follower('hostile', pubs, policies),
     ]);
   }, 60_000);
-  afterAll(async () => {
-    proxy?.close();
-    await Promise.all([...pubs.map((p) => p.daemon.stop()), follower?.stop(), hostile?.stop()]);
-  });
+  afterAll(() => proxy?.close());
 
   it('a log whose answers are tampered with in transit is unavailable and never counted', async () => {
     // Three decisions: each log's answer carries the value once (they take turns), t3's included.

@@ -1,27 +1,15 @@
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DaemonProcess } from '../helpers/daemon.js';
-import { runCli } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/tmp.js';
-import {
-  digestOf,
-  followOf,
-  keyOf,
-  names,
-  publish,
-  startFollower,
-  startPublisher,
-  type Publisher,
-} from './cluster.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type DaemonProcess } from '../helpers/daemon.js';
+import { digestOf, keyOf, names, publish, testCluster, type Publisher } from './cluster.js';
 
 /** Three publishing daemons and one follower deciding with the default two-thirds policy. */
 describe('deciding over three followed logs', () => {
-  const root = tempDir('tally-follow-');
+  const cluster = testCluster('tally-follow-');
   let pubs: Publisher[];
   let follower: DaemonProcess;
 
   beforeAll(async () => {
-    pubs = await Promise.all(['b1', 'b2', 'b3'].map((n) => startPublisher(root, n)));
+    pubs = await Promise.all(['b1', 'b2', 'b3'].map((n) => cluster.publisher(n)));
     await Promise.all(pubs.map((p) => publish(p, 'same', 'output same')));
     await Promise.all([
       publish(pubs[0]!, 'majority', 'output good'),
@@ -30,11 +18,8 @@ describe('deciding over three followed logs', () => {
     ]);
     await Promise.all(pubs.map((p, i) => publish(p, 'split', `output split ${i}`)));
     await publish(pubs[0]!, 'lonely', 'output lonely');
-    follower = await startFollower(path.join(root, 'follower'), pubs.map(followOf));
+    follower = await cluster.follower('follower', pubs);
   }, 60_000);
-  afterAll(async () => {
-    await Promise.all([...pubs.map((p) => p.daemon.stop()), follower?.stop()]);
-  });
 
   it('unanimous agreement decides the digest with the value and confidence 1', async () => {
     const d = await follower.adminClient().decide({ key: keyOf('same'), bypassCache: false });

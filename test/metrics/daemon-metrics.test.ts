@@ -8,14 +8,12 @@ import { FollowerStore } from '../../src/follower/follower-store.js';
 import { writeSpoolFile } from '../../src/builder/spool-writer.js';
 import { spoolDirOf } from '../../src/config/state-paths.js';
 import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/tmp.js';
+import { pollUntil } from '../helpers/poll.js';
 import {
-  eventually,
   followerConfig,
-  followOf,
   keyOf,
   publish,
-  startPublisher,
+  testCluster,
   type FollowEntry,
   type Publisher,
 } from '../follower/cluster.js';
@@ -27,7 +25,8 @@ import { sampleValue } from './prometheus-text.js';
  * always fails: every metric of docs/observability.md, read over HTTP from the real daemon.
  */
 describe('metrics and health of a running daemon', () => {
-  const root = tempDir('tally-observability-');
+  const cluster = testCluster('tally-observability-');
+  const root = cluster.root;
   const followerState = path.join(root, 'follower');
   let pubs: Publisher[];
   let follower: DaemonProcess;
@@ -35,7 +34,7 @@ describe('metrics and health of a running daemon', () => {
   let metricsUrl: string;
 
   beforeAll(async () => {
-    pubs = await Promise.all(['a', 'b'].map((name) => startPublisher(root, name)));
+    pubs = await Promise.all(['a', 'b'].map((name) => cluster.publisher(name)));
     await Promise.all(pubs.map((p) => publish(p, 'same', 'output same')));
     await publish(pubs[0]!, 'only-a', 'output only a');
 
@@ -52,7 +51,7 @@ describe('metrics and health of a running daemon', () => {
     });
     await store.close();
     const follows: FollowEntry[] = [
-      ...pubs.map(followOf),
+      ...pubs,
       { name: 'c', publicKey: formatPublicKey(forked), address: '127.0.0.1:1' },
     ];
 
@@ -68,16 +67,11 @@ describe('metrics and health of a running daemon', () => {
       .replace('[cache]\nlisten = ""', '[cache]\nlisten = "127.0.0.1:0"\nmetrics_listen = "127.0.0.1:0"')
       .replace('cache_ttl_seconds = 0', 'cache_ttl_seconds = 300');
     follower = await startDaemonProcess({ stateDir: followerState, config });
-    const ready = follower
-      .output()
-      .split('\n')
-      .find((line) => line.includes('tally daemon ready'))!;
-    const addresses = (JSON.parse(ready) as { addresses: { cache: string; metrics: string } }).addresses;
-    cacheUrl = `http://${addresses.cache}`;
-    metricsUrl = `http://${addresses.metrics}`;
+    cacheUrl = `http://${follower.cache}`;
+    metricsUrl = `http://${follower.metrics}`;
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([...(pubs ?? []).map((p) => p.daemon.stop()), follower?.stop()]);
+    await follower?.stop();
   });
 
   const scrape = async (base = cacheUrl) => {
@@ -154,7 +148,7 @@ describe('metrics and health of a running daemon', () => {
   });
 
   it('reports each followed log: head size, head age and compromised', async () => {
-    const text = await eventually(async () => {
+    const text = await pollUntil('both logs followed to their heads', async () => {
       const t = await scrape(metricsUrl);
       const sizes = ['a', 'b'].map((log) => sampleValue(t, 'tally_followed_log_size', { log }));
       return sizes[0] === 2 && sizes[1] === 1 ? t : undefined;
