@@ -98,6 +98,24 @@ const publishStaticSection = z.strictObject({
   dir: optionalPath.prefault(''),
 });
 
+/** An S3 (or S3-compatible) copy of the published log; credentials come from the AWS SDK's usual chain. */
+const publishS3Section = z.strictObject({
+  bucket: z.string().default(''),
+  prefix: z
+    .string()
+    .refine(
+      (prefix) => prefix === '' || (prefix.endsWith('/') && !prefix.startsWith('/')),
+      'must be "" or end with "/" (and not start with one), e.g. "tally/"',
+    )
+    .default(''),
+  endpoint: z
+    .string()
+    .refine((url) => url === '' || URL.canParse(url), 'must be "" or a URL, e.g. "https://s3.example.org"')
+    .default(''),
+  region: z.string().default(''),
+  force_path_style: z.boolean().default(false),
+});
+
 const publishSection = z.strictObject({
   enabled: z.boolean().default(true),
   name: keyName.prefault('tally'),
@@ -108,6 +126,7 @@ const publishSection = z.strictObject({
   max_batch_delay_ms: integer(0, 60_000).default(0),
   meta: meta.prefault({}),
   static: publishStaticSection.prefault({}),
+  s3: publishS3Section.prefault({}),
 });
 
 const apiSection = z.strictObject({

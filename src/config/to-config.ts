@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ConfigFile } from './schema.js';
-import type { Config, PolicySource } from './types.js';
+import type { Config, PolicySource, S3Config } from './types.js';
 
 /**
  * Where relative paths start: state_dir resolves against the config file's directory (or, for
@@ -38,6 +38,7 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
       maxBatchDelayMs: file.publish.max_batch_delay_ms,
       meta: file.publish.meta,
       staticDir: inState(file.publish.static.dir),
+      s3: s3Config(file.publish.s3),
     },
     api: {
       listen: file.api.listen,
@@ -85,5 +86,16 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
       params: policy.params,
       limits: { instructions: policy.limits.instructions, memoryBytes: policy.limits.memory_bytes },
     })),
+  };
+}
+
+function s3Config(s3: ConfigFile['publish']['s3']): S3Config | undefined {
+  if (s3.bucket === '') return undefined;
+  return {
+    bucket: s3.bucket,
+    prefix: s3.prefix,
+    endpoint: s3.endpoint === '' ? undefined : s3.endpoint,
+    region: s3.region === '' ? undefined : s3.region,
+    forcePathStyle: s3.force_path_style,
   };
 }

@@ -35,6 +35,16 @@ export interface PublishConfig {
   maxBatchDelayMs: number;
   meta: Record<string, string>;
   staticDir: string | undefined; // undefined: no static copy; else absolute, the copy under <staticDir>/logs/<log id>/
+  s3: S3Config | undefined; // undefined: no S3 copy
+}
+
+/** Where [publish.s3] puts the copy: objects `<prefix>logs/<log id>/<path>` in `bucket`. */
+export interface S3Config {
+  bucket: string;
+  prefix: string; // "" or ending in "/"
+  endpoint: string | undefined; // undefined: the SDK's default for the region
+  region: string | undefined; // undefined: the SDK's chain (AWS_REGION, ~/.aws/config)
+  forcePathStyle: boolean;
 }
 
 export interface ApiConfig {

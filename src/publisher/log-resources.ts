@@ -19,6 +19,14 @@ export interface ResourceBytes {
 }
 
 const OCTETS = 'application/octet-stream';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+// The checkpoint changes with every commit: C2SP tlog-tiles asks for a few seconds at most.
+const MUTABLE = 'public, max-age=2';
+
+/** The Cache-Control header a resource is served with, by the daemon and by static copies. */
+export function cacheControlOf(bytes: ResourceBytes): string {
+  return bytes.immutable ? IMMUTABLE : MUTABLE;
+}
 
 /**
  * The bytes of one tlog-tiles resource of a published log, as the daemon serves them and the

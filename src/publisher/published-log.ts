@@ -17,6 +17,7 @@ import { GroupCommitPublisher } from './group-commit.js';
 import { CheckpointCopy, refuseToFork } from './published-head.js';
 import { LogStore } from '../store/log-store.js';
 import { DirectoryTarget } from './directory-target.js';
+import type { StaticTarget } from './static-target.js';
 import { StaticCopy } from './static-copy.js';
 
 /** A log this node publishes: its identity, its store and its group-commit publisher. */
@@ -81,7 +82,13 @@ export async function openPublishedLog(
     throw err;
   }
   const logLogger = logger.child({ log: config.name });
-  const targets = config.staticDir === undefined ? [] : [DirectoryTarget.forLog(config.staticDir, id)];
+  const targets: StaticTarget[] = [];
+  if (config.staticDir !== undefined) targets.push(DirectoryTarget.forLog(config.staticDir, id));
+  if (config.s3 !== undefined) {
+    // Loaded only when configured: the AWS SDK adds ~150 ms to a start that does not use it.
+    const { S3Target } = await import('./s3-target.js');
+    targets.push(S3Target.forLog(config.s3, id));
+  }
   const copies = targets.map((target) => new StaticCopy(store, target, { publicKey, origin }, logLogger));
   const publisher = new GroupCommitPublisher(
     store,

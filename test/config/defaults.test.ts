@@ -18,6 +18,7 @@ const EXPECTED_DEFAULTS: Config = {
     maxBatchDelayMs: 0,
     meta: {},
     staticDir: undefined,
+    s3: undefined,
   },
   api: {
     listen: { host: '127.0.0.1', port: 9002 },

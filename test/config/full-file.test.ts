@@ -19,6 +19,12 @@ max_batch_delay_ms = 20
 upstream = "https://cache.x.example"
 [publish.static]
 dir = "/srv/www/tally"
+[publish.s3]
+bucket = "logs"
+prefix = "tally/"
+endpoint = "https://s3.example.org"
+region = "eu-west-1"
+force_path_style = true
 
 [api]
 listen = "[::]:9102"
@@ -103,6 +109,13 @@ test('a file setting every key becomes the expected typed config', () => {
       maxBatchDelayMs: 20,
       meta: { upstream: 'https://cache.x.example' },
       staticDir: '/srv/www/tally',
+      s3: {
+        bucket: 'logs',
+        prefix: 'tally/',
+        endpoint: 'https://s3.example.org',
+        region: 'eu-west-1',
+        forcePathStyle: true,
+      },
     },
     api: {
       listen: { host: '::', port: 9102 },

@@ -3,14 +3,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { MAX_KEY_BYTES, MIN_KEY_BYTES } from '../../entry/entry.js';
 import { MAX_LOOKUP_KEYS_PER_CALL } from '../limits.js';
 import type { PublishedLog, PublishedLogs } from '../../publisher/published-log.js';
-import { readLogResource } from '../../publisher/log-resources.js';
+import { cacheControlOf, readLogResource } from '../../publisher/log-resources.js';
 import { parseLogResourcePath } from '../../tiles/index.js';
 import { lookupJsonOf } from './lookup-json.js';
 
 const LOOKUP_PATH = 'tally/lookup';
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-// The checkpoint changes with every commit: C2SP tlog-tiles asks for a few seconds at most.
-const MUTABLE = 'public, max-age=2';
 
 /**
  * The public, read-only tlog-tiles read path of every log this node publishes (C2SP tlog-tiles,
@@ -32,7 +29,7 @@ export function registerLogRoutes(app: FastifyInstance, logs: PublishedLogs): vo
     }
     const bytes = await readLogResource(log.store, resource);
     if (bytes === undefined) return notFound(reply, `${path}: the log has no such resource`);
-    reply.type(bytes.contentType).header('cache-control', bytes.immutable ? IMMUTABLE : MUTABLE);
+    reply.type(bytes.contentType).header('cache-control', cacheControlOf(bytes));
     if (bytes.compressible) {
       reply.header('vary', 'accept-encoding');
       if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
