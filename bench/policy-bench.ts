@@ -49,7 +49,7 @@ const started = { wall: wallStart, cpu: cpuStart };
 const progress = createProgress('evaluations', TOTAL);
 for (let i = 1; i <= TOTAL; i++) {
   const outcome = policy.evaluate(votesFor(i));
-  if (outcome.decided) decided++;
+  if (outcome.kind === 'decided') decided++;
   if (i % 1000 === 0) progress.update(i);
   if (i % REPORT_EVERY === 0) {
     const wall = performance.now();

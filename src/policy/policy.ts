@@ -6,7 +6,7 @@ import { runPolicy } from './evaluation.js';
 import { resolveLimits, type PolicyLimits } from './limits.js';
 import { validateParams } from './params.js';
 import type { Verdict } from './result.js';
-import type { PolicyOutcome, PolicyParams, Vote } from './types.js';
+import type { PolicyParams, Vote } from './types.js';
 import { validateVotes } from './votes.js';
 
 export interface LoadPolicyOptions {
@@ -34,15 +34,16 @@ export class Policy {
     this.compiled = compileChunk(source, chunkName);
   }
 
-  evaluate(votes: readonly Vote[]): PolicyOutcome {
+  /** Checks the votes (InvalidArgumentError), then evaluates them. */
+  evaluate(votes: readonly Vote[]): Verdict {
     validateVotes(votes);
-    const verdict = this.verdict(votes);
-    return verdict.kind === 'decided'
-      ? { decided: true, digest: verdict.digest, confidence: verdict.confidence, policy: this.name }
-      : { decided: false, reason: verdict.reason, policy: this.name };
+    return this.verdict(votes);
   }
 
-  /** Votes must be valid. A state that was stopped mid-operation is rebuilt before the next use. */
+  /**
+   * Evaluates votes already checked (a chain checks them once for all its policies). A state that
+   * was stopped mid-operation is rebuilt before the next use.
+   */
   verdict(votes: readonly Vote[]): Verdict {
     this.compiled ??= compileChunk(this.source, this.chunkName);
     const verdict = runPolicy(this.compiled, this.params, votes, this.limits);

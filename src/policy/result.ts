@@ -8,7 +8,10 @@ const MAX_REASON_CHARS = 500;
 const DIGEST_BYTES = 64;
 const latin1 = new TextDecoder('latin1');
 
-/** How one evaluation ended. `failed` covers errors, limit stops and malformed results. */
+/**
+ * What one policy said about the votes: its only answer type. A chain of policies answers with a
+ * Decision (src/vote/vote.ts). `failed` covers errors, limit stops and malformed results.
+ */
 export type Verdict =
   | { kind: 'decided'; digest: string; confidence: number }
   | { kind: 'declined'; reason: string }

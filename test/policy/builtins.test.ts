@@ -11,17 +11,16 @@ describe('percentage.lua', () => {
 
   test('unanimous logs decide with confidence 1', () => {
     expect(twoThirds.evaluate([agrees('x', A), agrees('y', A), agrees('z', A)])).toEqual({
-      decided: true,
+      kind: 'decided',
       digest: A,
       confidence: 1,
-      policy: 'percentage',
     });
   });
 
   test('2 of 3 with a dissenter meet a 66% threshold', () => {
     const outcome = twoThirds.evaluate([agrees('x', A), agrees('y', B), agrees('z', A)]);
-    expect(outcome).toMatchObject({ decided: true, digest: A });
-    expect(outcome.decided && outcome.confidence).toBeCloseTo(2 / 3);
+    expect(outcome).toMatchObject({ kind: 'decided', digest: A });
+    expect(outcome.kind === 'decided' && outcome.confidence).toBeCloseTo(2 / 3);
   });
 
   test('2 of 3 do not meet a 67% threshold', () => {
@@ -31,24 +30,22 @@ describe('percentage.lua', () => {
       agrees('z', A),
     ]);
     expect(outcome).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: '2 of 3 logs agree (66.7%), below the 67% threshold',
-      policy: 'percentage',
     });
   });
 
   test('a three-way split is undecided', () => {
     expect(twoThirds.evaluate([agrees('x', A), agrees('y', B), agrees('z', C)])).toMatchObject({
-      decided: false,
+      kind: 'declined',
     });
   });
 
   test('an unavailable log counts in the denominator: 2 agreeing of 4 is 50%', () => {
     const outcome = twoThirds.evaluate([agrees('w', A), agrees('x', A), absent('y'), unavailable('z')]);
     expect(outcome).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: '2 of 4 logs agree (50.0%), below the 66% threshold',
-      policy: 'percentage',
     });
   });
 
@@ -59,7 +56,7 @@ describe('percentage.lua', () => {
       absent('z'),
     ]);
     expect(outcome).toMatchObject({
-      decided: false,
+      kind: 'declined',
       reason: '1 of 3 logs agree (33.3%), below the 50% threshold',
     });
   });
@@ -71,12 +68,12 @@ describe('percentage.lua', () => {
       agrees('y', B),
       agrees('z', B),
     ]);
-    expect(outcome).toMatchObject({ decided: false, reason: 'tie: several digests each have 2 of 4 logs' });
+    expect(outcome).toMatchObject({ kind: 'declined', reason: 'tie: several digests each have 2 of 4 logs' });
   });
 
   test('no entry anywhere is undecided', () => {
     expect(twoThirds.evaluate([absent('x'), unavailable('y')])).toMatchObject({
-      decided: false,
+      kind: 'declined',
       reason: 'none of 2 logs has an entry',
     });
   });
@@ -84,26 +81,24 @@ describe('percentage.lua', () => {
   test('compromised logs stay in the count: the one log left of three is 33%, not 100%', () => {
     const outcome = twoThirds.evaluate([compromised('x'), agrees('y', A), compromised('z')]);
     expect(outcome).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: '1 of 3 logs agree (33.3%), below the 66% threshold',
-      policy: 'percentage',
     });
   });
 
   test('min_agreeing: an absolute count of agreeing logs on top of the threshold', () => {
     const policy = builtin('percentage', { threshold: 50, min_agreeing: 2 });
     expect(policy.evaluate([agrees('x', A)])).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: '1 of 1 logs agree, fewer than min_agreeing 2',
-      policy: 'percentage',
     });
     expect(policy.evaluate([agrees('x', A), agrees('y', A), agrees('z', B)])).toMatchObject({
-      decided: true,
+      kind: 'decided',
       digest: A,
     });
     // Without it, one log of one is unanimous.
     expect(builtin('percentage', { threshold: 50 }).evaluate([agrees('x', A)])).toMatchObject({
-      decided: true,
+      kind: 'decided',
     });
   });
 
@@ -127,14 +122,13 @@ describe('name-match.lua', () => {
 
   test('takes what the named log says, with the share of logs that agree as confidence', () => {
     const outcome = trustY.evaluate([agrees('x', A), agrees('y', B), agrees('z', B), absent('w')]);
-    expect(outcome).toEqual({ decided: true, digest: B, confidence: 0.5, policy: 'name-match' });
+    expect(outcome).toEqual({ kind: 'decided', digest: B, confidence: 0.5 });
   });
 
   test('the named log absent is undecided', () => {
     expect(trustY.evaluate([agrees('x', A), absent('y')])).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: 'log "y" is absent',
-      policy: 'name-match',
     });
   });
 
@@ -146,14 +140,14 @@ describe('name-match.lua', () => {
 
   test('no vote from the named log is undecided', () => {
     expect(trustY.evaluate([agrees('x', A)])).toMatchObject({
-      decided: false,
+      kind: 'declined',
       reason: expect.stringMatching(/no vote/),
     });
   });
 
   test('the named log compromised is undecided', () => {
     expect(trustY.evaluate([agrees('x', A), compromised('y')])).toMatchObject({
-      decided: false,
+      kind: 'declined',
       reason: 'log "y" is compromised',
     });
   });
@@ -161,12 +155,11 @@ describe('name-match.lua', () => {
   test('min_agreeing: the named log needs that many logs holding its digest, itself included', () => {
     const policy = builtin('name-match', { name: 'y', min_agreeing: 2 });
     expect(policy.evaluate([agrees('x', A), agrees('y', B), compromised('z')])).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: '1 of 3 logs agree with log "y", fewer than min_agreeing 2',
-      policy: 'name-match',
     });
     expect(policy.evaluate([agrees('x', B), agrees('y', B), compromised('z')])).toMatchObject({
-      decided: true,
+      kind: 'decided',
       digest: B,
     });
     expect(() => builtin('name-match', { name: 'y', min_agreeing: 0 })).toThrow(/param min_agreeing/);
@@ -180,35 +173,33 @@ describe('name-match.lua', () => {
 describe('weighted.lua', () => {
   test('unanimous logs decide with confidence 1', () => {
     const outcome = builtin('weighted', { threshold: 60 }).evaluate([agrees('x', A, 2), agrees('y', A, 1)]);
-    expect(outcome).toEqual({ decided: true, digest: A, confidence: 1, policy: 'weighted' });
+    expect(outcome).toEqual({ kind: 'decided', digest: A, confidence: 1 });
   });
 
   test('one heavy log outweighs two light dissenters', () => {
     const votes = [agrees('x', A, 3), agrees('y', B, 1), agrees('z', B, 1)];
     const outcome = builtin('weighted', { threshold: 60 }).evaluate(votes);
-    expect(outcome).toMatchObject({ decided: true, digest: A });
-    expect(outcome.decided && outcome.confidence).toBeCloseTo(0.6);
+    expect(outcome).toMatchObject({ kind: 'decided', digest: A });
+    expect(outcome.kind === 'decided' && outcome.confidence).toBeCloseTo(0.6);
   });
 
   test('the threshold is a percentage of all weight, absent and unavailable logs included', () => {
     const votes = [agrees('x', A, 3), absent('y', 1), unavailable('z', 1)];
     expect(builtin('weighted', { threshold: 60 }).evaluate(votes)).toMatchObject({
-      decided: true,
+      kind: 'decided',
       digest: A,
     });
     expect(builtin('weighted', { threshold: 61 }).evaluate(votes)).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: 'weight 3 of 5 agrees (60.0%), below the 61% threshold',
-      policy: 'weighted',
     });
   });
 
   test('compromised logs keep their weight in the total', () => {
     const votes = [agrees('x', A, 1), compromised('y', 2), compromised('z', 2)];
     expect(builtin('weighted', { threshold: 50 }).evaluate(votes)).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: 'weight 1 of 5 agrees (20.0%), below the 50% threshold',
-      policy: 'weighted',
     });
   });
 
@@ -216,11 +207,10 @@ describe('weighted.lua', () => {
     const votes = [agrees('x', A, 10), agrees('y', B, 1)];
     const policy = builtin('weighted', { threshold: 60, min_agreeing: 2 });
     expect(policy.evaluate(votes)).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: '1 of 2 logs agree, fewer than min_agreeing 2',
-      policy: 'weighted',
     });
-    expect(policy.evaluate([...votes, agrees('z', A, 1)])).toMatchObject({ decided: true, digest: A });
+    expect(policy.evaluate([...votes, agrees('z', A, 1)])).toMatchObject({ kind: 'decided', digest: A });
     expect(() => builtin('weighted', { threshold: 60, min_agreeing: 1.5 })).toThrow(/param min_agreeing/);
   });
 
@@ -230,7 +220,7 @@ describe('weighted.lua', () => {
       agrees('y', B),
       agrees('z', C),
     ]);
-    expect(outcome).toMatchObject({ decided: false });
+    expect(outcome).toMatchObject({ kind: 'declined' });
   });
 
   test('a tie for the heaviest digest is undecided', () => {
@@ -239,11 +229,14 @@ describe('weighted.lua', () => {
       agrees('y', B, 1),
       agrees('z', B, 1),
     ]);
-    expect(outcome).toMatchObject({ decided: false, reason: 'tie: several digests each have weight 2 of 4' });
+    expect(outcome).toMatchObject({
+      kind: 'declined',
+      reason: 'tie: several digests each have weight 2 of 4',
+    });
   });
 
   test('all weights zero is undecided', () => {
     const outcome = builtin('weighted', { threshold: 50 }).evaluate([agrees('x', A, 0)]);
-    expect(outcome).toMatchObject({ decided: false, reason: 'no voting log has any weight' });
+    expect(outcome).toMatchObject({ kind: 'declined', reason: 'no voting log has any weight' });
   });
 });

@@ -22,20 +22,19 @@ describe('the example policy in docs/policies.md', () => {
 
   test('decides when the anchor and enough others agree', () => {
     const outcome = policy.evaluate([agrees('my-builder', A), agrees('cache-a', A), unavailable('cache-b')]);
-    expect(outcome).toEqual({ decided: true, digest: A, confidence: 2 / 3, policy: 'quorum-anchor' });
+    expect(outcome).toEqual({ kind: 'decided', digest: A, confidence: 2 / 3 });
   });
 
   test('declines when the anchor is absent', () => {
     expect(policy.evaluate([absent('my-builder'), agrees('cache-a', A), agrees('cache-b', A)])).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: 'the anchor log my-builder is absent',
-      policy: 'quorum-anchor',
     });
   });
 
   test('declines below the quorum', () => {
     expect(policy.evaluate([agrees('my-builder', A), agrees('cache-a', B)])).toMatchObject({
-      decided: false,
+      kind: 'declined',
       reason: '1 of 2 logs agree with my-builder, 2 needed',
     });
   });

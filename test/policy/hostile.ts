@@ -24,13 +24,13 @@ export function hostile(attack: string, limits?: Partial<PolicyLimits>): Policy 
   return loadPolicy({ name: 'hostile', source, limits });
 }
 
-/** The attack ends in an undecided outcome whose reason matches, and the policy then still works. */
+/** The attack leaves the votes undecided, for a reason that matches, and the policy then still works. */
 export function expectContained(policy: Policy, reason: RegExp): void {
-  expect(policy.evaluate(EVIL)).toEqual({
-    decided: false,
+  const undecided = {
+    kind: expect.stringMatching(/^(declined|failed)$/),
     reason: expect.stringMatching(reason),
-    policy: 'hostile',
-  });
-  expect(policy.evaluate(GOOD)).toEqual({ decided: true, digest: A, confidence: 1, policy: 'hostile' });
-  expect(policy.evaluate(EVIL)).toMatchObject({ decided: false, reason: expect.stringMatching(reason) });
+  };
+  expect(policy.evaluate(EVIL)).toMatchObject(undecided);
+  expect(policy.evaluate(GOOD)).toEqual({ kind: 'decided', digest: A, confidence: 1 });
+  expect(policy.evaluate(EVIL)).toMatchObject(undecided);
 }

@@ -18,29 +18,30 @@ const VOTES = [agrees('x', A), agrees('y', A), absent('z')];
 describe('what a policy returns', () => {
   test('digest, confidence decides', () => {
     expect(returning(`"${A}", 0.5`).evaluate(VOTES)).toEqual({
-      decided: true,
+      kind: 'decided',
       digest: A,
       confidence: 0.5,
-      policy: 'returns',
     });
   });
 
   test('nil, reason is undecided with that reason', () => {
     expect(returning('nil, "not today"').evaluate(VOTES)).toEqual({
-      decided: false,
+      kind: 'declined',
       reason: 'not today',
-      policy: 'returns',
     });
   });
 
   test('a digest the policy builds itself decides like the vote string', () => {
-    expect(returning('string.rep("a", 64), 1').evaluate(VOTES)).toMatchObject({ decided: true, digest: A });
-    expect(returning('("A"):rep(64):lower(), 1').evaluate(VOTES)).toMatchObject({ decided: true, digest: A });
+    expect(returning('string.rep("a", 64), 1').evaluate(VOTES)).toMatchObject({ kind: 'decided', digest: A });
+    expect(returning('("A"):rep(64):lower(), 1').evaluate(VOTES)).toMatchObject({
+      kind: 'decided',
+      digest: A,
+    });
   });
 
   test('confidence may be 0 or 1, and extra results are ignored', () => {
-    expect(returning(`"${A}", 0`).evaluate(VOTES)).toMatchObject({ decided: true, confidence: 0 });
-    expect(returning(`"${A}", 1, "extra"`).evaluate(VOTES)).toMatchObject({ decided: true, confidence: 1 });
+    expect(returning(`"${A}", 0`).evaluate(VOTES)).toMatchObject({ kind: 'decided', confidence: 0 });
+    expect(returning(`"${A}", 1, "extra"`).evaluate(VOTES)).toMatchObject({ kind: 'decided', confidence: 1 });
   });
 
   test.each([
@@ -92,13 +93,13 @@ describe('what a policy returns', () => {
       `malformed result: digest ${B} is not the digest of any agreeing vote`,
     ],
   ])('%s is malformed, so undecided', (_name, results, reason) => {
-    expect(returning(results).evaluate(VOTES)).toEqual({ decided: false, reason, policy: 'returns' });
+    expect(returning(results).evaluate(VOTES)).toEqual({ kind: 'failed', reason, stopped: false });
   });
 
   test('the digest of an absent log is not an agreeing digest', () => {
     // The vote table has no digest for absent logs, but a policy could make one up.
     expect(returning(`"${B}", 1`).evaluate([agrees('x', A), absent('y')])).toMatchObject({
-      decided: false,
+      kind: 'failed',
       reason: expect.stringMatching(/not the digest of any agreeing vote/),
     });
   });

@@ -77,7 +77,8 @@ describe('values shared between evaluations', () => {
     const p = loadPolicy({ name: 'p', source: 'return function() return nil, "ran" end' });
     for (let i = 0; i < 2; i++) {
       expect(p.evaluate([absent(long)])).toMatchObject({
-        decided: false,
+        kind: 'failed',
+        stopped: true,
         reason: 'stopped: a string of 70000 bytes exceeds the string limit of 65536 bytes',
       });
     }
