@@ -4,6 +4,7 @@ import { parsePublicKey, type PublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
 import { verifyLookupChain } from '../verify/lookup-chain.js';
 import type { CommandResult } from './output.js';
+import { valueText } from './value-text.js';
 
 /**
  * Lookup(key) and a client-side check of the whole chain. With `trustedKey` the checkpoint must be
@@ -40,20 +41,11 @@ export async function verifiedLookup(
     };
   }
   const value = result.value;
-  // Printable ASCII plus tab, LF and CR: shown as text, anything else as base64.
-  // eslint-disable-next-line no-control-regex
-  const printable = value && /^[\x09\x0a\x0d\x20-\x7e]*$/.test(value.toString('latin1'));
   return {
     human: [
       `present at index ${result.index} (verified chain at size ${result.checkpoint.size}, checkpoint signed by ${keySource})`,
       `digest ${result.digest.toString('hex')}`,
-      ...(value
-        ? [
-            printable
-              ? value.toString('utf8').replace(/\n$/, '')
-              : `value (base64) ${value.toString('base64')}`,
-          ]
-        : []),
+      ...(value ? [valueText(value)] : []),
     ].join('\n'),
     json: {
       ...base,

@@ -158,10 +158,14 @@ export async function startDaemonProcess(options: {
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], options: { cwd?: string; input?: string } = {}) {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const proc = spawn(process.execPath, [cliPath, ...args], {
       cwd: options.cwd,
+      env: options.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -3,6 +3,7 @@ import { registerVerifyCheckpoint } from './checkpoint.js';
 import { registerVerifyConsistency } from './consistency.js';
 import { registerVerifyInclusion } from './inclusion.js';
 import { registerVerifyLookup } from './lookup.js';
+import { registerVerifyTiles } from './tiles.js';
 import { withExamples } from '../../help.js';
 
 /**
@@ -14,6 +15,7 @@ const SUBCOMMANDS: ReadonlyArray<(verify: Command) => void> = [
   registerVerifyInclusion,
   registerVerifyConsistency,
   registerVerifyLookup,
+  registerVerifyTiles,
 ];
 
 export function registerVerify(program: Command): void {
@@ -24,8 +26,9 @@ export function registerVerify(program: Command): void {
     [
       'tally verify checkpoint checkpoint.txt --key builder-1.public',
       'tally verify consistency monday.txt friday.txt --key builder-1.public --api builder:9002',
+      'tally verify tiles http://builder:9003/logs/<log id>/ --key builder-1.public --entry 42',
     ],
-    'checkpoint is fully offline; inclusion, consistency and lookup fetch the proof from --api and\ncheck it locally, so the node is never trusted.',
+    'checkpoint is fully offline; inclusion, consistency and lookup fetch the proof from --api and\ncheck it locally, and tiles reads a log over HTTP(S) and computes every proof itself, so the node\nis never trusted.',
   );
   for (const register of SUBCOMMANDS) register(verify);
 }
