@@ -26,7 +26,7 @@ export function registerVerify(program: Command): void {
     [
       'tally verify checkpoint checkpoint.txt --key builder-1.public',
       'tally verify consistency monday.txt friday.txt --key builder-1.public --api builder:9002',
-      'tally verify tiles http://builder:9003/logs/<log id>/ --key builder-1.public --entry 42',
+      'tally verify tiles http://builder:9003/logs/6f3c…/ --key builder-1.public --entry 42',
     ],
     'checkpoint is fully offline; inclusion, consistency and lookup fetch the proof from --api and\ncheck it locally, and tiles reads a log over HTTP(S) and computes every proof itself, so the node\nis never trusted.',
   );
