@@ -77,7 +77,7 @@ export async function startBuilder(root: string, name: string, ...cacheDirs: str
   const stateDir = path.join(root, name);
   const daemon = await startBenchDaemon(
     stateDir,
-    `${BASE}[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n[publish]\nname = "${name}"\n`,
+    `${BASE}[api]\nlisten = "127.0.0.1:0"\nhttp_listen = ""\n[cache]\nlisten = ""\n[publish]\nname = "${name}"\n`,
   );
   for (const cacheDir of cacheDirs) {
     await promisify(execFile)(process.execPath, [
@@ -111,7 +111,7 @@ export async function startClient(
   // Decisions stay cached for the whole run: the narinfo numbers are for warm decisions.
   return startBenchDaemon(
     path.join(root, name),
-    `${BASE}[api]\nlisten = ""\n[cache]\nlisten = "127.0.0.1:0"\n[publish]\nenabled = false\n` +
+    `${BASE}[api]\nlisten = ""\nhttp_listen = ""\n[cache]\nlisten = "127.0.0.1:0"\n[publish]\nenabled = false\n` +
       `[decide]\ncache_ttl_seconds = 3600\n${follows}`,
     nodeArgs,
   );
