@@ -86,6 +86,7 @@ describe('tally verify tiles', () => {
   let logUrl: string;
   let logKey: string;
   let older: { size: number; root: string };
+  let firstFullTile: Buffer;
   let proxy: http.Server;
   let tlsProxy: https.Server;
   let proxyBase: string;
@@ -118,6 +119,7 @@ describe('tally verify tiles', () => {
     await daemon.adminClient().submit({ logId: '', entries: entries(0, 300) });
     const first = verifyCheckpoint((await getRaw(logUrl + 'checkpoint')).body, parsePublicKey(logKey));
     older = { size: first.size, root: first.logRoot.toString('base64') };
+    firstFullTile = (await getRaw(logUrl + 'tile/0/000')).body;
     await daemon.adminClient().submit({ logId: '', entries: entries(300, SIZE) });
     ca = makeTestCa();
     proxy = http.createServer((req, res) => void forward(req, res));
@@ -179,6 +181,13 @@ describe('tally verify tiles', () => {
         'tile/entries/002.p/88',
       ].sort(),
     );
+  });
+
+  it('serves a full tile with the same bytes after the log grew', async () => {
+    const later = await getRaw(logUrl + 'tile/0/000');
+    expect(later.status).toBe(200);
+    expect(firstFullTile.length).toBe(8192);
+    expect(later.body.equals(firstFullTile)).toBe(true);
   });
 
   it('prints what it verified for people', async () => {

@@ -104,6 +104,24 @@ describe('tiled-log verifier', () => {
     expect(again.requests).toEqual([]);
   });
 
+  it('reuses a cache filled at an older size once the newer tree is proven consistent with it', async () => {
+    const cache = new MemoryTileCache();
+    const older = { size: 60_000, root: log.mth(0, 60_000) };
+    // A server holds the partial tiles of every size it signed: here 60,000 and 70,000.
+    const files = new Map([...honestLog(60_000).files, ...log.files]);
+    await new TiledLogVerifier(older, new MapSource(files), cache).leafHash(1000);
+    const source = new MapSource(files);
+    const newer = new TiledLogVerifier(log.tree, source, cache);
+    await newer.verifyConsistencyWith(older);
+    await newer.leafHash(1000);
+    // tile/0/003, full at 60,000, came from the cache; what was fetched is new at 70,000 (the
+    // edge, and tiles that were partial at 60,000, such as tile/1/000 and tile/0/234).
+    expect(source.requests).not.toContain('tile/0/003');
+    expect(source.requests).toContain('tile/1/000');
+    for (const path of source.requests)
+      expect(path, path).not.toMatch(/^tile\/0\/(0\d\d|1\d\d|2[0-2]\d|23[0-3])$/);
+  });
+
   it('proves consistency with every older size, as the reference does', async () => {
     const small = honestLog(700);
     const verifier = new TiledLogVerifier(small.tree, new MapSource(small.files));
