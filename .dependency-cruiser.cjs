@@ -8,7 +8,7 @@ const LAYERS = [
   ['daemon'],
   ['api/server', 'api/http', 'metrics'],
   ['builder'],
-  ['cache', 'decide', 'publisher'],
+  ['cache', 'decide', 'publisher', 'witness-server'],
   ['follower'],
   ['policy'],
   ['api'],

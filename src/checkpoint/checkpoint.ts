@@ -75,14 +75,7 @@ export function parseCheckpointBody(text: string): Checkpoint {
   }
   const [origin, sizeText, logRootText, mapRootLine] = lines as [string, string, string, string];
   assertOrigin(origin);
-  if (!DECIMAL.test(sizeText)) {
-    throw new InvalidArgumentError(
-      `checkpoint size: ${JSON.stringify(sizeText)} is not a decimal without leading zeros`,
-    );
-  }
-  const size = Number(sizeText);
-  if (!Number.isSafeInteger(size))
-    throw new InvalidArgumentError(`checkpoint size: ${sizeText} is too large`);
+  const size = parseSize(sizeText);
   const logRoot = parseRoot(logRootText, 'log root');
   if (!mapRootLine.startsWith(MAP_ROOT_PREFIX)) {
     throw new InvalidArgumentError(
@@ -91,6 +84,47 @@ export function parseCheckpointBody(text: string): Checkpoint {
   }
   const mapRoot = parseRoot(mapRootLine.slice(MAP_ROOT_PREFIX.length), 'map root');
   return { origin, size, logRoot, mapRoot };
+}
+
+/**
+ * Any C2SP checkpoint body, as a witness sees the logs it cosigns: origin, size, root hash, then
+ * opaque extension lines (tally's own `map-root` line is one). Sizes past 2^53-1 are refused.
+ */
+export interface TlogCheckpoint {
+  origin: string;
+  size: number;
+  rootHash: Buffer;
+  extensionLines: string[];
+}
+
+export function parseTlogCheckpointBody(text: string): TlogCheckpoint {
+  if (!text.endsWith('\n')) throw new InvalidArgumentError('checkpoint body: must end with a newline');
+  const lines = text.slice(0, -1).split('\n');
+  if (lines.length < 3) {
+    throw new InvalidArgumentError(
+      `checkpoint body: expected at least 3 lines (origin, size, root hash), got ${lines.length}`,
+    );
+  }
+  const [origin, sizeText, rootText, ...extensionLines] = lines as [string, string, string, ...string[]];
+  assertOrigin(origin);
+  const size = parseSize(sizeText);
+  const rootHash = parseRoot(rootText, 'root hash');
+  if (extensionLines.some((line) => line.length === 0)) {
+    throw new InvalidArgumentError('checkpoint body: extension lines must not be empty');
+  }
+  return { origin, size, rootHash, extensionLines };
+}
+
+function parseSize(sizeText: string): number {
+  if (!DECIMAL.test(sizeText)) {
+    throw new InvalidArgumentError(
+      `checkpoint size: ${JSON.stringify(sizeText)} is not a decimal without leading zeros`,
+    );
+  }
+  const size = Number(sizeText);
+  if (!Number.isSafeInteger(size))
+    throw new InvalidArgumentError(`checkpoint size: ${sizeText} is too large`);
+  return size;
 }
 
 /** Returns the signed note text of `cp`, signed by `key`. */

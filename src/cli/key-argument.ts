@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import { InvalidArgumentError, TallyError } from '../errors.js';
-import { parsePublicKey, type PublicKey } from '../crypto/ed25519-keys.js';
-import { parseVerifierKey } from '../crypto/signed-note.js';
+import type { PublicKey } from '../crypto/ed25519-keys.js';
+import { parsePublicKeyText } from '../crypto/signed-note.js';
 
 /**
  * A PUBKEY argument: a path to a `.public` file, or the key itself, either in Nix's `name:base64`
- * form or as a C2SP verifier key `name+keyid+base64` (the form Go's sumdb/note tools print).
- * Nix keys always contain ":", verifier keys never do, which tells the two apart.
+ * form or as a C2SP verifier key `name+keyid+base64` (parsePublicKeyText).
  */
 export function readPublicKeyArgument(argument: string): PublicKey {
   if (fs.existsSync(argument) && fs.statSync(argument).isFile()) {
@@ -20,8 +19,4 @@ export function readPublicKeyArgument(argument: string): PublicKey {
       `public key ${JSON.stringify(argument)} is neither a key file nor a key: ${err.message}`,
     );
   }
-}
-
-function parsePublicKeyText(text: string): PublicKey {
-  return text.includes(':') ? parsePublicKey(text) : parseVerifierKey(text);
 }

@@ -4,8 +4,8 @@ import type { ConfigFile } from './schema.js';
 
 /**
  * Checks that read more than one section, so they run once the whole file is otherwise valid:
- * what policies name must exist, the local log can only vote when it is published, and no two
- * listeners share an address.
+ * what policies name must exist, the local log can only vote when it is published, a witness
+ * needs the HTTP listener and logs to cosign, and no two listeners share an address.
  */
 export function checkCrossReferences(file: ConfigFile, ctx: z.RefinementCtx): void {
   const report = (path: (string | number)[], message: string): void => {
@@ -33,6 +33,27 @@ export function checkCrossReferences(file: ConfigFile, ctx: z.RefinementCtx): vo
       );
     }
   });
+
+  if (file.witness.enabled) {
+    if (file.api.http_listen === undefined) {
+      report(
+        ['witness', 'enabled'],
+        'requires api.http_listen: add-checkpoint is served on the HTTP listener',
+      );
+    }
+    if (file.witness.name === undefined && file.witness.key_file === undefined) {
+      report(
+        ['witness', 'name'],
+        'required when witness.key_file is not set: it names the generated witness key',
+      );
+    }
+    if (file.witness.log.length === 0 && !(file.witness.followed_logs && file.follow.length > 0)) {
+      report(
+        ['witness', 'log'],
+        'the witness has no log to cosign: add [[witness.log]] or set followed_logs with [[follow]]',
+      );
+    }
+  }
 
   const listeners: [path: [string, string], address: HostPort | undefined][] = [
     [['api', 'listen'], file.api.listen],

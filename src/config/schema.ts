@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { assertKeyName, parsePublicKey } from '../crypto/ed25519-keys.js';
+import { isValidNoteKeyName, parsePublicKeyText } from '../crypto/signed-note.js';
 import { CACHE_DEFAULTS } from './cache-defaults.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type HostPort, parseHostPort } from './address.js';
@@ -276,6 +277,39 @@ const policyList = z
     });
   });
 
+/** A witness's name: a key name (it names its key file) that can sign notes (no "+"). */
+const witnessName = parsedText((text) => {
+  if (text === '') return undefined;
+  assertKeyName(text);
+  if (!isValidNoteKeyName(text))
+    throw new InvalidArgumentError(`witness name ${JSON.stringify(text)} must not contain "+"`);
+  return text;
+});
+
+const witnessLogEntry = z.strictObject({
+  origin: z
+    .string()
+    .min(1, 'must not be empty')
+    // eslint-disable-next-line no-control-regex
+    .refine((text) => !/[\x00-\x1f\x7f]/.test(text), 'must be one line without control characters'),
+  public_key: parsedText(parsePublicKeyText),
+});
+
+const witnessSection = z.strictObject({
+  enabled: z.boolean().default(false),
+  name: witnessName.prefault(''),
+  key_file: optionalPath.prefault(''),
+  prefix: z
+    .string()
+    .regex(
+      /^(\/[A-Za-z0-9._~-]+)*$/,
+      'must be "" or "/" followed by path segments of [A-Za-z0-9._~-], without a trailing "/"',
+    )
+    .default('/witness'),
+  followed_logs: z.boolean().default(false),
+  log: z.array(witnessLogEntry).prefault([]),
+});
+
 export const DEFAULT_STATE_DIR = './tally-data';
 
 const configFileTables = z.strictObject({
@@ -289,6 +323,7 @@ const configFileTables = z.strictObject({
   follow: followList.prefault([]),
   decide: decideSection.prefault({}),
   policy: policyList.prefault([DEFAULT_POLICY]),
+  witness: witnessSection.prefault({}),
 });
 
 /** The config file after validation: snake_case as written, defaults filled, leaves parsed. */

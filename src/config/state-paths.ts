@@ -7,17 +7,20 @@ export interface StatePaths {
   keysDir: string; // where generated keys go (writeKeyPair)
   publishKeyFile: string;
   cacheKeyFile: string;
+  witnessKeyFile: string;
   adminSocket: string;
 }
 
 /*
  * The layout of state_dir, spelled here and nowhere else:
- *   keys/<name>.secret, keys/cache.secret   generated keys (and their .public halves)
+ *   keys/<name>.secret, keys/cache.secret,  generated keys (and their .public halves)
+ *   keys/witness.secret
  *   admin.sock                              the admin API's default socket
  *   lock/                                   held while a daemon runs (one daemon per state_dir)
  *   logs/<log id>/                          each published log's LevelDB store
  *   logs/<log id>.checkpoint                a copy of its latest checkpoint note
  *   follower/                               the follower's LevelDB store
+ *   witness/                                the witness's LevelDB store (latest cosigned, evidence)
  *   spool/, spool/rejected/                 submissions the post-build hook could not hand over
  */
 
@@ -41,6 +44,10 @@ export function followerStoreDirOf(stateDir: string): string {
   return path.join(stateDir, 'follower');
 }
 
+export function witnessStoreDirOf(stateDir: string): string {
+  return path.join(stateDir, 'witness');
+}
+
 export function spoolDirOf(stateDir: string): string {
   return path.join(stateDir, 'spool');
 }
@@ -57,6 +64,7 @@ export function resolveStatePaths(config: Config): StatePaths {
     keysDir,
     publishKeyFile: config.publish.keyFile ?? path.join(keysDir, `${config.publish.name}.secret`),
     cacheKeyFile: config.cache.keyFile ?? path.join(keysDir, 'cache.secret'),
+    witnessKeyFile: config.witness.keyFile ?? path.join(keysDir, 'witness.secret'),
     adminSocket: config.admin.socket ?? path.join(config.stateDir, 'admin.sock'),
   };
 }

@@ -86,6 +86,14 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
       params: policy.params,
       limits: { instructions: policy.limits.instructions, memoryBytes: policy.limits.memory_bytes },
     })),
+    witness: {
+      enabled: file.witness.enabled,
+      name: file.witness.name,
+      keyFile: inState(file.witness.key_file),
+      prefix: file.witness.prefix,
+      followedLogs: file.witness.followed_logs,
+      logs: file.witness.log.map((log) => ({ origin: log.origin, publicKey: log.public_key })),
+    },
   };
 }
 

@@ -17,6 +17,7 @@ export interface Config {
   follow: FollowConfig[];
   decide: DecideConfig;
   policy: PolicyConfig[]; // a chain, tried in order until one decides; never empty
+  witness: WitnessConfig;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -112,4 +113,19 @@ export interface PolicyConfig {
 export interface PolicyLimits {
   instructions: number;
   memoryBytes: number;
+}
+
+/** This node as a C2SP tlog-witness (docs/PROTOCOL.md "The witness"). */
+export interface WitnessConfig {
+  enabled: boolean;
+  name: string | undefined; // the witness key's name; undefined: read from key_file
+  keyFile: string | undefined; // undefined: <stateDir>/keys/witness.secret, generated on first start
+  prefix: string; // the submission prefix on the HTTP listener, "" or "/a/b"
+  followedLogs: boolean; // also witness every [[follow]] log
+  logs: WitnessLogConfig[];
+}
+
+export interface WitnessLogConfig {
+  origin: string;
+  publicKey: PublicKey;
 }

@@ -1,6 +1,12 @@
 import { InvalidArgumentError, VerificationError } from '../errors.js';
 import { sha256Concat } from './sha256.js';
-import { signDetached, verifyDetached, type PublicKey, type SecretKey } from './ed25519-keys.js';
+import {
+  parsePublicKey,
+  signDetached,
+  verifyDetached,
+  type PublicKey,
+  type SecretKey,
+} from './ed25519-keys.js';
 
 /**
  * C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 signatures, byte-compatible with
@@ -254,4 +260,12 @@ export function parseVerifierKey(text: string): PublicKey {
     throw new InvalidArgumentError(`verifier key: key ID ${idHex} does not match the name and key`);
   }
   return key;
+}
+
+/**
+ * A log's public key as text: Nix's `name:base64` form or a C2SP verifier key `name+keyid+base64`
+ * (the form Go's sumdb/note tools print). Nix keys always contain ":", verifier keys never do.
+ */
+export function parsePublicKeyText(text: string): PublicKey {
+  return text.includes(':') ? parsePublicKey(text) : parseVerifierKey(text);
 }

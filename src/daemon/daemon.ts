@@ -34,6 +34,8 @@ import { StateLock } from './state-lock.js';
 import { countSpoolFiles } from '../publisher/spool-reader.js';
 import { startSpoolIngester, type SpoolIngester } from '../publisher/spool-ingester.js';
 import { spoolSubmitTo } from '../publisher/spool-submit.js';
+import type { Witness } from '../witness-server/witness.js';
+import { openWitness } from './witness-startup.js';
 
 export interface RunningDaemon {
   /** Addresses really bound (ephemeral ports resolved). */
@@ -90,6 +92,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
   let cache: CacheListener | undefined;
   let metricsListener: MetricsListener | undefined;
   let logHttp: LogHttpListener | undefined;
+  let witness: Witness | undefined;
   // Metrics read live state at scrape time; the registry is this daemon's own.
   const observability: Observability = { metrics: createTallyMetrics(), readiness: new Readiness() };
   const { metrics, readiness } = observability;
@@ -100,6 +103,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     readiness.set('listeners', false);
     await cache?.close();
     await logHttp?.close();
+    await witness?.close();
     await spool?.stop();
     for (const l of listeners) await l.shutdown();
     readiness.set('storage', false);
@@ -126,6 +130,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     }
     const logs = new PublishedLogs(published);
     if (config.follow.length > 0) follower = await Follower.open(config.follow, paths.stateDir, logger);
+    if (config.witness.enabled) witness = await openWitness(config, paths, metrics, logger);
     readiness.set('storage', true);
     const voting: VotingLog[] = [...(follower?.logs ?? [])];
     if (config.decide.localLogVotes) voting.push(new LocalVotes(published[0]!));
@@ -142,7 +147,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     const followedRows = () => follower?.logInfos() ?? [];
     // The decide handlers carry the guards of the listener they are served on.
     const adminService = (guards: Guard[]) =>
-      createAdminService(logs, logger, guards, createDecideHandlers(decider, follower, logger, guards));
+      createAdminService(
+        logs,
+        logger,
+        guards,
+        createDecideHandlers(decider, follower, witness, logger, guards),
+      );
     const publicServices = [
       { definition: LogServiceService, implementation: createLogService(logs, logger) },
       {
@@ -160,7 +170,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       addresses.api = api.address;
     }
     if (config.api.httpListen) {
-      logHttp = await startLogHttpListener(config.api.httpListen, logs);
+      const witnessRoutes = witness ? { witness, prefix: config.witness.prefix } : undefined;
+      logHttp = await startLogHttpListener(config.api.httpListen, logs, witnessRoutes);
       addresses.http = logHttp.address;
     }
     // Submit batches are large; the admin API is local or behind a token.
@@ -210,6 +221,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         addresses,
         followed: follower?.logs.map((l) => ({ id: l.id, name: l.name, state: l.state })) ?? [],
         stateDir: paths.stateDir,
+        witness: witness ? { name: witness.name, origins: witness.origins.length } : undefined,
         logs: published.map((l) => ({ id: l.id, name: l.name, origin: l.origin, size: l.store.size })),
       },
       'tally daemon ready',

@@ -1,7 +1,9 @@
 import Fastify from 'fastify';
 import type { HostPort } from '../config/address.js';
 import { registerLogRoutes } from '../api/http/log-routes.js';
+import { registerWitnessRoutes } from '../api/http/witness-routes.js';
 import type { PublishedLogs } from '../publisher/published-log.js';
+import type { Witness } from '../witness-server/witness.js';
 import { listenHttp } from './http-listen.js';
 
 export interface LogHttpListener {
@@ -9,11 +11,19 @@ export interface LogHttpListener {
   close(): Promise<void>;
 }
 
-/** The public, read-only HTTP listener (api.http_listen) serving every log as tlog-tiles. */
-export async function startLogHttpListener(listen: HostPort, logs: PublishedLogs): Promise<LogHttpListener> {
+/**
+ * The public HTTP listener (api.http_listen): every log as tlog-tiles, read-only, and the
+ * witness's add-checkpoint when this node is a witness (whose only input is signed checkpoints).
+ */
+export async function startLogHttpListener(
+  listen: HostPort,
+  logs: PublishedLogs,
+  witness?: { witness: Witness; prefix: string },
+): Promise<LogHttpListener> {
   // Paths are matched strictly by the routes; a long URL is refused before any work.
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 300 } });
   registerLogRoutes(app, logs);
+  if (witness) registerWitnessRoutes(app, witness.witness, witness.prefix);
   const address = await listenHttp(app, listen, 'the log HTTP API (api.http_listen)');
   return { address, close: () => app.close() };
 }

@@ -18,6 +18,7 @@ export interface TallyMetrics {
   httpRequestDuration: Histogram<'method' | 'route'>;
   decisions: Counter<'outcome' | 'source'>;
   policyErrors: Counter<'policy' | 'kind'>;
+  witnessRequests: Counter<'status'>;
 }
 
 export function createTallyMetrics(): TallyMetrics {
@@ -49,6 +50,12 @@ export function createTallyMetrics(): TallyMetrics {
       name: 'tally_policy_errors_total',
       help: 'Policy evaluations that failed (error, malformed result) or were stopped by a limit.',
       labelNames: ['policy', 'kind'],
+      registers,
+    }),
+    witnessRequests: new Counter({
+      name: 'tally_witness_requests_total',
+      help: 'add-checkpoint requests answered by the witness, by HTTP status code.',
+      labelNames: ['status'],
       registers,
     }),
   };

@@ -50,6 +50,14 @@ const EXPECTED_DEFAULTS: Config = {
       limits: { instructions: 1000000, memoryBytes: 33554432 },
     },
   ],
+  witness: {
+    enabled: false,
+    name: undefined,
+    keyFile: undefined,
+    prefix: '/witness',
+    followedLogs: false,
+    logs: [],
+  },
 };
 
 describe('embedded defaults', () => {
@@ -79,6 +87,7 @@ describe('embedded defaults', () => {
       keysDir: '/srv/tally/keys',
       publishKeyFile: '/srv/tally/keys/tally.secret',
       cacheKeyFile: '/srv/tally/keys/cache.secret',
+      witnessKeyFile: '/srv/tally/keys/witness.secret',
       adminSocket: '/srv/tally/admin.sock',
     });
   });

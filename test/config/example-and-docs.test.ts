@@ -29,17 +29,36 @@ function keyPaths(schema: z.ZodType, path: string[] = []): string[][] {
   return [path];
 }
 
-/** As [table, key within it]: table "" is the top level, `follow[]` reads "follow". */
+/**
+ * As [table, key within it]: table "" is the top level, `follow[]` reads "follow", and a key of an
+ * array of tables inside a table (`witness`, `log[]`, `origin`) belongs to table "witness.log".
+ */
 function schemaKeys(): [string, string][] {
-  return keyPaths(configFileSchema).map((path) =>
-    path.length === 1 ? ['', path[0]!] : [path[0]!.replace('[]', ''), path.slice(1).join('.')],
-  );
+  return keyPaths(configFileSchema).map((path) => {
+    if (path.length === 1) return ['', path[0]!];
+    const inner = path.findIndex((part, i) => i > 0 && part.endsWith('[]'));
+    const split = inner > 0 && inner < path.length - 1 ? inner + 1 : 1;
+    const table = path.slice(0, split).join('.').replaceAll('[]', '');
+    return [table, path.slice(split).join('.')];
+  });
+}
+
+/** The values of a (dotted) table in a parsed TOML file, arrays of tables flattened. */
+function tableValues(raw: Record<string, unknown>, table: string): unknown[] {
+  if (table === '') return [raw];
+  return table
+    .split('.')
+    .reduce<unknown[]>(
+      (values, part) => values.flatMap((v) => [(v as Record<string, unknown>)[part]].flat()),
+      [raw],
+    )
+    .filter((v) => v !== undefined);
 }
 
 /** Every key row of the README's reference tables, as [table, key]: the keys the README documents. */
 function documentedKeys(): [string, string][] {
   return REFERENCE.split('\n### ').flatMap((section): [string, string][] => {
-    const heading = /^(?:Top level|`\[\[?(\w+)\]\]?`)/.exec(section);
+    const heading = /^(?:Top level|`\[\[?([\w.]+)\]\]?`)/.exec(section);
     if (heading === null) return []; // Validation, Paths, Listeners: prose, no keys
     const table = heading[1] ?? '';
     return [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((row): [string, string] => [table, row[1]!]);
@@ -74,8 +93,7 @@ describe('docs/example-config.toml', () => {
   test('sets every key the schema knows', () => {
     const raw = parseToml(text) as Record<string, unknown>;
     const missing = schemaKeys().filter(([table, key]) => {
-      const tableValue = table === '' ? [raw] : [raw[table]].flat();
-      return !tableValue.some((entry) => {
+      return !tableValues(raw, table).some((entry) => {
         let value: unknown = entry;
         for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
         return value !== undefined;

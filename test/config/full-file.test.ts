@@ -93,6 +93,17 @@ builder-a = 1.5
 [policy.limits]
 instructions = 5000
 memory_bytes = 2097152
+
+[witness]
+enabled = true
+name = "w1.example"
+key_file = "/etc/tally/witness.secret"
+prefix = "/w"
+followed_logs = true
+
+[[witness.log]]
+origin = "a.example/log"
+public_key = "${KEY_A}"
 `;
 
 test('a file setting every key becomes the expected typed config', () => {
@@ -180,6 +191,14 @@ test('a file setting every key becomes the expected typed config', () => {
         limits: { instructions: 5000, memoryBytes: 2097152 },
       },
     ],
+    witness: {
+      enabled: true,
+      name: 'w1.example',
+      keyFile: '/etc/tally/witness.secret',
+      prefix: '/w',
+      followedLogs: true,
+      logs: [{ origin: 'a.example/log', publicKey: { name: 'builder-a-1', publicKey: KEY_A_BYTES } }],
+    },
   };
   expect(parseConfig(FULL, { file: '/etc/tally/tally.toml' })).toEqual(expected);
 });

@@ -57,6 +57,7 @@ describe('relative paths', () => {
       keysDir: '/etc/tally/tally-data/keys',
       publishKeyFile: '/etc/tally/tally-data/keys/mylog.secret',
       cacheKeyFile: '/etc/tally/tally-data/keys/cache.secret',
+      witnessKeyFile: '/etc/tally/tally-data/keys/witness.secret',
       adminSocket: '/etc/tally/tally-data/admin.sock',
     });
     const configured = parseConfig(RELATIVE_PATHS, { file: '/etc/tally/tally.toml' });
@@ -65,6 +66,7 @@ describe('relative paths', () => {
       keysDir: '/etc/tally/state/keys',
       publishKeyFile: '/etc/tally/state/secrets/log.secret',
       cacheKeyFile: '/abs/cache.secret',
+      witnessKeyFile: '/etc/tally/state/keys/witness.secret',
       adminSocket: '/etc/tally/state/run/admin.sock',
     });
   });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { TallyError } from '../../errors.js';
 import type { Decider, Decision, Vote } from '../../decide/index.js';
 import type { Follower } from '../../follower/index.js';
+import type { Witness } from '../../witness-server/witness.js';
 import type { DecideResponse, LogVote } from '../gen/tally/v1/admin.js';
 import type { AdminExtensions } from './admin-service.js';
 import { unary, type Guard } from './unary.js';
@@ -40,11 +41,13 @@ const notFollowing = (logId: string) =>
 
 /**
  * AdminService.Decide, GetEvidence and ResetFollowedLog. `guards` must be those of the listener the handlers are
- * served on (the bearer token over TCP). Without a follower there is no evidence to show.
+ * served on (the bearer token over TCP). GetEvidence shows the follower's evidence and, for every
+ * log, what this node's witness kept.
  */
 export function createDecideHandlers(
   decider: Decider,
   follower: Follower | undefined,
+  witness: Witness | undefined,
   logger: Logger,
   guards: Guard[],
 ): AdminExtensions {
@@ -62,10 +65,13 @@ export function createDecideHandlers(
       'GetEvidence',
       logger,
       async ({ logId }) => {
-        if (logId === '') return { evidence: follower ? await follower.evidence() : [] };
+        if (logId === '') {
+          const evidence = follower ? await follower.evidence() : [];
+          return { evidence, witnessEvidence: witness ? await witness.evidence() : [] };
+        }
         checkLogSelector(logId);
         if (!follower) throw notFollowing(logId);
-        return { evidence: await follower.evidence(follower.get(logId).id) };
+        return { evidence: await follower.evidence(follower.get(logId).id), witnessEvidence: [] };
       },
       guards,
     ),

@@ -187,6 +187,34 @@ export interface GetEvidenceRequest {
 export interface GetEvidenceResponse {
   /** Each item proves on its own (from its two checkpoints) that a log misbehaved. */
   evidence: Evidence[];
+  /** What this node's witness refused to cosign and kept (only when log_id is empty), oldest first. */
+  witnessEvidence: WitnessEvidence[];
+}
+
+/**
+ * A submission to this node's witness, signed by the log, that contradicts the latest checkpoint
+ * the witness cosigned for the same origin.
+ */
+export interface WitnessEvidence {
+  /** The checkpoint origin. */
+  origin: string;
+  /**
+   * "fork" (same size as the latest cosigned, another root) or "inconsistent" (the consistency
+   * proof from the latest cosigned checkpoint failed).
+   */
+  kind: string;
+  /** When the witness received it, Unix seconds. */
+  detectedAtUnix: number;
+  /** The latest cosigned checkpoint note text, as it was submitted. */
+  oldCheckpoint: string;
+  /** The submitted checkpoint note text. */
+  newCheckpoint: string;
+  /** The request's old size, as sent. */
+  oldSize: number;
+  /** The request's consistency proof lines (base64 hashes), as sent. */
+  proof: string[];
+  /** What exactly does not match, in words. */
+  detail: string;
 }
 
 /** Two signed checkpoints of one log that cannot both be honest. */
@@ -1125,13 +1153,16 @@ export const GetEvidenceRequest: MessageFns<GetEvidenceRequest> = {
 };
 
 function createBaseGetEvidenceResponse(): GetEvidenceResponse {
-  return { evidence: [] };
+  return { evidence: [], witnessEvidence: [] };
 }
 
 export const GetEvidenceResponse: MessageFns<GetEvidenceResponse> = {
   encode(message: GetEvidenceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.evidence) {
       Evidence.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.witnessEvidence) {
+      WitnessEvidence.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1157,6 +1188,14 @@ export const GetEvidenceResponse: MessageFns<GetEvidenceResponse> = {
             message.evidence.push(Evidence.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.witnessEvidence.push(WitnessEvidence.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1172,6 +1211,11 @@ export const GetEvidenceResponse: MessageFns<GetEvidenceResponse> = {
   fromJSON(object: any): GetEvidenceResponse {
     return {
       evidence: globalThis.Array.isArray(object?.evidence) ? object.evidence.map((e: any) => Evidence.fromJSON(e)) : [],
+      witnessEvidence: globalThis.Array.isArray(object?.witnessEvidence)
+        ? object.witnessEvidence.map((e: any) => WitnessEvidence.fromJSON(e))
+        : globalThis.Array.isArray(object?.witness_evidence)
+        ? object.witness_evidence.map((e: any) => WitnessEvidence.fromJSON(e))
+        : [],
     };
   },
 
@@ -1179,6 +1223,9 @@ export const GetEvidenceResponse: MessageFns<GetEvidenceResponse> = {
     const obj: any = {};
     if (message.evidence?.length) {
       obj.evidence = message.evidence.map((e) => Evidence.toJSON(e));
+    }
+    if (message.witnessEvidence?.length) {
+      obj.witnessEvidence = message.witnessEvidence.map((e) => WitnessEvidence.toJSON(e));
     }
     return obj;
   },
@@ -1189,6 +1236,215 @@ export const GetEvidenceResponse: MessageFns<GetEvidenceResponse> = {
   fromPartial<I extends Exact<DeepPartial<GetEvidenceResponse>, I>>(object: I): GetEvidenceResponse {
     const message = createBaseGetEvidenceResponse();
     message.evidence = object.evidence?.map((e) => Evidence.fromPartial(e)) || [];
+    message.witnessEvidence = object.witnessEvidence?.map((e) => WitnessEvidence.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWitnessEvidence(): WitnessEvidence {
+  return {
+    origin: "",
+    kind: "",
+    detectedAtUnix: 0,
+    oldCheckpoint: "",
+    newCheckpoint: "",
+    oldSize: 0,
+    proof: [],
+    detail: "",
+  };
+}
+
+export const WitnessEvidence: MessageFns<WitnessEvidence> = {
+  encode(message: WitnessEvidence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.origin !== "") {
+      writer.uint32(10).string(message.origin);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.detectedAtUnix !== 0) {
+      writer.uint32(24).uint64(message.detectedAtUnix);
+    }
+    if (message.oldCheckpoint !== "") {
+      writer.uint32(34).string(message.oldCheckpoint);
+    }
+    if (message.newCheckpoint !== "") {
+      writer.uint32(42).string(message.newCheckpoint);
+    }
+    if (message.oldSize !== 0) {
+      writer.uint32(48).uint64(message.oldSize);
+    }
+    for (const v of message.proof) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.detail !== "") {
+      writer.uint32(66).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WitnessEvidence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWitnessEvidence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.origin = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.detectedAtUnix = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.oldCheckpoint = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.newCheckpoint = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.oldSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.proof.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WitnessEvidence {
+    return {
+      origin: isSet(object.origin) ? globalThis.String(object.origin) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      detectedAtUnix: isSet(object.detectedAtUnix)
+        ? globalThis.Number(object.detectedAtUnix)
+        : isSet(object.detected_at_unix)
+        ? globalThis.Number(object.detected_at_unix)
+        : 0,
+      oldCheckpoint: isSet(object.oldCheckpoint)
+        ? globalThis.String(object.oldCheckpoint)
+        : isSet(object.old_checkpoint)
+        ? globalThis.String(object.old_checkpoint)
+        : "",
+      newCheckpoint: isSet(object.newCheckpoint)
+        ? globalThis.String(object.newCheckpoint)
+        : isSet(object.new_checkpoint)
+        ? globalThis.String(object.new_checkpoint)
+        : "",
+      oldSize: isSet(object.oldSize)
+        ? globalThis.Number(object.oldSize)
+        : isSet(object.old_size)
+        ? globalThis.Number(object.old_size)
+        : 0,
+      proof: globalThis.Array.isArray(object?.proof)
+        ? object.proof.map((e: any) => globalThis.String(e))
+        : [],
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: WitnessEvidence): unknown {
+    const obj: any = {};
+    if (message.origin !== "") {
+      obj.origin = message.origin;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.detectedAtUnix !== 0) {
+      obj.detectedAtUnix = Math.round(message.detectedAtUnix);
+    }
+    if (message.oldCheckpoint !== "") {
+      obj.oldCheckpoint = message.oldCheckpoint;
+    }
+    if (message.newCheckpoint !== "") {
+      obj.newCheckpoint = message.newCheckpoint;
+    }
+    if (message.oldSize !== 0) {
+      obj.oldSize = Math.round(message.oldSize);
+    }
+    if (message.proof?.length) {
+      obj.proof = message.proof;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WitnessEvidence>, I>>(base?: I): WitnessEvidence {
+    return WitnessEvidence.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WitnessEvidence>, I>>(object: I): WitnessEvidence {
+    const message = createBaseWitnessEvidence();
+    message.origin = object.origin ?? "";
+    message.kind = object.kind ?? "";
+    message.detectedAtUnix = object.detectedAtUnix ?? 0;
+    message.oldCheckpoint = object.oldCheckpoint ?? "";
+    message.newCheckpoint = object.newCheckpoint ?? "";
+    message.oldSize = object.oldSize ?? 0;
+    message.proof = object.proof?.map((e) => e) || [];
+    message.detail = object.detail ?? "";
     return message;
   },
 };
