@@ -17,6 +17,9 @@
       # Followers configure the public half (builder-a.public). null: generated on first start.
       keyFile = "/run/secrets/builder-a.secret";
       upstream = "https://cache.builder-a.example.org";
+      # A static copy of the log for nginx to serve (root /var/www/tally; include
+      # docs/nginx-tally-log.conf). null: none.
+      staticDir = "/var/www/tally";
     };
 
     # Followers poll this address; openFirewall opens its port.

@@ -193,6 +193,16 @@ in
         default = null;
         description = "This builder's binary cache, shown to followers as `meta.upstream`.";
       };
+      staticDir = mkOption {
+        type = nullOr types.str;
+        default = null;
+        example = "/var/www/tally";
+        description = ''
+          `[publish.static] dir`: a directory the daemon keeps a static copy of its log in, under
+          `logs/<log id>/`, for a web server rooted there (docs/nginx-tally-log.conf). The module
+          creates it (owned by tally, world-readable) and makes it writable for the hardened unit.
+        '';
+      };
     };
 
     cache = {
@@ -362,6 +372,12 @@ in
           };
         };
       }
+
+      (mkIf (cfg.publish.staticDir != null) {
+        # ProtectSystem = "strict" makes everything outside the StateDirectory read-only.
+        systemd.services.tally.serviceConfig.ReadWritePaths = [ cfg.publish.staticDir ];
+        systemd.tmpfiles.rules = [ "d ${cfg.publish.staticDir} 0755 tally tally -" ];
+      })
 
       (mkIf cfg.openFirewall {
         networking.firewall.allowedTCPPorts = [ (render.addressPort cfg.listen.api) ];

@@ -102,6 +102,7 @@ let
         name = cfg.publish.name;
         key_file = credentialOr cfg "publish-key";
         meta = nullIfEmpty (metaWithUpstream { } cfg.publish.upstream);
+        static = if cfg.publish.staticDir == null then null else { dir = cfg.publish.staticDir; };
       };
       api.listen = cfg.listen.api;
       admin = withoutNulls {

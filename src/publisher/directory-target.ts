@@ -4,6 +4,9 @@ import { CHECKPOINT_PATH } from '../tiles/index.js';
 import type { ResourceBytes } from './log-resources.js';
 import type { StaticTarget } from './static-target.js';
 
+const PUBLIC_FILE = 0o644;
+const PUBLIC_DIR = 0o755;
+
 /**
  * A static copy in a directory (`[publish.static] dir`): the log's resources under
  * `<dir>/logs/<log id>/`, the daemon's own URL layout, so a web server rooted at `<dir>` serves the
@@ -41,12 +44,16 @@ export class DirectoryTarget implements StaticTarget {
     const firstMade = await fs.promises.mkdir(dir, { recursive: true });
     // A new directory is an entry in its parent: those must reach the disk too.
     for (let made = dir; firstMade !== undefined; made = path.dirname(made)) {
+      await fs.promises.chmod(made, PUBLIC_DIR);
       this.unsynced.add(path.dirname(made));
       if (made === firstMade) break;
     }
     const temporary = `${file}.tmp`;
-    const handle = await fs.promises.open(temporary, 'w', 0o644);
+    const handle = await fs.promises.open(temporary, 'w', PUBLIC_FILE);
     try {
+      // Explicit modes, whatever the daemon's umask (the NixOS unit's is 0077): the copy is
+      // public, and the web server serving it runs as another user.
+      await handle.chmod(PUBLIC_FILE);
       await handle.writeFile(bytes.body);
       await handle.sync();
     } finally {

@@ -13,9 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { parsePublicKey } from '../../src/crypto/ed25519-keys.js';
 import { sha256 } from '../../src/crypto/sha256.js';
+import { logResourcePath } from '../../src/tiles/index.js';
+import type { LogResourceSource } from '../../src/verify/tile-sources.js';
+import { TiledLogVerifier } from '../../src/verify/tiled-log.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { S3RVER_ENV, startS3rver, type S3rverProcess } from '../helpers/s3rver.js';
 import { expectedStaticFiles } from '../helpers/static-files.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const entry = (n: number) => ({
@@ -25,14 +29,6 @@ const entry = (n: number) => ({
 const entries = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => entry(from + i));
 const BUCKET = 'tally-log';
 const PREFIX = 'mirror/';
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('[publish.s3] against s3rver', () => {
   let s3rver: S3rverProcess;
@@ -94,10 +90,14 @@ describe('[publish.s3] against s3rver', () => {
   it('retries while the bucket is missing, and never fails a submission for it', async () => {
     const { results } = await daemon.adminClient().submit({ logId: '', entries: entries(0, 5) });
     expect(results).toHaveLength(5);
-    await until(async () => {
-      const text = await (await fetch(`http://${daemon.metrics}/metrics`)).text();
-      return text.includes('tally_static_copy_failing{target="s3"} 1');
-    }, 'the failure in metrics');
+    await pollUntil(
+      'the failure in metrics',
+      async () => {
+        const text = await (await fetch(`http://${daemon.metrics}/metrics`)).text();
+        return text.includes('tally_static_copy_failing{target="s3"} 1');
+      },
+      { intervalMs: 20 },
+    );
     expect(daemon.output()).toMatch(
       /static publishing failed.*NoSuchBucket|NoSuchBucket.*static publishing failed/,
     );
@@ -115,7 +115,9 @@ describe('[publish.s3] against s3rver', () => {
     const note = await (await fetch(`http://${daemon.http}/logs/${logId}/checkpoint`)).text();
     const publicKey = parsePublicKey((await daemon.publicClient().listLogs({})).logs[0]!.publicKey);
     expect(verifyCheckpoint(note, publicKey).size).toBe(557);
-    await until(async () => (await s3Checkpoint()) === note, 'the checkpoint in the bucket');
+    await pollUntil('the checkpoint in the bucket', async () => (await s3Checkpoint()) === note, {
+      intervalMs: 20,
+    });
 
     const expected = expectedStaticFiles(entries(0, 557), sizes, note);
     const keys = await listKeys();
@@ -127,6 +129,17 @@ describe('[publish.s3] against s3rver', () => {
       expect(Buffer.from(await served.arrayBuffer()).equals(body), `${file} as served`).toBe(true);
       expect(object.ContentType).toBe(served.headers.get('content-type'));
       expect(object.CacheControl).toBe(served.headers.get('cache-control'));
+    }
+    // The bucket alone is the log: read through the SDK, it verifies up to the signed root.
+    const fromBucket: LogResourceSource = {
+      get: async (resource) => (await getObject(keyPrefix() + logResourcePath(resource))).body,
+    };
+    const signed = verifyCheckpoint(Buffer.from(await fromBucket.get({ kind: 'checkpoint' })), publicKey);
+    const verifier = new TiledLogVerifier({ size: signed.size, root: signed.logRoot }, fromBucket);
+    await verifier.verifyRoot();
+    for (let i = 0; i < signed.size; i++) {
+      expect((await verifier.entry(i)).key.equals(entry(i).key)).toBe(true);
+      expect((await verifier.value(i)).equals(entry(i).value)).toBe(true);
     }
     const { object } = await getObject(`${keyPrefix()}checkpoint`);
     expect(object.CacheControl).toBe('public, max-age=2');

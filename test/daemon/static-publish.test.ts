@@ -11,6 +11,7 @@ import { sha256 } from '../../src/crypto/sha256.js';
 import { tilePath, tilesOfTree } from '../../src/tiles/index.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { expectedStaticFiles, filesUnder } from '../helpers/static-files.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const entry = (n: number) => ({
@@ -41,14 +42,6 @@ async function logInfo(daemon: DaemonProcess) {
   return { id: info!.logId, publicKey: parsePublicKey(info!.publicKey) };
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const readCheckpoint = (root: string) => {
   try {
     return fs.readFileSync(path.join(root, 'checkpoint'), 'utf8');
@@ -75,17 +68,23 @@ describe('[publish.static]', () => {
     for (const count of [3, 300, 1, 250]) {
       sizes.push(...(await submitBatches(daemon, [count], sizes.at(-1))));
       const note = (await served('checkpoint')).toString();
-      await until(() => readCheckpoint(root) === note, `the static checkpoint at ${sizes.at(-1)}`);
+      await pollUntil(`the static checkpoint at ${sizes.at(-1)}`, () => readCheckpoint(root) === note, {
+        intervalMs: 20,
+      });
       const files = filesUnder(root);
       expect([...files.keys()].sort()).toEqual(
         [...expectedStaticFiles(entries(0, sizes.at(-1)!), sizes, note).keys()].sort(),
       );
       for (const [file, bytes] of files) expect((await served(file)).equals(bytes), file).toBe(true);
     }
-    await until(async () => {
-      const text = await (await fetch(`http://${daemon.metrics}/metrics`)).text();
-      return text.includes(`tally_static_copy_size{target="static"} ${sizes.at(-1)}`);
-    }, 'the size in metrics');
+    await pollUntil(
+      'the size in metrics',
+      async () => {
+        const text = await (await fetch(`http://${daemon.metrics}/metrics`)).text();
+        return text.includes(`tally_static_copy_size{target="static"} ${sizes.at(-1)}`);
+      },
+      { intervalMs: 20 },
+    );
     const metrics = await (await fetch(`http://${daemon.metrics}/metrics`)).text();
     expect(metrics).toContain('tally_static_copy_failing{target="static"} 0');
     expect(await daemon.stop()).toBe(0);
@@ -105,7 +104,9 @@ describe('[publish.static]', () => {
     // ...so the copy's catch-up writes thousands of files; SIGKILL as soon as its first step is in.
     const root = path.join(dir, 'logs', id);
     const second = await startDaemonProcess({ stateDir, config: staticConfig(dir) });
-    await until(() => readCheckpoint(root) !== undefined, 'the first step of the catch-up');
+    await pollUntil('the first step of the catch-up', () => readCheckpoint(root) !== undefined, {
+      intervalMs: 20,
+    });
     await second.kill();
     const atKill = verifyCheckpoint(readCheckpoint(root)!, publicKey);
     expect(atKill.size, 'killed before the catch-up finished').toBeLessThan(final);
@@ -116,7 +117,10 @@ describe('[publish.static]', () => {
     const third = await startDaemonProcess({ stateDir, config: staticConfig(dir) });
     const note = await (await fetch(`http://${third.http}/logs/${id}/checkpoint`)).text();
     expect(verifyCheckpoint(note, publicKey).size).toBe(final);
-    await until(() => readCheckpoint(root) === note, 'the completed copy', 120_000);
+    await pollUntil('the completed copy', () => readCheckpoint(root) === note, {
+      timeoutMs: 120_000,
+      intervalMs: 20,
+    });
     const files = filesUnder(root);
     const expected = expectedStaticFiles(entries(0, final), sizes, note);
     expect([...files.keys()].filter((f) => !expected.has(f))).toEqual([]); // no .tmp, nothing extra

@@ -165,7 +165,11 @@ describe('example-builder.nix: a builder publishing through the post-build hook'
       name: 'builder-a',
       keyFile: '/run/credentials/tally.service/publish-key',
       meta: { upstream: 'https://cache.builder-a.example.org' },
+      staticDir: '/var/www/tally',
     });
+    // The hardened unit may write the static copy, and the directory exists, readable by nginx.
+    expect(evaluation.service.serviceConfig.ReadWritePaths).toEqual(['/var/www/tally']);
+    expect(evaluation.tmpfiles).toContain('d /var/www/tally 0755 tally tally -');
     expect(evaluation.service.serviceConfig.LoadCredential).toEqual([
       'publish-key:/run/secrets/builder-a.secret',
     ]);

@@ -15,6 +15,7 @@ import { TiledLogVerifier, type SignedTree } from '../../src/verify/tiled-log.js
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { startNginx, type NginxProcess } from '../helpers/nginx.js';
 import { expectedStaticFiles } from '../helpers/static-files.js';
+import { pollUntil } from '../helpers/poll.js';
 import { repoRoot, tempDir } from '../helpers/tmp.js';
 
 const entry = (n: number) => ({
@@ -38,14 +39,6 @@ function get(url: string): Promise<{ status: number; headers: http.IncomingHttpH
       })
       .on('error', reject);
   });
-}
-
-async function until(condition: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Verifies the whole log through `source`: root, every entry and value, consistency with `older`. */
@@ -96,9 +89,10 @@ describe('a static copy served by nginx', () => {
           sizes.push(size + count);
         }
         const note = (await get(`http://${daemon.http}${prefix}checkpoint`)).body.toString();
-        await until(
-          async () => (await get(`${nginx.url}${prefix}checkpoint`)).body.toString() === note,
+        await pollUntil(
           `nginx to serve the checkpoint at size ${sizes.at(-1)}`,
+          async () => (await get(`${nginx.url}${prefix}checkpoint`)).body.toString() === note,
+          { intervalMs: 20 },
         );
         // Every resource of every size signed so far: the same bytes and headers from both.
         for (const file of expectedStaticFiles(entries(0, sizes.at(-1)!), sizes, note).keys()) {

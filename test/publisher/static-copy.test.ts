@@ -16,6 +16,7 @@ import type { StaticTarget } from '../../src/publisher/static-target.js';
 import { LogStore } from '../../src/store/log-store.js';
 import { parseLogResourcePath, tilesOfTree, tilePath } from '../../src/tiles/index.js';
 import { expectedStaticFiles, filesUnder } from '../helpers/static-files.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const origin = 'tally.test/static-copy';
@@ -60,14 +61,6 @@ async function commitBatches(store: LogStore, batches: number[], copy?: StaticCo
     sizes.push(head.checkpoint.size);
   }
   return sizes;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const checkpointIn = (root: string) => {
@@ -127,14 +120,16 @@ describe('StaticCopy to a directory', () => {
     const sizes: number[] = [];
     for (const batch of [1, 2, 250, 3, 256, 40, 1, 600]) {
       sizes.push(...(await commitBatches(store, [batch], copy)));
-      await until(() => checkpointIn(root) === store.getHead().note, `the copy at size ${store.size}`);
+      await pollUntil(`the copy at size ${store.size}`, () => checkpointIn(root) === store.getHead().note, {
+        intervalMs: 20,
+      });
       expectCopyOf(root, store, sizes);
     }
     expect(target.problems).toEqual([]);
     const tiles = target.writes.filter((w) => w !== 'checkpoint');
     expect(new Set(tiles).size).toBe(tiles.length); // nothing rewritten: only new resources
     expect(target.writes.at(-1)).toBe('checkpoint');
-    await until(() => copy.status.size === store.size, 'the status'); // set once the checkpoint is synced
+    await pollUntil('the status', () => copy.status.size === store.size, { intervalMs: 20 }); // set once the checkpoint is synced
     expect(copy.status).toEqual({ kind: 'static', size: store.size, failing: false, failures: 0 });
     expect([...filesUnder(root).keys()].filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
@@ -144,14 +139,18 @@ describe('StaticCopy to a directory', () => {
     const root = path.join(tempDir(), 'copy');
     const early = await commitBatches(store, [5, 300, 7]);
     const first = startCopy(store, new DirectoryTarget(root));
-    await until(() => checkpointIn(root) === store.getHead().note, 'the first catch-up');
+    await pollUntil('the first catch-up', () => checkpointIn(root) === store.getHead().note, {
+      intervalMs: 20,
+    });
     await first.stop();
     expectCopyOf(root, store, early);
 
     const later = await commitBatches(store, [1, 1, 200, 60, 9]);
     const target = new CheckingTarget(root);
     startCopy(store, target);
-    await until(() => checkpointIn(root) === store.getHead().note, 'the second catch-up');
+    await pollUntil('the second catch-up', () => checkpointIn(root) === store.getHead().note, {
+      intervalMs: 20,
+    });
     expectCopyOf(root, store, [...early, ...later]);
     expect(target.problems).toEqual([]);
     // Nothing the copy already held at size 312 is written again.
@@ -166,7 +165,9 @@ describe('StaticCopy to a directory', () => {
     fs.writeFileSync(path.join(root, 'checkpoint'), 'not a checkpoint\n');
     await commitBatches(store, [10]);
     startCopy(store, new DirectoryTarget(root));
-    await until(() => checkpointIn(root) === store.getHead().note, 'the rewritten copy');
+    await pollUntil('the rewritten copy', () => checkpointIn(root) === store.getHead().note, {
+      intervalMs: 20,
+    });
     expectCopyOf(root, store, [10]);
 
     // The same key's log, further along: a copy of it must not be rolled back by the shorter log.
@@ -176,9 +177,29 @@ describe('StaticCopy to a directory', () => {
     fs.mkdirSync(ahead);
     fs.writeFileSync(path.join(ahead, 'checkpoint'), longer.getHead().note);
     const refused = startCopy(store, new DirectoryTarget(ahead));
-    await until(() => refused.status.failing, 'the refusal');
+    await pollUntil('the refusal', () => refused.status.failing, { intervalMs: 20 });
     expect(checkpointIn(ahead)).toBe(longer.getHead().note);
     expect(fs.readdirSync(ahead)).toEqual(['checkpoint']);
+  });
+
+  it('makes the copy readable by a web server running as another user, whatever the umask', async () => {
+    const store = await openStore();
+    const root = path.join(tempDir(), 'www', 'logs', 'id');
+    const umask = process.umask(0o077);
+    try {
+      const copy = startCopy(store, new DirectoryTarget(root));
+      await commitBatches(store, [300], copy);
+      await pollUntil('the copy', () => checkpointIn(root) === store.getHead().note, { intervalMs: 20 });
+    } finally {
+      process.umask(umask);
+    }
+    const modes = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const full = path.join(dir, e.name);
+        const mode = (fs.statSync(full).mode & 0o777).toString(8);
+        return [`${e.isDirectory() ? 'dir' : 'file'} ${mode}`, ...(e.isDirectory() ? modes(full) : [])];
+      });
+    expect(new Set(modes(path.join(root, '..', '..')))).toEqual(new Set(['dir 755', 'file 644']));
   });
 
   it('a failing target is retried and never fails a submission; it recovers when the target does', async () => {
@@ -190,9 +211,12 @@ describe('StaticCopy to a directory', () => {
     const copy = startCopy(store, new DirectoryTarget(root));
     const sizes = await commitBatches(store, [3, 4], copy);
     expect(store.size).toBe(7);
-    await until(() => copy.status.failing && copy.status.failures > 0, 'the failure');
+    await pollUntil('the failure', () => copy.status.failing && copy.status.failures > 0, { intervalMs: 20 });
     fs.rmSync(path.join(base, 'logs'));
-    await until(() => checkpointIn(root) === store.getHead().note, 'the retry', 15_000);
+    await pollUntil('the retry', () => checkpointIn(root) === store.getHead().note, {
+      timeoutMs: 15_000,
+      intervalMs: 20,
+    });
     expect(copy.status.failing).toBe(false);
     expectCopyOf(root, store, sizes);
   });
