@@ -63,6 +63,27 @@ const listenAddress = parsedText((text) =>
 /** "" means "the default" (a path under state_dir). */
 const optionalPath = z.string().transform((text) => (text === '' ? undefined : text));
 
+/** A log's C2SP tlog-tiles prefix: http(s), ending in "/" (one is added), no query or fragment. */
+const tilesUrl = z.string().transform((text, ctx): string | undefined => {
+  if (text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `not a URL: ${JSON.stringify(text)}`, input: text });
+    return z.NEVER;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an http:// or https:// URL prefix without a query or fragment',
+      input: text,
+    });
+    return z.NEVER;
+  }
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+});
+
 const origin = z
   .string()
   // eslint-disable-next-line no-control-regex
@@ -185,7 +206,12 @@ const followEntry = z.strictObject({
   // "local" names this node's own log in policies, so no followed log may take it.
   name: keyName.refine((name) => name !== 'local', '"local" is reserved for this node\'s own log'),
   public_key: parsedText(parsePublicKey),
-  address,
+  // gRPC address; a mirror (mirror = true) needs only `url`.
+  address: address.optional(),
+  url: tilesUrl.prefault(''),
+  mirror: z.boolean().default(false),
+  // A mirror's votes count while its checkpoint was confirmed as the log's latest this recently.
+  max_checkpoint_age_seconds: integer(1, 10 * 365 * 86_400).default(86_400),
   protocol: z.enum(PROTOCOLS).default('nix'),
   weight: z.number().gt(0).default(1),
   origin: origin.prefault(''),
@@ -198,6 +224,22 @@ const followList = z.array(followEntry).superRefine((follows, ctx) => {
   const byName = new Map<string, number>();
   const byKey = new Map<string, number>();
   follows.forEach((follow, i) => {
+    if (follow.mirror && follow.url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'url'],
+        message: "mirror = true needs url, the log's tlog-tiles prefix",
+        input: follow,
+      });
+    }
+    if (!follow.mirror && follow.address === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'address'],
+        message: "needs address (the log's gRPC API), or mirror = true with url",
+        input: follow,
+      });
+    }
     const sameName = byName.get(follow.name);
     if (sameName !== undefined) {
       ctx.addIssue({

@@ -21,6 +21,7 @@ export interface StatePaths {
  *   logs/<log id>.checkpoint                a copy of its latest checkpoint note
  *   follower/                               the follower's LevelDB store
  *   witness/                                the witness's LevelDB store (latest cosigned, evidence)
+ *   mirrors/<logId>/                        a mirrored followed log's LevelDB ([[follow]] mirror)
  *   spool/, spool/rejected/                 submissions the post-build hook could not hand over
  */
 
@@ -46,6 +47,10 @@ export function followerStoreDirOf(stateDir: string): string {
 
 export function witnessStoreDirOf(stateDir: string): string {
   return path.join(stateDir, 'witness');
+}
+
+export function mirrorDirOf(stateDir: string, logId: string): string {
+  return path.join(stateDir, 'mirrors', logId);
 }
 
 export function spoolDirOf(stateDir: string): string {

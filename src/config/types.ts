@@ -79,7 +79,13 @@ export interface CacheConfig {
 export interface FollowConfig {
   name: string;
   publicKey: PublicKey; // the log ID is derived from it
-  address: HostPort;
+  address: HostPort | undefined; // the gRPC API; undefined only for a mirror with url
+  /** The log's C2SP tlog-tiles prefix, ending in "/". */
+  url: string | undefined;
+  /** Copy the whole log over `url` and answer decisions from the copy. */
+  mirror: boolean;
+  /** A mirror votes while its checkpoint was last confirmed as the log's latest at most this long ago. */
+  maxCheckpointAgeSeconds: number;
   protocol: Protocol;
   weight: number; // > 0
   origin: string | undefined; // undefined: derived from the log ID

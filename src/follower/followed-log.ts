@@ -9,6 +9,9 @@ import { LookupBatcher } from './lookup-batcher.js';
 import type { KeyHashes } from '../verify/key-hashes.js';
 import { checkpointNodesFor, verifyLookupAgainst, type CheckpointNodes } from '../verify/lookup-chain.js';
 import type { Vote } from '../vote/vote.js';
+import type { TilesHttpSource } from '../api/tiles-http-source.js';
+import { TiledLogVerifier } from '../verify/tiled-log.js';
+import type { LogMirror } from './log-mirror.js';
 import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
 
 /** healthy: latest head verified; unreachable: the last fetch failed; compromised: misbehaviour proven. */
@@ -22,6 +25,14 @@ export interface VerifiedHead {
 
 /** Where a checkpoint came from: GetHead promises the latest head, a Lookup may lag behind it. */
 type Source = 'latest' | 'lookup';
+
+/** A mirrored log's copy and where it is fetched from ([[follow]] mirror = true). */
+export interface MirrorOf {
+  mirror: LogMirror;
+  tiles: TilesHttpSource;
+  /** Called as a catch-up stores entries (a progress bar, metrics). */
+  onProgress?: (log: FollowedLog, stored: number, target: number) => void;
+}
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -37,8 +48,8 @@ export class FollowedLog {
   head: VerifiedHead | undefined;
   /** Failed polls in a row, for the backoff. */
   failures = 0;
-  /** Lookups of this log, shared among concurrent decisions. */
-  private readonly lookups: LookupBatcher;
+  /** Lookups of this log, shared among concurrent decisions (undefined for a mirror). */
+  private readonly lookups: LookupBatcher | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   /** The last note verified by `verifiedCheckpoint` that is not the head, with what it signs. */
   private lastVerified: VerifiedHead | undefined;
@@ -47,15 +58,17 @@ export class FollowedLog {
 
   constructor(
     readonly config: FollowConfig,
-    readonly client: PublicClient,
+    /** The log's gRPC API; undefined for a mirror without `address`. */
+    readonly client: PublicClient | undefined,
     private readonly store: FollowerStore,
     private readonly logger: Logger,
     stored: StoredHead | undefined,
     evidence: EvidenceRecord[],
+    readonly mirrorOf?: MirrorOf,
   ) {
     this.id = logIdOf(config.publicKey, config.protocol);
     this.origin = config.origin ?? defaultOrigin(this.id);
-    this.lookups = new LookupBatcher(client, this.id);
+    this.lookups = client && !mirrorOf ? new LookupBatcher(client, this.id) : undefined;
     if (stored) {
       // Verified before it was stored; checked again so a tampered state directory cannot sneak in.
       this.head = { checkpoint: verifyCheckpoint(stored.note, config.publicKey, this.origin), ...stored };
@@ -83,8 +96,9 @@ export class FollowedLog {
   async verifiedLookup(key: Buffer, hashes: KeyHashes, withValue: boolean): Promise<Vote> {
     // A compromised log stays in the electorate, never agreeing: its detail is its evidence's.
     if (this.compromised) return this.vote('compromised', this.reason);
+    if (this.mirrorOf) return this.mirroredVote(key);
     try {
-      const answer = await this.lookups.lookup(key, withValue);
+      const answer = await this.lookups!.lookup(key, withValue);
       const checkpoint = this.verifiedCheckpoint(answer.checkpointNote);
       const known = this.knownNodesFor(checkpoint);
       const verified = verifyLookupAgainst(checkpoint, answer, key, known, hashes);
@@ -103,7 +117,70 @@ export class FollowedLog {
 
   /** The value with `digest` as the log serves it: unverified, the caller checks its hash. */
   async value(digest: Buffer): Promise<Buffer | undefined> {
-    return (await this.client.getValue({ digest })).value;
+    if (this.mirrorOf) return this.mirrorOf.mirror.store.getValue(digest);
+    return (await this.client!.getValue({ digest })).value;
+  }
+
+  /**
+   * The vote from the mirror, with no request to the log: every stored entry was verified
+   * before it was stored, so the key's first entry (or its absence) at the mirror's head is the
+   * log's answer as of that checkpoint. It counts while the log last confirmed a head consistent
+   * with it at most max_checkpoint_age_seconds ago, offline or not.
+   */
+  private mirroredVote(key: Buffer): Vote {
+    const { store } = this.mirrorOf!.mirror;
+    const mirrored = store.head;
+    if (mirrored === undefined || this.head === undefined) {
+      return this.vote('unavailable', `the mirror is catching up (${store.storedSize} entries so far)`);
+    }
+    const size = mirrored.checkpoint.size;
+    const ageSeconds = Math.max(0, Math.floor((Date.now() - this.head.seenAtMs) / 1000));
+    const asOf = `mirrored checkpoint of size ${size}, ${ageSeconds} s old`;
+    if (ageSeconds > this.config.maxCheckpointAgeSeconds) {
+      return this.vote(
+        'unavailable',
+        `${asOf}: older than max_checkpoint_age_seconds (${this.config.maxCheckpointAgeSeconds})`,
+      );
+    }
+    const found = store.lookup(key);
+    if (found === undefined) return this.vote('absent', `absent at size ${size} (${asOf})`);
+    return this.vote(
+      'agrees',
+      `entry ${found.index} at size ${size} (${asOf})`,
+      found.digest.toString('hex'),
+      found.value,
+    );
+  }
+
+  /** The log's latest checkpoint note, over tiles for a mirror, else over gRPC. */
+  private async latestNote(): Promise<string> {
+    if (this.mirrorOf) return this.mirrorOf.tiles.checkpoint();
+    return (await this.client!.getHead({ logId: this.id })).checkpoint;
+  }
+
+  /** A consistency proof from the log: from verified tiles for a mirror, else over gRPC. */
+  private async consistencyProof(smaller: Checkpoint, larger: Checkpoint): Promise<Buffer> {
+    if (this.mirrorOf) {
+      const verifier = new TiledLogVerifier({ size: larger.size, root: larger.logRoot }, this.mirrorOf.tiles);
+      return verifier.consistencyProof(smaller.size);
+    }
+    const answer = await this.client!.getConsistencyProof({
+      logId: this.id,
+      fromSize: smaller.size,
+      toSize: larger.size,
+    });
+    return answer.proof;
+  }
+
+  /** Copies the log up to the verified head into the mirror; a failure leaves the log unreachable. */
+  private async catchUpMirror(): Promise<void> {
+    const { mirror, onProgress } = this.mirrorOf!;
+    const head = this.head!;
+    try {
+      await mirror.catchUp(head, (stored, target) => onProgress?.(this, stored, target));
+    } catch (err) {
+      this.setUnreachable(`mirroring up to size ${head.checkpoint.size}: ${messageOf(err)}`);
+    }
   }
 
   /** Fetches the log's latest head and accepts it if it verifies. Never throws: failures set the state. */
@@ -113,7 +190,7 @@ export class FollowedLog {
       let note: string;
       let checkpoint: Checkpoint;
       try {
-        note = (await this.client.getHead({ logId: this.id })).checkpoint;
+        note = await this.latestNote();
       } catch (err) {
         return this.setUnreachable(messageOf(err));
       }
@@ -125,6 +202,7 @@ export class FollowedLog {
       const problem = await this.accept(checkpoint, note, 'latest');
       if (problem === null) this.setHealthy();
       else if (!this.compromised) this.setUnreachable(problem);
+      if (problem === null && this.mirrorOf) await this.catchUpMirror();
     });
   }
 
@@ -244,13 +322,7 @@ export class FollowedLog {
     let proof: Buffer = Buffer.alloc(0);
     if (!needsNoProof(smaller, larger)) {
       try {
-        proof = (
-          await this.client.getConsistencyProof({
-            logId: this.id,
-            fromSize: smaller.size,
-            toSize: larger.size,
-          })
-        ).proof;
+        proof = await this.consistencyProof(smaller, larger);
       } catch (err) {
         return `cannot get a consistency proof from size ${smaller.size} to ${larger.size}: ${messageOf(err)}`;
       }

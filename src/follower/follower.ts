@@ -3,13 +3,17 @@ import { connectPublic } from '../api/client.js';
 import { logIdOf } from '../checkpoint/log-id.js';
 import type { LogInfo } from '../api/gen/tally/v1/node.js';
 import { formatHostPort } from '../config/address.js';
-import { followerStoreDirOf } from '../config/state-paths.js';
+import { followerStoreDirOf, mirrorDirOf } from '../config/state-paths.js';
+import { defaultOrigin } from '../checkpoint/log-id.js';
+import { TilesHttpSource } from '../api/tiles-http-source.js';
+import { MirrorStore } from '../store/mirror-store.js';
+import { LogMirror } from './log-mirror.js';
 import type { FollowConfig } from '../config/types.js';
 import { formatPublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
 import { nextPollDelayMs } from './backoff.js';
 import type { EvidenceRecord } from './evidence.js';
-import { FollowedLog, type FollowState } from './followed-log.js';
+import { FollowedLog, type FollowState, type MirrorOf } from './followed-log.js';
 import { FollowerStore } from './follower-store.js';
 
 /** What `Follower.reset` did, and the log's state after the poll that followed. */
@@ -33,29 +37,54 @@ export class Follower {
     private readonly logger: Logger,
   ) {}
 
-  /** Opens `<stateDir>/follower` and restores each log's stored head and evidence. Does not poll yet. */
-  static async open(configs: FollowConfig[], stateDir: string, logger: Logger): Promise<Follower> {
+  /**
+   * Opens `<stateDir>/follower` (and `<stateDir>/mirrors/<logId>` of each mirrored log) and
+   * restores each log's stored head and evidence. Does not poll yet. `onMirrorProgress` hears of
+   * every window a mirror's catch-up stores.
+   */
+  static async open(
+    configs: FollowConfig[],
+    stateDir: string,
+    logger: Logger,
+    onMirrorProgress?: MirrorOf['onProgress'],
+  ): Promise<Follower> {
     const store = await FollowerStore.open(followerStoreDirOf(stateDir));
+    const mirrors: MirrorStore[] = [];
     try {
       const heads = await store.heads();
       const evidence = await store.allEvidence();
       const resets = await store.resets();
-      const logs = configs.map((config) => {
-        const client = connectPublic(formatHostPort(config.address), { deadlineMs: config.requestTimeoutMs });
+      const logs: FollowedLog[] = [];
+      for (const config of configs) {
+        const client =
+          config.address &&
+          connectPublic(formatHostPort(config.address), { deadlineMs: config.requestTimeoutMs });
         const id = logIdOf(config.publicKey, config.protocol);
+        let mirrorOf: MirrorOf | undefined;
+        if (config.mirror) {
+          const origin = config.origin ?? defaultOrigin(id);
+          const mirrorStore = await MirrorStore.open(mirrorDirOf(stateDir, id), config.publicKey, origin);
+          mirrors.push(mirrorStore);
+          const tiles = new TilesHttpSource(config.url!, { timeoutMs: config.requestTimeoutMs });
+          mirrorOf = { mirror: new LogMirror(mirrorStore, tiles), tiles, onProgress: onMirrorProgress };
+        }
         // Evidence from before the operator's last reset is kept, but no longer marks the log.
         const ofLog = evidence.filter((e) => e.logId === id).slice(resets.get(id)?.clearedEvidence ?? 0);
-        return new FollowedLog(
-          config,
-          client,
-          store,
-          logger.child({ component: 'follower' }),
-          heads.get(id),
-          ofLog,
+        logs.push(
+          new FollowedLog(
+            config,
+            client,
+            store,
+            logger.child({ component: 'follower' }),
+            heads.get(id),
+            ofLog,
+            mirrorOf,
+          ),
         );
-      });
+      }
       return new Follower(logs, store, logger);
     } catch (err) {
+      await Promise.all(mirrors.map((m) => m.close()));
       await store.close();
       throw err;
     }
@@ -82,21 +111,27 @@ export class Follower {
   /** Rows for NodeService.ListLogs. */
   logInfos(): LogInfo[] {
     const now = Date.now();
-    return this.logs.map((log) => ({
-      logId: log.id,
-      name: log.name,
-      protocol: log.config.protocol,
-      publicKey: formatPublicKey(log.config.publicKey),
-      origin: log.origin,
-      meta: log.config.meta,
-      role: 'followed',
-      state: log.state,
-      reason: log.reason,
-      headSize: log.head?.checkpoint.size ?? 0,
-      headAgeSeconds: log.head ? Math.max(0, Math.floor((now - log.head.seenAtMs) / 1000)) : undefined,
-      // Followed logs are not served over HTTP yet (mirrors will be).
-      tilesUrl: '',
-    }));
+    return this.logs.map((log) => {
+      const mirror = log.mirrorOf?.mirror.store;
+      return {
+        logId: log.id,
+        name: log.name,
+        protocol: log.config.protocol,
+        publicKey: formatPublicKey(log.config.publicKey),
+        origin: log.origin,
+        meta: log.config.meta,
+        role: 'followed',
+        state: log.state,
+        reason: log.reason,
+        headSize: log.head?.checkpoint.size ?? 0,
+        headAgeSeconds: log.head ? Math.max(0, Math.floor((now - log.head.seenAtMs) / 1000)) : undefined,
+        // Followed logs are not served over HTTP yet (mirrors will be).
+        tilesUrl: '',
+        mirroredSize: mirror?.size,
+        mirrorStored: mirror?.storedSize,
+        auditedSize: mirror?.auditedSize,
+      };
+    });
   }
 
   /** Stored evidence, oldest first; of one log, or of all when logId is undefined. */
@@ -141,9 +176,11 @@ export class Follower {
     if (this.stopped) return;
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const log of this.logs) log.mirrorOf?.mirror.stop();
     await Promise.all([...this.polling]);
     await Promise.all(this.logs.map((log) => log.idle()));
-    for (const log of this.logs) log.client.close();
+    for (const log of this.logs) log.client?.close();
+    await Promise.all(this.logs.map((log) => log.mirrorOf?.mirror.store.close()));
     await this.store.close();
   }
 

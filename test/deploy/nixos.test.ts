@@ -69,8 +69,8 @@ describe('example.nix: a client following three builders with a 2/3 policy', () 
     expect(
       config.follow.map((f) => [
         f.name,
-        f.address.host,
-        f.address.port,
+        f.address?.host,
+        f.address?.port,
         f.meta.upstream,
         f.pollIntervalSeconds,
       ]),

@@ -71,6 +71,19 @@ export interface LogInfo {
    * (api.http_listen), ending in "/"; empty when the node does not serve the log over HTTP.
    */
   tilesUrl: string;
+  /**
+   * Followed logs with mirror = true: the size of the latest checkpoint whose every entry the
+   * node holds (decisions are answered as of it), absent for other logs.
+   */
+  mirroredSize?:
+    | number
+    | undefined;
+  /** Mirrors: entries fetched and verified so far (ahead of mirrored_size while catching up). */
+  mirrorStored?:
+    | number
+    | undefined;
+  /** Mirrors: entries audited so far (replayed into the map, checked at every stored checkpoint). */
+  auditedSize?: number | undefined;
 }
 
 export interface LogInfo_MetaEntry {
@@ -223,6 +236,9 @@ function createBaseLogInfo(): LogInfo {
     headSize: 0,
     headAgeSeconds: undefined,
     tilesUrl: "",
+    mirroredSize: undefined,
+    mirrorStored: undefined,
+    auditedSize: undefined,
   };
 }
 
@@ -263,6 +279,15 @@ export const LogInfo: MessageFns<LogInfo> = {
     }
     if (message.tilesUrl !== "") {
       writer.uint32(98).string(message.tilesUrl);
+    }
+    if (message.mirroredSize !== undefined) {
+      writer.uint32(104).uint64(message.mirroredSize);
+    }
+    if (message.mirrorStored !== undefined) {
+      writer.uint32(112).uint64(message.mirrorStored);
+    }
+    if (message.auditedSize !== undefined) {
+      writer.uint32(120).uint64(message.auditedSize);
     }
     return writer;
   },
@@ -379,6 +404,30 @@ export const LogInfo: MessageFns<LogInfo> = {
             message.tilesUrl = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.mirroredSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.mirrorStored = longToNumber(reader.uint64());
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.auditedSize = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -438,6 +487,21 @@ export const LogInfo: MessageFns<LogInfo> = {
         : isSet(object.tiles_url)
         ? globalThis.String(object.tiles_url)
         : "",
+      mirroredSize: isSet(object.mirroredSize)
+        ? globalThis.Number(object.mirroredSize)
+        : isSet(object.mirrored_size)
+        ? globalThis.Number(object.mirrored_size)
+        : undefined,
+      mirrorStored: isSet(object.mirrorStored)
+        ? globalThis.Number(object.mirrorStored)
+        : isSet(object.mirror_stored)
+        ? globalThis.Number(object.mirror_stored)
+        : undefined,
+      auditedSize: isSet(object.auditedSize)
+        ? globalThis.Number(object.auditedSize)
+        : isSet(object.audited_size)
+        ? globalThis.Number(object.audited_size)
+        : undefined,
     };
   },
 
@@ -485,6 +549,15 @@ export const LogInfo: MessageFns<LogInfo> = {
     if (message.tilesUrl !== "") {
       obj.tilesUrl = message.tilesUrl;
     }
+    if (message.mirroredSize !== undefined) {
+      obj.mirroredSize = Math.round(message.mirroredSize);
+    }
+    if (message.mirrorStored !== undefined) {
+      obj.mirrorStored = Math.round(message.mirrorStored);
+    }
+    if (message.auditedSize !== undefined) {
+      obj.auditedSize = Math.round(message.auditedSize);
+    }
     return obj;
   },
 
@@ -513,6 +586,9 @@ export const LogInfo: MessageFns<LogInfo> = {
     message.headSize = object.headSize ?? 0;
     message.headAgeSeconds = object.headAgeSeconds ?? undefined;
     message.tilesUrl = object.tilesUrl ?? "";
+    message.mirroredSize = object.mirroredSize ?? undefined;
+    message.mirrorStored = object.mirrorStored ?? undefined;
+    message.auditedSize = object.auditedSize ?? undefined;
     return message;
   },
 };
