@@ -9,7 +9,7 @@ import { LookupBatcher } from './lookup-batcher.js';
 import type { KeyHashes } from '../verify/key-hashes.js';
 import { checkpointNodesFor, verifyLookupAgainst, type CheckpointNodes } from '../verify/lookup-chain.js';
 import type { Vote } from '../vote/vote.js';
-import type { TilesHttpSource } from '../api/tiles-http-source.js';
+import type { HttpLogSource } from '../api/http-log-source.js';
 import { TiledLogVerifier } from '../verify/tiled-log.js';
 import type { LogMirror } from './log-mirror.js';
 import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
@@ -29,7 +29,7 @@ type Source = 'latest' | 'lookup';
 /** A mirrored log's copy and where it is fetched from ([[follow]] mirror = true). */
 export interface MirrorOf {
   mirror: LogMirror;
-  tiles: TilesHttpSource;
+  tiles: HttpLogSource;
   /** Called as a catch-up stores entries (a progress bar, metrics). */
   onProgress?: (log: FollowedLog, stored: number, target: number) => void;
 }
@@ -154,7 +154,8 @@ export class FollowedLog {
 
   /** The log's latest checkpoint note, over tiles for a mirror, else over gRPC. */
   private async latestNote(): Promise<string> {
-    if (this.mirrorOf) return this.mirrorOf.tiles.checkpoint();
+    if (this.mirrorOf)
+      return Buffer.from(await this.mirrorOf.tiles.get({ kind: 'checkpoint' })).toString('utf8');
     return (await this.client!.getHead({ logId: this.id })).checkpoint;
   }
 

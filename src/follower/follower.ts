@@ -5,7 +5,7 @@ import type { LogInfo } from '../api/gen/tally/v1/node.js';
 import { formatHostPort } from '../config/address.js';
 import { followerStoreDirOf, mirrorDirOf } from '../config/state-paths.js';
 import { defaultOrigin } from '../checkpoint/log-id.js';
-import { TilesHttpSource } from '../api/tiles-http-source.js';
+import { HttpLogSource } from '../api/http-log-source.js';
 import { MirrorStore } from '../store/mirror-store.js';
 import { LogMirror } from './log-mirror.js';
 import type { FollowConfig } from '../config/types.js';
@@ -65,7 +65,7 @@ export class Follower {
           const origin = config.origin ?? defaultOrigin(id);
           const mirrorStore = await MirrorStore.open(mirrorDirOf(stateDir, id), config.publicKey, origin);
           mirrors.push(mirrorStore);
-          const tiles = new TilesHttpSource(config.url!, { timeoutMs: config.requestTimeoutMs });
+          const tiles = new HttpLogSource(config.url!, { timeoutMs: config.requestTimeoutMs });
           mirrorOf = { mirror: new LogMirror(mirrorStore, tiles), tiles, onProgress: onMirrorProgress };
         }
         // Evidence from before the operator's last reset is kept, but no longer marks the log.
@@ -179,7 +179,10 @@ export class Follower {
     for (const log of this.logs) log.mirrorOf?.mirror.stop();
     await Promise.all([...this.polling]);
     await Promise.all(this.logs.map((log) => log.idle()));
-    for (const log of this.logs) log.client?.close();
+    for (const log of this.logs) {
+      log.client?.close();
+      log.mirrorOf?.tiles.close();
+    }
     await Promise.all(this.logs.map((log) => log.mirrorOf?.mirror.store.close()));
     await this.store.close();
   }

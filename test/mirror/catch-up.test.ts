@@ -2,7 +2,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
-import { eventually, keyOf, startPublisher, type Publisher } from '../follower/cluster.js';
+import { keyOf, startPublisher, type Publisher } from '../follower/cluster.js';
+import { pollUntil } from '../helpers/poll.js';
 import { startTilesProxy, type TilesProxy } from './tiles-proxy.js';
 import {
   digestOfValue,
@@ -73,7 +74,7 @@ describe('mirror catch-up', () => {
       return 'handled';
     };
     mirror = await startMirror(stateDir, [entry], trusting('origin'));
-    await eventually(() => Promise.resolve(hung || undefined));
+    await pollUntil('the hung bundle to be asked for', () => hung);
     await mirror.kill();
     proxy.tamper = undefined;
     proxy.requested.length = 0;
@@ -135,8 +136,9 @@ describe('mirror catch-up', () => {
     );
 
     await origin.daemon.stop();
-    await eventually(async () =>
-      (await logRow(mirror!, 'origin')).state === 'unreachable' ? true : undefined,
+    await pollUntil(
+      'the origin to be unreachable',
+      async () => (await logRow(mirror!, 'origin')).state === 'unreachable',
     );
     const offline = await decide(7);
     expect([offline.decided, offline.digest.toString('hex')]).toEqual([true, digestOfValue(7)]);

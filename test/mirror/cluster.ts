@@ -4,7 +4,8 @@ import { logIdOf } from '../../src/checkpoint/log-id.js';
 import { defaultOrigin } from '../../src/checkpoint/log-id.js';
 import { MirrorStore } from '../../src/store/mirror-store.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
-import { eventually, keyOf, type Publisher } from '../follower/cluster.js';
+import { keyOf, type Publisher } from '../follower/cluster.js';
+import { pollUntil } from '../helpers/poll.js';
 
 /** Helpers for mirror tests: filling a log, following it as a mirror, reading a stopped mirror. */
 
@@ -61,10 +62,14 @@ export async function logRow(node: DaemonProcess, name: string) {
 
 /** Waits until `node` reports log `name` at head size `size`. */
 export function headReaches(node: DaemonProcess, name: string, size: number, timeoutMs = 30_000) {
-  return eventually(async () => {
-    const row = await logRow(node, name);
-    return (row.mirroredSize ?? 0) >= size && row.state === 'healthy' ? row : undefined;
-  }, timeoutMs);
+  return pollUntil(
+    `${name} mirrored up to size ${size}`,
+    async () => {
+      const row = await logRow(node, name);
+      return (row.mirroredSize ?? 0) >= size && row.state === 'healthy' ? row : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 /** Opens the mirror of `p` in a stopped node's state directory (real LevelDB). */
