@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import { verifyCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { verifyCheckpoint } from '../checkpoint/checkpoint.js';
 import type { PublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError, VerificationError } from '../errors.js';
 import { appendLeaves, decodeLeaf, hashLeaf, planRoot, rootOfFrontier, type Frontier } from '../log/index.js';
