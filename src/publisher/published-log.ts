@@ -14,7 +14,7 @@ import {
 } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
 import { GroupCommitPublisher } from './group-commit.js';
-import { CheckpointCopy, refuseToFork } from './published-head.js';
+import { CheckpointCopy, refuseToFork, type PublishedHeadSource } from './published-head.js';
 import { LogStore } from '../store/log-store.js';
 import { DirectoryTarget } from './directory-target.js';
 import type { StaticTarget } from './static-target.js';
@@ -70,20 +70,21 @@ export async function openPublishedLog(
   const origin = config.origin ?? defaultOrigin(id);
   const databaseDir = logStoreDirOf(stateDir, id);
   const copy = CheckpointCopy.of(stateDir, id);
+  const logLogger = logger.child({ log: config.name });
+  const directory = config.staticDir === undefined ? undefined : DirectoryTarget.forLog(config.staticDir, id);
   const store = await LogStore.open(databaseDir, { key, origin, onCheckpoint: (note) => copy.write(note) });
   try {
     const head = store.getHead();
     const check = { logName: config.name, logId: id, publicKey, origin, databaseDir, keyFile };
-    await refuseToFork(head.checkpoint, (size) => store.rootAt(size), [copy], check);
+    const sources = directory ? [copy, staticCheckpointSource(directory, logLogger)] : [copy];
+    await refuseToFork(head.checkpoint, (size) => store.rootAt(size), sources, check);
     // From the first start (and after an upgrade from a version without it) the copy exists.
     if ((await copy.latest()) !== head.note) await copy.write(head.note);
   } catch (err) {
     await store.close();
     throw err;
   }
-  const logLogger = logger.child({ log: config.name });
-  const targets: StaticTarget[] = [];
-  if (config.staticDir !== undefined) targets.push(DirectoryTarget.forLog(config.staticDir, id));
+  const targets: StaticTarget[] = directory ? [directory] : [];
   if (config.s3 !== undefined) {
     // Loaded only when configured: the AWS SDK adds ~150 ms to a start that does not use it.
     const { S3Target } = await import('./s3-target.js');
@@ -108,6 +109,22 @@ export async function openPublishedLog(
     store,
     publisher,
     copies,
+  };
+}
+
+/**
+ * The static directory's checkpoint, as a source of what the key published: it may well outlive a
+ * lost or restored state directory (another disk, a web server's). A directory that cannot be
+ * read is skipped, not fatal; the copy itself then fails and says why.
+ */
+function staticCheckpointSource(directory: DirectoryTarget, logger: Logger): PublishedHeadSource {
+  return {
+    description: `the checkpoint of ${directory.description}`,
+    latest: () =>
+      directory.readCheckpoint().catch((err: unknown) => {
+        logger.warn({ err }, `cannot read the checkpoint of ${directory.description}; not comparing with it`);
+        return undefined;
+      }),
   };
 }
 

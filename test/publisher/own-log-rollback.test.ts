@@ -6,6 +6,7 @@ import { generateSecretKey, parsePublicKey } from '../../src/crypto/ed25519-keys
 import { sha256 } from '../../src/crypto/sha256.js';
 import { CheckpointCopy, forkProblem, refuseToFork } from '../../src/publisher/published-head.js';
 import { runCli, startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
+import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const entry = (n: number) => ({
@@ -138,5 +139,38 @@ describe('a builder whose database went back', () => {
     await daemon.adminClient().submit({ logId: '', entries: [entry(4)] });
     expect(fs.readFileSync(copyFile, 'utf8')).toBe(await headOf(daemon));
     expect(await daemon.stop()).toBe(0);
+  }, 60_000);
+});
+
+describe('a builder whose database and state copy both went back, beside its static copy', () => {
+  it('refuses to publish (exit 4) because the static directory holds a newer checkpoint', async () => {
+    const dir = tempDir('tally-static-rollback-');
+    const stateDir = path.join(dir, 'state');
+    const www = path.join(dir, 'www');
+    const config = testConfig(`[publish.static]\ndir = ${JSON.stringify(www)}\n`);
+    const daemon = await startDaemonProcess({ stateDir, config });
+    const logId = (await daemon.publicClient().listLogs({})).logs[0]!.logId;
+    const databaseDir = path.join(stateDir, 'logs', logId);
+    expect(await daemon.stop()).toBe(0);
+    const backup = path.join(dir, 'backup');
+    fs.cpSync(stateDir, backup, { recursive: true });
+
+    const again = await startDaemonProcess({ stateDir, config });
+    await again.adminClient().submit({ logId: '', entries: [entry(1), entry(2)] });
+    const head = (await again.publicClient().getHead({ logId: '' })).checkpoint;
+    const staticCheckpoint = path.join(www, 'logs', logId, 'checkpoint');
+    await pollUntil('the static copy at size 2', () => fs.readFileSync(staticCheckpoint, 'utf8') === head);
+    expect(await again.stop()).toBe(0);
+
+    // The whole state directory restored from before: only the static copy knows size 2.
+    fs.rmSync(stateDir, { recursive: true });
+    fs.cpSync(backup, stateDir, { recursive: true });
+    const refused = await runCli(['daemon', '--config', `${stateDir}.toml`, '--state', stateDir]);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain(
+      `the stored log has size 0, but this key already published a checkpoint of size 2 (the checkpoint of the static directory ${path.join(www, 'logs', logId)})`,
+    );
+    expect(refused.stderr).toContain(`Restore the database ${databaseDir}`);
+    expect(fs.readFileSync(staticCheckpoint, 'utf8')).toBe(head);
   }, 60_000);
 });
