@@ -42,10 +42,15 @@ function parseNamedKey(text: string): PublicKey {
 
 function parseCosignerVerifierKey(text: string): PublicKey {
   const what = 'witness verifier key';
-  const parts = text.split('+');
-  if (parts.length !== 3)
-    throw new InvalidArgumentError(`${what}: expected "<name>+<key ID hex>+<base64 key>"`);
-  const [name, idHex, material] = parts as [string, string, string];
+  // The base64 key may hold "+" itself: only the first two separate the fields.
+  const first = text.indexOf('+');
+  const second = text.indexOf('+', first + 1);
+  if (second < 0) throw new InvalidArgumentError(`${what}: expected "<name>+<key ID hex>+<base64 key>"`);
+  const [name, idHex, material] = [
+    text.slice(0, first),
+    text.slice(first + 1, second),
+    text.slice(second + 1),
+  ];
   checkName(name, what);
   if (!/^[0-9a-f]{8}$/.test(idHex))
     throw new InvalidArgumentError(`${what}: key ID must be 8 lowercase hex digits`);
