@@ -15,6 +15,8 @@ import {
   type GetEvidenceRequest,
   type GetEvidenceResponse,
   type ResetFollowedLogRequest,
+  type AuditLogRequest,
+  type AuditLogResponse,
   type ResetFollowedLogResponse,
   type SubmitRequest,
   type SubmitResponse,
@@ -209,6 +211,12 @@ export class AdminClient {
   resetFollowedLog(request: ResetFollowedLogRequest): Promise<ResetFollowedLogResponse> {
     return this.connection.call('AdminService.ResetFollowedLog', (md, opts, cb) =>
       this.admin.resetFollowedLog(request, md, opts, cb),
+    );
+  }
+
+  auditLog(request: AuditLogRequest): Promise<AuditLogResponse> {
+    return this.connection.call('AdminService.AuditLog', (md, opts, cb) =>
+      this.admin.auditLog(request, md, opts, cb),
     );
   }
 

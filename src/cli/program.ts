@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDaemon } from './commands/daemon.js';
 import { registerDecide } from './commands/decide.js';
 import { registerEvidence } from './commands/evidence.js';
+import { registerAudit } from './commands/audit.js';
 import { registerFollow } from './commands/follow.js';
 import { registerEntries } from './commands/entries.js';
 import { registerHead } from './commands/head.js';
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerDecide(program);
   registerEvidence(program);
+  registerAudit(program);
   registerFollow(program);
   registerVerify(program);
   registerPostBuildHook(program);

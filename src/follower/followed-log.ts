@@ -12,6 +12,7 @@ import type { Vote } from '../vote/vote.js';
 import type { HttpLogSource } from '../api/http-log-source.js';
 import { TiledLogVerifier } from '../verify/tiled-log.js';
 import type { LogMirror } from './log-mirror.js';
+import { auditMirror, type AuditOutcome } from './audit.js';
 import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
 
 /** healthy: latest head verified; unreachable: the last fetch failed; compromised: misbehaviour proven. */
@@ -79,6 +80,18 @@ export class FollowedLog {
 
   get name(): string {
     return this.config.name;
+  }
+
+  get mirrorProgress():
+    { mirrored: number; stored: number; audited: number; auditFailed: boolean } | undefined {
+    const store = this.mirrorOf?.mirror.store;
+    if (store === undefined) return undefined;
+    return {
+      mirrored: store.size,
+      stored: store.storedSize,
+      audited: store.auditedSize,
+      auditFailed: this.lastAudit?.failure != null,
+    };
   }
 
   get compromised(): boolean {
@@ -173,7 +186,10 @@ export class FollowedLog {
     return answer.proof;
   }
 
-  /** Copies the log up to the verified head into the mirror; a failure leaves the log unreachable. */
+  /**
+   * Copies the log up to the verified head into the mirror, then audits what is new; a failed
+   * copy leaves the log unreachable, a failed audit compromised.
+   */
   private async catchUpMirror(): Promise<void> {
     const { mirror, onProgress } = this.mirrorOf!;
     const head = this.head!;
@@ -182,6 +198,34 @@ export class FollowedLog {
     } catch (err) {
       this.setUnreachable(`mirroring up to size ${head.checkpoint.size}: ${messageOf(err)}`);
     }
+    await this.auditNow();
+  }
+
+  /** The last audit's outcome of a mirror (undefined before the first, or for other logs). */
+  lastAudit: AuditOutcome | undefined;
+
+  /**
+   * Audits the mirror up to its head (incrementally: what earlier audits checked stays checked).
+   * A failure is stored as evidence and marks the log compromised. For other logs, throws.
+   */
+  audit(): Promise<AuditOutcome> {
+    return this.exclusive(() => this.auditNow());
+  }
+
+  private async auditNow(): Promise<AuditOutcome> {
+    const { store } = this.mirrorOf!.mirror;
+    if (this.compromised && this.lastAudit?.failure) return this.lastAudit;
+    const outcome = await auditMirror(store);
+    this.lastAudit = outcome;
+    const { failure } = outcome;
+    if (failure !== null && !this.compromised) {
+      await this.compromise(
+        'audit',
+        failure.note,
+        `first wrong entry ${failure.firstBadIndex}: ${failure.detail}`,
+      );
+    }
+    return outcome;
   }
 
   /** Fetches the log's latest head and accepts it if it verifies. Never throws: failures set the state. */

@@ -8,8 +8,11 @@ import { verifyConsistency } from '../log/index.js';
  * stored for it. No I/O: the caller fetches the consistency proof when the judgement asks for one.
  */
 
-/** Why a log is compromised; the `kind` of its evidence. */
-export type EvidenceKind = 'rollback' | 'fork' | 'inconsistent';
+/**
+ * Why a log is compromised; the `kind` of its evidence. 'audit': a mirror's replay of the entries
+ * contradicts a signed checkpoint (a map root they do not give, a key twice).
+ */
+export type EvidenceKind = 'rollback' | 'fork' | 'inconsistent' | 'audit';
 
 export type HeadJudgement =
   /** Nothing stored yet: trust on first use. */

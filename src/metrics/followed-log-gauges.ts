@@ -6,6 +6,8 @@ export interface FollowedLogView {
   readonly name: string;
   readonly compromised: boolean;
   readonly head: { readonly checkpoint: { readonly size: number }; readonly seenAtMs: number } | undefined;
+  /** Mirrors only: entries held up to the mirrored checkpoint, and entries audited. */
+  readonly mirrorProgress?: { mirrored: number; stored: number; audited: number; auditFailed: boolean };
 }
 
 /**
@@ -42,6 +44,42 @@ export function registerFollowedLogGauges(
       }
     },
   });
+  const mirrorGauge = (
+    name: string,
+    help: string,
+    read: (p: NonNullable<FollowedLogView['mirrorProgress']>) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['log'],
+      registers,
+      collect() {
+        this.reset();
+        for (const log of logs())
+          if (log.mirrorProgress) this.set({ log: log.name }, read(log.mirrorProgress));
+      },
+    });
+  mirrorGauge(
+    'tally_mirror_entries',
+    'Mirrored logs: size of the latest checkpoint whose every entry the mirror holds.',
+    (p) => p.mirrored,
+  );
+  mirrorGauge(
+    'tally_mirror_stored_entries',
+    'Mirrored logs: entries fetched and verified so far (ahead of tally_mirror_entries while catching up).',
+    (p) => p.stored,
+  );
+  mirrorGauge(
+    'tally_mirror_audited_entries',
+    'Mirrored logs: entries replayed into the recomputed map, every stored checkpoint up to them checked.',
+    (p) => p.audited,
+  );
+  mirrorGauge(
+    'tally_mirror_audit_failed',
+    'Mirrored logs: 1 when the audit found the entries contradict a signed checkpoint, else 0.',
+    (p) => (p.auditFailed ? 1 : 0),
+  );
   new Gauge({
     name: 'tally_followed_log_compromised',
     help: '1 when a followed log is compromised (fork or rollback evidence; it no longer votes), else 0.',

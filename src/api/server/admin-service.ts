@@ -12,7 +12,7 @@ import { checkLogSelector } from './validate.js';
 
 /** Admin RPCs served by later components (the decider) are plugged in here. */
 export type AdminExtensions = Partial<
-  Pick<AdminServiceServer, 'decide' | 'getEvidence' | 'resetFollowedLog'>
+  Pick<AdminServiceServer, 'decide' | 'getEvidence' | 'resetFollowedLog' | 'auditLog'>
 >;
 
 /**
@@ -76,5 +76,6 @@ export function createAdminService(
   if (extensions.decide) service.decide = extensions.decide;
   if (extensions.getEvidence) service.getEvidence = extensions.getEvidence;
   if (extensions.resetFollowedLog) service.resetFollowedLog = extensions.resetFollowedLog;
+  if (extensions.auditLog) service.auditLog = extensions.auditLog;
   return service as UntypedServiceImplementation;
 }

@@ -85,5 +85,31 @@ export function createDecideHandlers(
       },
       guards,
     ),
+    auditLog: unary(
+      'AuditLog',
+      logger,
+      async ({ logId }) => {
+        checkLogSelector(logId);
+        if (!follower) throw notFollowing(logId);
+        const log = follower.get(logId);
+        if (!log.mirrorOf) {
+          throw new TallyError(
+            'FAILED_PRECONDITION',
+            `log ${log.name} is not mirrored: set mirror = true to audit it`,
+          );
+        }
+        const outcome = await log.audit();
+        const evidence = outcome.failure ? (await follower.evidence(log.id)).at(-1) : undefined;
+        return {
+          ok: outcome.failure === null,
+          auditedSize: outcome.auditedSize,
+          lastCheckedSize: outcome.lastCheckedSize,
+          checkpointsChecked: outcome.checkpointsChecked,
+          mirroredSize: log.mirrorOf.mirror.store.size,
+          evidence,
+        };
+      },
+      guards,
+    ),
   };
 }

@@ -18,7 +18,11 @@ export function registerLogs(program: Command): void {
           .map((l) => {
             const age = l.headAgeSeconds === undefined ? '' : ` age ${Math.round(l.headAgeSeconds)}s`;
             const reason = l.reason ? ` (${l.reason})` : '';
-            return `${l.name}  ${l.role}  ${l.state}${reason}  size ${l.headSize}${age}\n  id ${l.logId}\n  key ${l.publicKey}\n  origin ${l.origin}${l.tilesUrl ? `\n  tiles ${l.tilesUrl}` : ''}`;
+            return `${l.name}  ${l.role}  ${l.state}${reason}  size ${l.headSize}${age}\n  id ${l.logId}\n  key ${l.publicKey}\n  origin ${l.origin}${l.tilesUrl ? `\n  tiles ${l.tilesUrl}` : ''}${
+              l.mirroredSize === undefined
+                ? ''
+                : `\n  mirror ${l.mirroredSize} of ${l.headSize} entries (${l.mirrorStored} fetched), ${l.auditedSize} audited`
+            }`;
           })
           .join('\n');
         return { human, json: { logs } };

@@ -222,8 +222,10 @@ export interface Evidence {
   /** The log that misbehaved, as 64 lowercase hex characters. */
   logId: string;
   /**
-   * "rollback" (new size below one already seen), "fork" (same size, different root) or
-   * "inconsistent" (the consistency proof between the two failed or was refused).
+   * "rollback" (new size below one already seen), "fork" (same size, different root),
+   * "inconsistent" (the consistency proof between the two failed or was refused) or "audit"
+   * (a mirror's replay of the entries contradicts new_checkpoint; detail names the first wrong
+   * entry).
    */
   kind: string;
   /** When the follower detected it, Unix seconds. */
@@ -240,6 +242,28 @@ export interface Evidence {
 export interface ResetFollowedLogRequest {
   /** The followed log, as 64 lowercase hex characters or its configured name. */
   logId: string;
+}
+
+/** Asks to audit one mirrored followed log. */
+export interface AuditLogRequest {
+  /** The mirrored followed log, as 64 lowercase hex characters or its configured name. */
+  logId: string;
+}
+
+/** What the audit checked, or the evidence of what failed. */
+export interface AuditLogResponse {
+  /** True when everything checked held. */
+  ok: boolean;
+  /** Entries replayed into the map, from entry 0. */
+  auditedSize: number;
+  /** The largest mirrored checkpoint whose tree root and map root were reproduced. */
+  lastCheckedSize: number;
+  /** Mirrored checkpoints checked by this call. */
+  checkpointsChecked: number;
+  /** The mirrored checkpoint's size (what the audit aims for). */
+  mirroredSize: number;
+  /** When not ok: the evidence stored. */
+  evidence?: Evidence | undefined;
 }
 
 /** What the reset did, and the log's state after the poll that followed it. */
@@ -1687,6 +1711,246 @@ export const ResetFollowedLogRequest: MessageFns<ResetFollowedLogRequest> = {
   },
 };
 
+function createBaseAuditLogRequest(): AuditLogRequest {
+  return { logId: "" };
+}
+
+export const AuditLogRequest: MessageFns<AuditLogRequest> = {
+  encode(message: AuditLogRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.logId !== "") {
+      writer.uint32(10).string(message.logId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditLogRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditLogRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.logId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditLogRequest {
+    return {
+      logId: isSet(object.logId)
+        ? globalThis.String(object.logId)
+        : isSet(object.log_id)
+        ? globalThis.String(object.log_id)
+        : "",
+    };
+  },
+
+  toJSON(message: AuditLogRequest): unknown {
+    const obj: any = {};
+    if (message.logId !== "") {
+      obj.logId = message.logId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuditLogRequest>, I>>(base?: I): AuditLogRequest {
+    return AuditLogRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuditLogRequest>, I>>(object: I): AuditLogRequest {
+    const message = createBaseAuditLogRequest();
+    message.logId = object.logId ?? "";
+    return message;
+  },
+};
+
+function createBaseAuditLogResponse(): AuditLogResponse {
+  return { ok: false, auditedSize: 0, lastCheckedSize: 0, checkpointsChecked: 0, mirroredSize: 0, evidence: undefined };
+}
+
+export const AuditLogResponse: MessageFns<AuditLogResponse> = {
+  encode(message: AuditLogResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ok !== false) {
+      writer.uint32(8).bool(message.ok);
+    }
+    if (message.auditedSize !== 0) {
+      writer.uint32(16).uint64(message.auditedSize);
+    }
+    if (message.lastCheckedSize !== 0) {
+      writer.uint32(24).uint64(message.lastCheckedSize);
+    }
+    if (message.checkpointsChecked !== 0) {
+      writer.uint32(32).uint32(message.checkpointsChecked);
+    }
+    if (message.mirroredSize !== 0) {
+      writer.uint32(40).uint64(message.mirroredSize);
+    }
+    if (message.evidence !== undefined) {
+      Evidence.encode(message.evidence, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditLogResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditLogResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.auditedSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lastCheckedSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.checkpointsChecked = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.mirroredSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.evidence = Evidence.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditLogResponse {
+    return {
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      auditedSize: isSet(object.auditedSize)
+        ? globalThis.Number(object.auditedSize)
+        : isSet(object.audited_size)
+        ? globalThis.Number(object.audited_size)
+        : 0,
+      lastCheckedSize: isSet(object.lastCheckedSize)
+        ? globalThis.Number(object.lastCheckedSize)
+        : isSet(object.last_checked_size)
+        ? globalThis.Number(object.last_checked_size)
+        : 0,
+      checkpointsChecked: isSet(object.checkpointsChecked)
+        ? globalThis.Number(object.checkpointsChecked)
+        : isSet(object.checkpoints_checked)
+        ? globalThis.Number(object.checkpoints_checked)
+        : 0,
+      mirroredSize: isSet(object.mirroredSize)
+        ? globalThis.Number(object.mirroredSize)
+        : isSet(object.mirrored_size)
+        ? globalThis.Number(object.mirrored_size)
+        : 0,
+      evidence: isSet(object.evidence) ? Evidence.fromJSON(object.evidence) : undefined,
+    };
+  },
+
+  toJSON(message: AuditLogResponse): unknown {
+    const obj: any = {};
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.auditedSize !== 0) {
+      obj.auditedSize = Math.round(message.auditedSize);
+    }
+    if (message.lastCheckedSize !== 0) {
+      obj.lastCheckedSize = Math.round(message.lastCheckedSize);
+    }
+    if (message.checkpointsChecked !== 0) {
+      obj.checkpointsChecked = Math.round(message.checkpointsChecked);
+    }
+    if (message.mirroredSize !== 0) {
+      obj.mirroredSize = Math.round(message.mirroredSize);
+    }
+    if (message.evidence !== undefined) {
+      obj.evidence = Evidence.toJSON(message.evidence);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuditLogResponse>, I>>(base?: I): AuditLogResponse {
+    return AuditLogResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuditLogResponse>, I>>(object: I): AuditLogResponse {
+    const message = createBaseAuditLogResponse();
+    message.ok = object.ok ?? false;
+    message.auditedSize = object.auditedSize ?? 0;
+    message.lastCheckedSize = object.lastCheckedSize ?? 0;
+    message.checkpointsChecked = object.checkpointsChecked ?? 0;
+    message.mirroredSize = object.mirroredSize ?? 0;
+    message.evidence = (object.evidence !== undefined && object.evidence !== null)
+      ? Evidence.fromPartial(object.evidence)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseResetFollowedLogResponse(): ResetFollowedLogResponse {
   return { wasCompromised: false, evidenceKept: 0, state: "", reason: "", headSize: 0 };
 }
@@ -1889,6 +2153,22 @@ export const AdminServiceService = {
       Buffer.from(ResetFollowedLogResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResetFollowedLogResponse => ResetFollowedLogResponse.decode(value),
   },
+  /**
+   * Audits a mirrored followed log up to its mirrored checkpoint: the entries replayed from
+   * entry 0 into the map, and at every checkpoint the mirror stored, its tree root and map root
+   * checked, no key twice. Incremental: what was audited before stays audited. A failure is
+   * stored as evidence (kind "audit") and marks the log compromised. A log that is not followed
+   * -> NOT_FOUND; followed but not mirrored -> FAILED_PRECONDITION.
+   */
+  auditLog: {
+    path: "/tally.v1.AdminService/AuditLog" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AuditLogRequest): Buffer => Buffer.from(AuditLogRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AuditLogRequest => AuditLogRequest.decode(value),
+    responseSerialize: (value: AuditLogResponse): Buffer => Buffer.from(AuditLogResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AuditLogResponse => AuditLogResponse.decode(value),
+  },
 } as const;
 
 export interface AdminServiceServer extends UntypedServiceImplementation {
@@ -1908,6 +2188,14 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
    * again, with new evidence. A log that is not followed -> NOT_FOUND.
    */
   resetFollowedLog: handleUnaryCall<ResetFollowedLogRequest, ResetFollowedLogResponse>;
+  /**
+   * Audits a mirrored followed log up to its mirrored checkpoint: the entries replayed from
+   * entry 0 into the map, and at every checkpoint the mirror stored, its tree root and map root
+   * checked, no key twice. Incremental: what was audited before stays audited. A failure is
+   * stored as evidence (kind "audit") and marks the log compromised. A log that is not followed
+   * -> NOT_FOUND; followed but not mirrored -> FAILED_PRECONDITION.
+   */
+  auditLog: handleUnaryCall<AuditLogRequest, AuditLogResponse>;
 }
 
 export interface AdminServiceClient extends Client {
@@ -1982,6 +2270,28 @@ export interface AdminServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResetFollowedLogResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Audits a mirrored followed log up to its mirrored checkpoint: the entries replayed from
+   * entry 0 into the map, and at every checkpoint the mirror stored, its tree root and map root
+   * checked, no key twice. Incremental: what was audited before stays audited. A failure is
+   * stored as evidence (kind "audit") and marks the log compromised. A log that is not followed
+   * -> NOT_FOUND; followed but not mirrored -> FAILED_PRECONDITION.
+   */
+  auditLog(
+    request: AuditLogRequest,
+    callback: (error: ServiceError | null, response: AuditLogResponse) => void,
+  ): ClientUnaryCall;
+  auditLog(
+    request: AuditLogRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AuditLogResponse) => void,
+  ): ClientUnaryCall;
+  auditLog(
+    request: AuditLogRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AuditLogResponse) => void,
   ): ClientUnaryCall;
 }
 
