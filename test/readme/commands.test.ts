@@ -160,12 +160,12 @@ describe('README Lua policy', () => {
     const [policy] = loadPolicyChain(config.policy);
     const D = 'd'.repeat(64);
     expect(policy!.evaluate([agrees('builder-a', D), agrees('builder-b', D)])).toMatchObject({
-      decided: true,
+      kind: 'decided',
       digest: D,
       confidence: 1,
     });
     expect(policy!.evaluate([absent('builder-a'), agrees('builder-b', D)])).toMatchObject({
-      decided: false,
+      kind: 'declined',
       reason: 'the anchor log builder-a is absent',
     });
     expect(section('Writing a Lua policy')).toContain(
