@@ -58,8 +58,9 @@ const RECENT_TILE_TREES = 32;
  *   signed root (`verifyRoot`; every other read starts with it);
  * - a full tile must hash to its hash in the tile above it, itself verified first;
  * - every tile must be exactly width × 32 bytes;
- * - an entry bundle must hold exactly the tile's width of entries, each hashing to its level-0
- *   hash; a value bundle likewise, each value hashing to its entry's value digest.
+ * - an entry bundle must hold exactly the tile's width of entries, and each entry read must
+ *   hash to its level-0 hash; a value bundle likewise, each value read hashing to its entry's
+ *   value digest (only what is read is hashed).
  *
  * A tile goes into the VerifiedTileCache only after it verified, and tiles from the cache are
  * not fetched again. Every failure is a VerificationError whose message starts with the path of
@@ -70,8 +71,8 @@ const RECENT_TILE_TREES = 32;
 export class TiledLogVerifier {
   private edge: Promise<Map<string, Uint8Array>> | undefined;
   private readonly pending = new Map<string, Promise<Uint8Array>>();
-  private readonly entryBundles = new Map<number, Promise<VerifiedEntry[]>>();
-  private readonly valueBundles = new Map<number, Promise<Buffer[]>>();
+  private readonly entryBundles = new Map<number, Promise<ParsedBundle<VerifiedEntry>>>();
+  private readonly valueBundles = new Map<number, Promise<ParsedBundle<Buffer>>>();
   private readonly tileTrees = new Map<string, TileTree>();
 
   constructor(
@@ -197,22 +198,26 @@ export class TiledLogVerifier {
     }
   }
 
-  /** Entry `index`, from its entry bundle, checked against its level-0 tile. */
+  /**
+   * Entry `index`, from its entry bundle (which must hold exactly its tile's width of entries),
+   * checked against its level-0 tile. Only the entries asked for are hashed: one lookup need not
+   * hash 256 leaves.
+   */
   async entry(index: number): Promise<VerifiedEntry> {
     this.requireIndex(index);
-    const entries = await recent(this.entryBundles, Math.floor(index / TILE_WIDTH), (n) =>
-      this.verifyEntryBundle(n),
-    );
-    return entries[index % TILE_WIDTH]!;
+    const bundle = await this.entryBundle(Math.floor(index / TILE_WIDTH));
+    return bundle.checked(index % TILE_WIDTH);
   }
 
   /** The value of entry `index`, from its value bundle, checked against the entry's value digest. */
   async value(index: number): Promise<Buffer> {
     this.requireIndex(index);
-    const values = await recent(this.valueBundles, Math.floor(index / TILE_WIDTH), (n) =>
-      this.verifyValueBundle(n),
-    );
-    return values[index % TILE_WIDTH]!;
+    const n = Math.floor(index / TILE_WIDTH);
+    const [bundle] = await Promise.all([
+      recent(this.valueBundles, n, (i) => this.fetchValueBundle(i)),
+      this.entry(index),
+    ]);
+    return bundle.checked(index % TILE_WIDTH);
   }
 
   private verifiedEdge(): Promise<Map<string, Uint8Array>> {
@@ -292,12 +297,17 @@ export class TiledLogVerifier {
     return bytes;
   }
 
-  private async verifyEntryBundle(n: number): Promise<VerifiedEntry[]> {
+  private entryBundle(n: number): Promise<ParsedBundle<VerifiedEntry>> {
+    return recent(this.entryBundles, n, (i) => this.fetchEntryBundle(i));
+  }
+
+  private async fetchEntryBundle(n: number): Promise<ParsedBundle<VerifiedEntry>> {
     const tile = this.level0Tile(n);
     const resource: LogResource = { kind: 'entries', tile };
     const path = logResourcePath(resource);
     const [bytes, hashes] = await Promise.all([this.source.get(resource), this.tile(tile)]);
-    return parseBundle(ENTRY_BUNDLE, bytes, tile.width, path).map((leaf, j) => {
+    const leaves = parseBundle(ENTRY_BUNDLE, bytes, tile.width, path);
+    return new ParsedBundle(leaves, (leaf, j) => {
       const index = n * TILE_WIDTH + j;
       const leafHash = hashLeaf(leaf);
       if (!equalBytes(leafHash, hashes.subarray(j * DIGEST_LENGTH, (j + 1) * DIGEST_LENGTH))) {
@@ -313,16 +323,14 @@ export class TiledLogVerifier {
     });
   }
 
-  private async verifyValueBundle(n: number): Promise<Buffer[]> {
+  private async fetchValueBundle(n: number): Promise<ParsedBundle<Buffer>> {
     const tile = this.level0Tile(n);
     const resource: LogResource = { kind: 'values', tile };
     const path = logResourcePath(resource);
-    const [bytes, entries] = await Promise.all([
-      this.source.get(resource),
-      recent(this.entryBundles, n, (i) => this.verifyEntryBundle(i)),
-    ]);
-    return parseBundle(VALUE_BUNDLE, bytes, tile.width, path).map((value, j) => {
-      if (!equalBytes(sha256(value), entries[j]!.valueDigest)) {
+    const [bytes, entries] = await Promise.all([this.source.get(resource), this.entryBundle(n)]);
+    const values = parseBundle(VALUE_BUNDLE, bytes, tile.width, path);
+    return new ParsedBundle(values, (value, j) => {
+      if (!equalBytes(sha256(value), entries.checked(j).valueDigest)) {
         throw new VerificationError(
           `${path}: value ${j} (leaf ${n * TILE_WIDTH + j}) does not hash to the value digest of ` +
             `entry ${j} of ${logResourcePath({ kind: 'entries', tile })}`,
@@ -355,6 +363,23 @@ export class TiledLogVerifier {
     if (index >= this.size) {
       throw new InvalidArgumentError(`entry ${index} is not in the tree of size ${this.size}`);
     }
+  }
+}
+
+/**
+ * A bundle whose structure was checked (exactly its tile's width of items, no byte left over);
+ * each item is checked by `check` the first time it is asked for, and kept once it passed.
+ */
+class ParsedBundle<T> {
+  private readonly passed: Array<T | undefined> = [];
+
+  constructor(
+    private readonly items: Uint8Array[],
+    private readonly check: (item: Uint8Array, position: number) => T,
+  ) {}
+
+  checked(position: number): T {
+    return (this.passed[position] ??= this.check(this.items[position]!, position));
   }
 }
 

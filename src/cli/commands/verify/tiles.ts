@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HttpLogSource } from '../../../api/http-log-source.js';
+import { DEFAULT_FETCH_TIMEOUT_MS, HttpLogSource } from '../../../api/http-log-source.js';
 import { verifyCheckpoint, type Checkpoint } from '../../../checkpoint/checkpoint.js';
 import type { PublicKey } from '../../../crypto/ed25519-keys.js';
 import { DIGEST_LENGTH } from '../../../crypto/sha256.js';
@@ -37,7 +37,7 @@ export function registerVerifyTiles(verify: Command): void {
     .option('--origin <origin>', 'also require this origin line')
     .option('--from <size:root>', 'also verify the log extends this older tree (root in base64 or hex)')
     .option('--entry <index...>', 'verify these entries: leaf, inclusion proof and value')
-    .option('--timeout <ms>', 'deadline for each resource, body included', '10000');
+    .option('--timeout <ms>', 'deadline for each resource, body included', String(DEFAULT_FETCH_TIMEOUT_MS));
   withExamples(
     addJsonOption(command),
     [
@@ -56,7 +56,8 @@ async function verifyTiles(url: string, options: VerifyTilesOptions): Promise<Co
   const key = readPublicKeyArgument(options.key);
   const from = options.from === undefined ? undefined : parseTreeArgument(options.from);
   const entries = (options.entry ?? []).map((text) => parseIntegerArgument(text, '--entry'));
-  const timeoutMs = parseIntegerArgument(options.timeout ?? '10000', '--timeout');
+  const timeoutMs = parseIntegerArgument(options.timeout ?? String(DEFAULT_FETCH_TIMEOUT_MS), '--timeout');
+  if (timeoutMs < 1) throw new InvalidArgumentError('--timeout must be at least 1 ms');
   const http = new HttpLogSource(url, { timeoutMs });
   const fetched: string[] = [];
   const source: LogResourceSource = {
