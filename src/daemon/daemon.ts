@@ -171,7 +171,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     }
     if (config.api.httpListen) {
       const witnessRoutes = witness ? { witness, prefix: config.witness.prefix } : undefined;
-      logHttp = await startLogHttpListener(config.api.httpListen, logs, witnessRoutes);
+      // A mirror with no complete checkpoint yet has nothing to serve.
+      const mirrors = (logId: string) => {
+        const store = follower?.logs.find((l) => l.id === logId)?.mirrorOf?.mirror.store;
+        return store?.head === undefined ? undefined : store;
+      };
+      logHttp = await startLogHttpListener(config.api.httpListen, logs, witnessRoutes, mirrors);
       addresses.http = logHttp.address;
     }
     // Submit batches are large; the admin API is local or behind a token.

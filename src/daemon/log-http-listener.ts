@@ -3,6 +3,7 @@ import type { HostPort } from '../config/address.js';
 import { registerLogRoutes } from '../api/http/log-routes.js';
 import { registerWitnessRoutes } from '../api/http/witness-routes.js';
 import type { PublishedLogs } from '../publisher/published-log.js';
+import type { ServedStore } from '../publisher/log-resources.js';
 import type { Witness } from '../witness-server/witness.js';
 import { listenHttp } from './http-listen.js';
 
@@ -19,10 +20,11 @@ export async function startLogHttpListener(
   listen: HostPort,
   logs: PublishedLogs,
   witness?: { witness: Witness; prefix: string },
+  mirrors?: (logId: string) => ServedStore | undefined,
 ): Promise<LogHttpListener> {
   // Paths are matched strictly by the routes; a long URL is refused before any work.
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 300 } });
-  registerLogRoutes(app, logs);
+  registerLogRoutes(app, logs, mirrors);
   if (witness) registerWitnessRoutes(app, witness.witness, witness.prefix);
   const address = await listenHttp(app, listen, 'the log HTTP API (api.http_listen)');
   return { address, close: () => app.close() };

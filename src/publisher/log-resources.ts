@@ -18,6 +18,15 @@ export interface ResourceBytes {
   compressible: boolean;
 }
 
+/**
+ * What a served log's resources are read from: a published log's LogStore, or a mirror's
+ * MirrorStore (a node serves what it mirrors byte for byte as the origin does).
+ */
+export type ServedStore = Pick<
+  LogStore,
+  'getHead' | 'size' | 'getTile' | 'getEntryBundle' | 'getBundleValues' | 'signedSizeWithin'
+>;
+
 const OCTETS = 'application/octet-stream';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 // The checkpoint changes with every commit: C2SP tlog-tiles asks for a few seconds at most.
@@ -34,7 +43,7 @@ export function cacheControlOf(bytes: ResourceBytes): string {
  * bundle exists only at a width some signed checkpoint required (C2SP tlog-tiles).
  */
 export async function readLogResource(
-  store: LogStore,
+  store: ServedStore,
   resource: LogResource,
 ): Promise<ResourceBytes | undefined> {
   if (resource.kind === 'checkpoint') return checkpointBytes(store.getHead().note);
@@ -56,7 +65,7 @@ export function checkpointBytes(note: string): ResourceBytes {
 }
 
 function resourceBytes(
-  store: LogStore,
+  store: ServedStore,
   kind: 'tile' | 'entries' | 'values',
   tile: TileId,
 ): Buffer | undefined {
@@ -67,7 +76,7 @@ function resourceBytes(
   return values && encodeBundle(VALUE_BUNDLE, values);
 }
 
-async function signedAtWidth(store: LogStore, tile: TileId): Promise<boolean> {
+async function signedAtWidth(store: ServedStore, tile: TileId): Promise<boolean> {
   if (tile.width === TILE_WIDTH) return true;
   const { first, end } = sizesRequiringPartial(tile);
   return first <= store.size && (await store.signedSizeWithin(first, end));

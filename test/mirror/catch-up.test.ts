@@ -9,6 +9,7 @@ import {
   digestOfValue,
   fill,
   headReaches,
+  logIdOfPublisher,
   logRow,
   openMirror,
   startMirror,
@@ -146,5 +147,33 @@ describe('mirror catch-up', () => {
     const unknown = await mirror.adminClient().decide({ key: keyOf('never published'), bypassCache: true });
     expect(unknown.decided).toBe(false);
     expect(unknown.absent[0]!.detail).toMatch(/^absent at size 3300/);
+  }, 90_000);
+
+  it("another node follows the mirror's own tiles with the origin's key, and decides the same", async () => {
+    const served = `http://${mirror!.http}/logs/${logIdOfPublisher(origin)}/`;
+    // Byte for byte as the origin served it (the origin is offline now: compare with the copy).
+    const checkpoint = await fetch(served + 'checkpoint');
+    expect(checkpoint.status).toBe(200);
+    const second = await startMirror(
+      path.join(root, 'second'),
+      [{ ...entry, url: served }],
+      trusting('origin'),
+    );
+    try {
+      await headReaches(second, 'origin', SIZE + 300);
+      for (const i of [0, 255, 256, SIZE + 299]) {
+        const [a, b] = await Promise.all(
+          [mirror!, second].map((node) =>
+            node.adminClient().decide({ key: keyOf(`entry ${i}`), bypassCache: true }),
+          ),
+        );
+        expect([b!.decided, b!.digest.toString('hex')]).toEqual([a!.decided, a!.digest.toString('hex')]);
+        expect(b!.digest.toString('hex')).toBe(digestOfValue(i));
+      }
+      const lookup = await fetch(served + 'tally/lookup?key=00');
+      expect(lookup.status).toBe(400); // not a tiles resource: a mirror answers no per-key queries
+    } finally {
+      await second.stop();
+    }
   }, 90_000);
 });

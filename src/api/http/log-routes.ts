@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { MAX_KEY_BYTES, MIN_KEY_BYTES } from '../../entry/entry.js';
 import { MAX_LOOKUP_KEYS_PER_CALL } from '../limits.js';
 import type { PublishedLog, PublishedLogs } from '../../publisher/published-log.js';
-import { cacheControlOf, readLogResource } from '../../publisher/log-resources.js';
+import { cacheControlOf, readLogResource, type ServedStore } from '../../publisher/log-resources.js';
 import { parseLogResourcePath } from '../../tiles/index.js';
 import { lookupJsonOf } from './lookup-json.js';
 
@@ -14,12 +14,20 @@ const LOOKUP_PATH = 'tally/lookup';
  * docs/PROTOCOL.md "The log as tiles"), plus the lookup endpoint. GET only; fastify answers HEAD
  * like GET. Paths are parsed strictly, so no request can name anything outside a log.
  */
-export function registerLogRoutes(app: FastifyInstance, logs: PublishedLogs): void {
+export function registerLogRoutes(
+  app: FastifyInstance,
+  logs: PublishedLogs,
+  mirrors: (logId: string) => ServedStore | undefined = () => undefined,
+): void {
   app.get<{ Params: { logId: string; '*': string } }>('/logs/:logId/*', async (request, reply) => {
     const log = findLog(logs, request.params.logId);
-    if (log === undefined) return notFound(reply, `no log ${request.params.logId.slice(0, 80)} here`);
+    // A log this node mirrors is served as its origin serves it (without the lookup endpoint).
+    const mirror =
+      log === undefined && ID.test(request.params.logId) ? mirrors(request.params.logId) : undefined;
+    const store = log?.store ?? mirror;
+    if (store === undefined) return notFound(reply, `no log ${request.params.logId.slice(0, 80)} here`);
     const path = request.params['*'];
-    if (path === LOOKUP_PATH) return lookup(log, request.query, reply);
+    if (path === LOOKUP_PATH && log !== undefined) return lookup(log, request.query, reply);
     const resource = parseLogResourcePath(path);
     if (resource === undefined) {
       return reply
@@ -27,7 +35,7 @@ export function registerLogRoutes(app: FastifyInstance, logs: PublishedLogs): vo
         .type('text/plain; charset=utf-8')
         .send(`not a tlog-tiles resource: ${path.slice(0, 200)}\n`);
     }
-    const bytes = await readLogResource(log.store, resource);
+    const bytes = await readLogResource(store, resource);
     if (bytes === undefined) return notFound(reply, `${path}: the log has no such resource`);
     reply.type(bytes.contentType).header('cache-control', cacheControlOf(bytes));
     if (bytes.compressible) {
@@ -41,8 +49,10 @@ export function registerLogRoutes(app: FastifyInstance, logs: PublishedLogs): vo
   app.setNotFoundHandler((request, reply) => notFound(reply, `no resource at ${request.url.slice(0, 200)}`));
 }
 
+const ID = /^[0-9a-f]{64}$/;
+
 function findLog(logs: PublishedLogs, logId: string): PublishedLog | undefined {
-  if (!/^[0-9a-f]{64}$/.test(logId)) return undefined;
+  if (!ID.test(logId)) return undefined;
   return logs.logs.find((l) => l.id === logId);
 }
 
