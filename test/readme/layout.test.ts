@@ -34,7 +34,7 @@ function enforcedLayers(): string[][] {
 /** The layer table of ARCHITECTURE.md, top first: the folders of each row's second column. */
 function documentedLayers(): string[][] {
   return [...ARCHITECTURE.matchAll(/^\| (\d+) \| ([^|]+) \|/gm)].map((row) =>
-    [...row[2]!.matchAll(/`([\w/.]+?)\/?`/g)]
+    [...row[2]!.matchAll(/`([\w/.-]+?)\/?`/g)]
       .map((name) => name[1]!.replace(/\.ts$/, ''))
       .filter((name) => !name.startsWith('server') && !name.startsWith('http')),
   );
@@ -59,6 +59,6 @@ describe('docs/ARCHITECTURE.md', () => {
 test("README's Layout names every folder of src/", () => {
   const development = section('Development');
   const layout = development.slice(development.indexOf('- Layout:'));
-  const named = new Set([...layout.matchAll(/`([\w/]+?)\/`|`(errors)\.ts`/g)].map((m) => m[1] ?? m[2]));
+  const named = new Set([...layout.matchAll(/`([\w/-]+?)\/`|`(errors)\.ts`/g)].map((m) => m[1] ?? m[2]));
   expect(srcFolders().filter((folder) => !named.has(folder))).toEqual([]);
 });
