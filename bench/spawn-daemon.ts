@@ -10,12 +10,12 @@ const nodeArgs = (process.env.TALLY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boo
 export async function spawnDaemon(
   stateDir: string,
   extraConfig = '',
-): Promise<{ proc: ChildProcess; api: string; adminSocket: string; stop(): Promise<void> }> {
+): Promise<{ proc: ChildProcess; api: string; adminSocket: string; http: string; stop(): Promise<void> }> {
   fs.mkdirSync(stateDir, { recursive: true });
   const configFile = `${stateDir}.toml`;
   fs.writeFileSync(
     configFile,
-    `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extraConfig}`,
+    `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\nhttp_listen = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extraConfig}`,
   );
   const proc = spawn(
     process.execPath,
@@ -25,7 +25,7 @@ export async function spawnDaemon(
     },
   );
   let out = '';
-  const ready = await new Promise<{ api: string; adminSocket: string }>((resolve, reject) => {
+  const ready = await new Promise<{ api: string; adminSocket: string; http: string }>((resolve, reject) => {
     proc.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const line = out.split('\n').find((l) => l.includes('tally daemon ready'));
