@@ -56,8 +56,8 @@ http {
 `;
 }
 
-/** Starts nginx on a free loopback port; resolves once it answers. */
-export async function startNginx(dir: string, root: string): Promise<Nginx> {
+/** Starts nginx on a free loopback port; resolves once it answers 200 for `readyPath` (a file under root). */
+export async function startNginx(dir: string, root: string, readyPath = '/nix-cache-info'): Promise<Nginx> {
   if (!fs.existsSync(NGINX)) {
     throw new Error(
       `${NGINX} not found: the cache benchmark compares against Debian's nginx (apt-get install nginx-light)`,
@@ -77,7 +77,7 @@ export async function startNginx(dir: string, root: string): Promise<Nginx> {
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null)
       throw new Error(`nginx exited with ${proc.exitCode}; see ${path.join(dir, 'error.log')}`);
-    const up = await fetch(`${url}/nix-cache-info`).then(
+    const up = await fetch(`${url}${readyPath}`).then(
       (r) => r.ok,
       () => false,
     );

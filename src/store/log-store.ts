@@ -27,6 +27,7 @@ import {
   type MapProof,
 } from '../map/index.js';
 import { signCheckpoint, verifyCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.js';
+import { mapTopSnapshotFile } from './map-top-snapshot.js';
 import { StoredMap } from './stored-map.js';
 import { StoredTiles } from './stored-tiles.js';
 import { checkpointKey, HEAD_KEY, OLD_LAYOUT_LEAF_ZERO, valueKey } from './keys.js';
@@ -76,6 +77,8 @@ export interface LookupResult {
  * as tiles (StoredTiles), whose memory does not grow with the log.
  */
 const CACHED_MAP_DEPTH = 18;
+/** A new store's map: empty, so any snapshot beside it is foreign and ignored. */
+const EMPTY_MAP_HEAD = { size: 0, mapRoot: Buffer.alloc(0) };
 
 /*
  * Stored hashes do not compress, so snappy only cost time. Without compression LevelDB serves
@@ -109,6 +112,7 @@ export class LogStore {
   private constructor(
     private readonly db: ClassicLevel<Buffer, Buffer>,
     private readonly options: LogStoreOptions,
+    private readonly snapshotFile: string,
   ) {}
 
   static async open(dir: string, options: LogStoreOptions): Promise<LogStore> {
@@ -120,7 +124,7 @@ export class LogStore {
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
       throw new TallyError('UNAVAILABLE', `cannot open log store at ${dir}: ${cause}`);
     }
-    const store = new LogStore(db, options);
+    const store = new LogStore(db, options, mapTopSnapshotFile(dir));
     try {
       await store.load();
     } catch (err) {
@@ -141,9 +145,9 @@ export class LogStore {
         'log store uses the layout from before tiles (leaf records); this version cannot open it',
       );
     }
-    this.map = await StoredMap.load(this.db, CACHED_MAP_DEPTH);
     const note = this.db.getSync(HEAD_KEY);
     if (note === undefined) {
+      this.map = await StoredMap.load(this.db, CACHED_MAP_DEPTH, this.snapshotFile, EMPTY_MAP_HEAD);
       // A new log: its first checkpoint is the signed empty tree, written before anything else.
       this.frontier = { size: 0, hashes: [] };
       this.tiles = StoredTiles.load(this.db, 0);
@@ -166,6 +170,7 @@ export class LogStore {
     }
     const text = note.toString('utf8');
     const checkpoint = verifyCheckpoint(text, this.publicKey, this.options.origin);
+    this.map = await StoredMap.load(this.db, CACHED_MAP_DEPTH, this.snapshotFile, checkpoint);
     this.tiles = StoredTiles.load(this.db, checkpoint.size);
     this.frontier = this.tiles.frontier();
     // Integrity check at start: the stored tree must reproduce the signed root.
@@ -406,6 +411,12 @@ export class LogStore {
     if (this.closed) return;
     this.closed = true;
     while (this.integrating) await this.integrating.catch(() => undefined);
+    // Best effort: without a snapshot the next open rebuilds the map's top levels instead.
+    try {
+      this.map.snapshot(this.snapshotFile, this.head.checkpoint);
+    } catch {
+      // e.g. a read-only or full disk; nothing is lost
+    }
     await this.db.close();
   }
 

@@ -85,6 +85,35 @@ export class MapTopCache {
     return cache;
   }
 
+  /** The non-empty slots, each as u32be slot number then its 73 bytes: what a snapshot keeps. */
+  encodeSlots(): Buffer {
+    const slots = this.slab.length / SLOT_BYTES;
+    const chunks: Buffer[] = [];
+    for (let slot = 0; slot < slots; slot++) {
+      const offset = slot * SLOT_BYTES;
+      if (this.slab[offset] === 0) continue;
+      const item = Buffer.allocUnsafe(4 + SLOT_BYTES);
+      item.writeUInt32BE(slot, 0);
+      this.slab.copy(item, 4, offset, offset + SLOT_BYTES);
+      chunks.push(item);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  /** The cache encodeSlots described, or undefined when the bytes are not such an encoding. */
+  static decodeSlots(maxDepth: number, bytes: Buffer): MapTopCache | undefined {
+    const cache = new MapTopCache(maxDepth);
+    const slots = cache.slab.length / SLOT_BYTES;
+    if (bytes.length % (4 + SLOT_BYTES) !== 0) return undefined;
+    for (let at = 0; at < bytes.length; at += 4 + SLOT_BYTES) {
+      const slot = bytes.readUInt32BE(at);
+      const type = bytes[at + 4];
+      if (slot >= slots || (type !== LEAF_PREFIX && type !== NODE_PREFIX)) return undefined;
+      bytes.copy(cache.slab, slot * SLOT_BYTES, at + 4, at + 4 + SLOT_BYTES);
+    }
+    return cache;
+  }
+
   /** True when the position key's depth is within the cache. */
   covers(positionKey: Buffer): boolean {
     return positionKey.readUInt16BE(0) <= this.maxDepth;

@@ -4,6 +4,7 @@ import { positionKey, type MapLeaf, type MapNodeSource, type MapWrite } from '..
 import { walkToTerminal } from '../map/walk.js';
 import { mapKey } from './keys.js';
 import { MapTopCache } from './map-top-cache.js';
+import { readMapTopSnapshot, writeMapTopSnapshot, type SnapshotHead } from './map-top-snapshot.js';
 
 const LEAF_RECORD_PREFIX = 0x02;
 const NODE_RECORD_PREFIX = 0x03;
@@ -27,9 +28,24 @@ export class StoredMap implements MapNodeSource {
     private readonly top: MapTopCache,
   ) {}
 
-  /** Opens over a database, rebuilding the cached levels (depths 0..cachedDepth). */
-  static async load(db: ClassicLevel<Buffer, Buffer>, cachedDepth: number): Promise<StoredMap> {
-    return new StoredMap(db, await MapTopCache.load(db, cachedDepth));
+  /**
+   * Opens over a database: the cached levels (depths 0..cachedDepth) from the snapshot written at
+   * the last clean close when it is of `head`, else rebuilt from the database.
+   */
+  static async load(
+    db: ClassicLevel<Buffer, Buffer>,
+    cachedDepth: number,
+    snapshotFile: string,
+    head: SnapshotHead,
+  ): Promise<StoredMap> {
+    const top =
+      readMapTopSnapshot(snapshotFile, cachedDepth, head) ?? (await MapTopCache.load(db, cachedDepth));
+    return new StoredMap(db, top);
+  }
+
+  /** Snapshots the cached levels for the next open; call with no batch in flight. */
+  snapshot(snapshotFile: string, head: SnapshotHead): void {
+    writeMapTopSnapshot(snapshotFile, this.top, head);
   }
 
   get(positionKey: Buffer): Buffer | undefined {

@@ -127,7 +127,14 @@ export class StoredTiles {
   tileBytes(tile: TileId): Buffer | undefined {
     const available = tileWidthAt(tile.level, tile.index, this.size);
     if (tile.width > available) return undefined;
-    return this.tileTree(tile.level, tile.index, tile.width).tile.subarray(0, tile.width * DIGEST_LENGTH);
+    // Served as stored: no tree is hashed (or cached) just to hand out its bottom row.
+    const edge = this.edge.at(tile.level);
+    const stored =
+      edge !== undefined && edge.tile.index === tile.index
+        ? edge.bytes
+        : (this.cache.peek(`${tile.level}/${tile.index}/${TILE_WIDTH}`)?.tile ??
+          readStoredTile(this.db, tile));
+    return stored.subarray(0, tile.width * DIGEST_LENGTH);
   }
 
   /** Entry bundle `index` at `width` entries, or undefined when the log has fewer. */

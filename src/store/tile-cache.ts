@@ -19,6 +19,11 @@ export class TileCache {
     return tree;
   }
 
+  /** The tree if cached, without making it the most recently used. */
+  peek(key: string): TileTree | undefined {
+    return this.trees.get(key);
+  }
+
   set(key: string, tree: TileTree): void {
     this.trees.delete(key);
     this.trees.set(key, tree);

@@ -1,6 +1,7 @@
 // The store keeps the top of the map and the upper log levels in memory, and rebuilds the map's top
 // at open instead of storing it. Its answers must equal those of the uncached pure cores over a
 // plain in-memory node table, before and after reopening, and a damaged map must be refused.
+import fs from 'node:fs';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { sha256 } from '../../src/crypto/sha256.js';
 import { encodeLeaf, hashLeaf } from '../../src/log/index.js';
 import { buildMapProof, mapInsertBatch, mapRoot } from '../../src/map/index.js';
 import { LogStore } from '../../src/store/log-store.js';
+import { mapTopSnapshotFile } from '../../src/store/map-top-snapshot.js';
 import { naiveMth, naivePath, naiveProof } from '../log/reference.js';
 import { MemoryNodeSource, keysSharingPrefix, sameProof } from '../map/support.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -73,6 +75,31 @@ function expectSameLog(store: LogStore, sizes: number[]) {
   }
 }
 
+const openDb = async (dir: string) => {
+  const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  await db.open();
+  return db;
+};
+
+/** Flips a bit of a map record one level below the cached depths (the rebuild at open hashes these). */
+async function alterBoundaryRecord(dir: string): Promise<{ key: Buffer; record: Buffer }> {
+  const db = await openDb(dir);
+  const [boundary] = await db.keys({ gte: Buffer.from([0x4d, 0, 19]), lt: Buffer.from([0x4d, 0, 20]) }).all();
+  expect(boundary).toBeDefined();
+  const record = db.getSync(boundary!)!;
+  const altered = Buffer.from(record);
+  altered[altered.length - 1]! ^= 1;
+  await db.put(boundary!, altered);
+  await db.close();
+  return { key: boundary!, record };
+}
+
+async function restoreRecord(dir: string, { key, record }: { key: Buffer; record: Buffer }) {
+  const db = await openDb(dir);
+  await db.put(key, record);
+  await db.close();
+}
+
 describe('store caches', () => {
   it('answer like the uncached cores, before and after reopen', async () => {
     const { dir, store, reference, sizes } = await filledStore();
@@ -125,19 +152,54 @@ describe('store caches', () => {
   it('refuses to open when a stored map record was altered', async () => {
     const { dir, store } = await filledStore();
     await store.close();
-    const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
-    // A record one level below the cached depths: the rebuild at open hashes these.
-    const [boundary] = await db
-      .keys({ gte: Buffer.from([0x4d, 0, 19]), lt: Buffer.from([0x4d, 0, 20]) })
-      .all();
-    expect(boundary).toBeDefined();
-    const altered = Buffer.from(db.getSync(boundary!)!);
-    altered[altered.length - 1]! ^= 1;
-    await db.put(boundary!, altered);
-    await db.close();
+    await alterBoundaryRecord(dir);
+    // As after a crash: no snapshot of the map's top, so open rebuilds it and checks the rebuild.
+    fs.rmSync(mapTopSnapshotFile(dir));
     await expect(LogStore.open(dir, { key, origin })).rejects.toThrow(
       /stored map does not match the signed head/,
     );
+  }, 60_000);
+
+  it('reopens from the snapshot of a clean close, and ignores a stale or damaged one', async () => {
+    const { dir, store, reference, sizes } = await filledStore();
+    await store.close();
+    const file = mapTopSnapshotFile(dir);
+    const snapshot = fs.readFileSync(file);
+    // The header names the size it was taken at (after the 17-byte magic and the depth byte).
+    expect(snapshot.subarray(0, 17).toString()).toBe('tally map top v1\n');
+    expect(Number(snapshot.readBigUInt64BE(18))).toBe(sizes.at(-1));
+
+    // Used: with a depth-19 record altered after the clean close, open still succeeds (the rebuild
+    // would refuse it, as the test above shows). The record is then put back.
+    const boundary = await alterBoundaryRecord(dir);
+    await (await LogStore.open(dir, { key, origin })).close();
+    await restoreRecord(dir, boundary);
+    const reopened = await LogStore.open(dir, { key, origin });
+    await expectSameMap(reopened, reference);
+    const extra = [Buffer.from('after the snapshot')];
+    const first = reopened.size;
+    await reopened.integrate(extra.map((k) => ({ key: k, value: valueOf(k) })));
+    reference.apply(
+      mapInsertBatch(
+        reference,
+        extra.map((k, i) => ({ key: k, logIndex: first + i, valueDigest: sha256(valueOf(k)) })),
+      ).writes,
+    );
+    await reopened.close();
+
+    // Stale (an older size, as after a crash since that close): rebuilt, the answers unchanged.
+    fs.writeFileSync(file, snapshot);
+    const afterStale = await LogStore.open(dir, { key, origin });
+    expect(afterStale.getHead().checkpoint.mapRoot.equals(mapRoot(reference))).toBe(true);
+    await expectSameMap(afterStale, reference);
+    await afterStale.close();
+
+    // Damaged (one body byte flipped, the header intact): rebuilt too.
+    const damaged = fs.readFileSync(file);
+    damaged[damaged.length - 1]! ^= 1;
+    fs.writeFileSync(file, damaged);
+    const afterDamage = await LogStore.open(dir, { key, origin });
+    await expectSameMap(afterDamage, reference);
+    await afterDamage.close();
   }, 60_000);
 });
