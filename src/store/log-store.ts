@@ -77,8 +77,6 @@ export interface LookupResult {
  * as tiles (StoredTiles), whose memory does not grow with the log.
  */
 const CACHED_MAP_DEPTH = 18;
-/** A new store's map: empty, so any snapshot beside it is foreign and ignored. */
-const EMPTY_MAP_HEAD = { size: 0, mapRoot: Buffer.alloc(0) };
 
 /*
  * Stored hashes do not compress, so snappy only cost time. Without compression LevelDB serves
@@ -147,7 +145,7 @@ export class LogStore {
     }
     const note = this.db.getSync(HEAD_KEY);
     if (note === undefined) {
-      this.map = await StoredMap.load(this.db, CACHED_MAP_DEPTH, this.snapshotFile, EMPTY_MAP_HEAD);
+      this.map = await StoredMap.load(this.db, CACHED_MAP_DEPTH);
       // A new log: its first checkpoint is the signed empty tree, written before anything else.
       this.frontier = { size: 0, hashes: [] };
       this.tiles = StoredTiles.load(this.db, 0);
@@ -170,7 +168,7 @@ export class LogStore {
     }
     const text = note.toString('utf8');
     const checkpoint = verifyCheckpoint(text, this.publicKey, this.options.origin);
-    this.map = await StoredMap.load(this.db, CACHED_MAP_DEPTH, this.snapshotFile, checkpoint);
+    this.map = await StoredMap.load(this.db, CACHED_MAP_DEPTH, { file: this.snapshotFile, head: checkpoint });
     this.tiles = StoredTiles.load(this.db, checkpoint.size);
     this.frontier = this.tiles.frontier();
     // Integrity check at start: the stored tree must reproduce the signed root.

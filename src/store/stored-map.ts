@@ -30,16 +30,16 @@ export class StoredMap implements MapNodeSource {
 
   /**
    * Opens over a database: the cached levels (depths 0..cachedDepth) from the snapshot written at
-   * the last clean close when it is of `head`, else rebuilt from the database.
+   * the last clean close when one is given and it is of its head, else rebuilt from the database.
    */
   static async load(
     db: ClassicLevel<Buffer, Buffer>,
     cachedDepth: number,
-    snapshotFile: string,
-    head: SnapshotHead,
+    snapshot?: { file: string; head: SnapshotHead },
   ): Promise<StoredMap> {
     const top =
-      readMapTopSnapshot(snapshotFile, cachedDepth, head) ?? (await MapTopCache.load(db, cachedDepth));
+      (snapshot && readMapTopSnapshot(snapshot.file, cachedDepth, snapshot.head)) ??
+      (await MapTopCache.load(db, cachedDepth));
     return new StoredMap(db, top);
   }
 
