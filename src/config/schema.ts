@@ -206,7 +206,7 @@ const followEntry = z.strictObject({
   // "local" names this node's own log in policies, so no followed log may take it.
   name: keyName.refine((name) => name !== 'local', '"local" is reserved for this node\'s own log'),
   public_key: parsedText(parsePublicKey),
-  // gRPC address; a mirror (mirror = true) needs only `url`.
+  // gRPC address; a log followed over its tiles (`url`) needs none.
   address: address.optional(),
   url: tilesUrl.prefault(''),
   mirror: z.boolean().default(false),
@@ -232,11 +232,11 @@ const followList = z.array(followEntry).superRefine((follows, ctx) => {
         input: follow,
       });
     }
-    if (!follow.mirror && follow.address === undefined) {
+    if (follow.url === undefined && follow.address === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: [i, 'address'],
-        message: "needs address (the log's gRPC API), or mirror = true with url",
+        message: "needs address (the log's gRPC API) or url (its tlog-tiles prefix)",
         input: follow,
       });
     }

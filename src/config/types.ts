@@ -79,7 +79,7 @@ export interface CacheConfig {
 export interface FollowConfig {
   name: string;
   publicKey: PublicKey; // the log ID is derived from it
-  address: HostPort | undefined; // the gRPC API; undefined only for a mirror with url
+  address: HostPort | undefined; // the gRPC API; undefined only with url
   /** The log's C2SP tlog-tiles prefix, ending in "/". */
   url: string | undefined;
   /** Copy the whole log over `url` and answer decisions from the copy. */

@@ -13,6 +13,7 @@ import type { Guard } from '../api/server/unary.js';
 import { createNodeService } from '../api/server/node-service.js';
 import { Decider, loadPolicyChain, type VotingLog } from '../decide/index.js';
 import { Follower } from '../follower/index.js';
+import type { MirrorOf } from '../follower/followed-log.js';
 import {
   decisionCounter,
   createTallyMetrics,
@@ -75,7 +76,17 @@ async function lockStateAfterListenCheck(stateDir: string, config: Config): Prom
 }
 
 /** Wires the components together; owns nothing but their lifecycle. */
-export async function startDaemon(config: Config, logger: Logger): Promise<RunningDaemon> {
+/** What the process that starts the daemon may add. */
+export interface DaemonOptions {
+  /** Hears of every window a mirror's catch-up stores (`tally daemon`: a progress bar). */
+  onMirrorProgress?: MirrorOf['onProgress'];
+}
+
+export async function startDaemon(
+  config: Config,
+  logger: Logger,
+  options: DaemonOptions = {},
+): Promise<RunningDaemon> {
   const paths = resolveStatePaths(config);
   routeGrpcLogsTo(logger);
   // Everything that can fail without state is checked before any is created: a start that fails
@@ -129,7 +140,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       published.push(await openPublishedLog(config.publish, paths.publishKeyFile, paths.stateDir, logger));
     }
     const logs = new PublishedLogs(published);
-    if (config.follow.length > 0) follower = await Follower.open(config.follow, paths.stateDir, logger);
+    if (config.follow.length > 0)
+      follower = await Follower.open(config.follow, paths.stateDir, logger, options.onMirrorProgress);
     if (config.witness.enabled) witness = await openWitness(config, paths, metrics, logger);
     readiness.set('storage', true);
     const voting: VotingLog[] = [...(follower?.logs ?? [])];

@@ -5,12 +5,14 @@ import { defaultOrigin, logIdOf } from '../checkpoint/log-id.js';
 import type { FollowConfig } from '../config/types.js';
 import type { EvidenceRecord, StoredHead } from './evidence.js';
 import type { FollowerStore } from './follower-store.js';
-import { LookupBatcher } from './lookup-batcher.js';
+import { LookupBatcher, grpcLookups } from './lookup-batcher.js';
 import type { KeyHashes } from '../verify/key-hashes.js';
 import { checkpointNodesFor, verifyLookupAgainst, type CheckpointNodes } from '../verify/lookup-chain.js';
 import type { Vote } from '../vote/vote.js';
 import type { HttpLogSource } from '../api/http-log-source.js';
+import type { FollowerTiles, StagedVerifier } from './follower-tiles.js';
 import { TiledLogVerifier } from '../verify/tiled-log.js';
+import { VerificationError } from '../errors.js';
 import type { LogMirror } from './log-mirror.js';
 import { auditMirror, type AuditOutcome } from './audit.js';
 import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
@@ -27,15 +29,25 @@ export interface VerifiedHead {
 /** Where a checkpoint came from: GetHead promises the latest head, a Lookup may lag behind it. */
 type Source = 'latest' | 'lookup';
 
-/** A mirrored log's copy and where it is fetched from ([[follow]] mirror = true). */
+/** Where a log followed over tlog-tiles ([[follow]] url) is read, and its kept verified tiles. */
+export interface TilesOf {
+  source: HttpLogSource;
+  kept: FollowerTiles;
+}
+
+/** A mirrored log's copy ([[follow]] mirror = true; fetched over its TilesOf). */
 export interface MirrorOf {
   mirror: LogMirror;
-  tiles: HttpLogSource;
   /** Called as a catch-up stores entries (a progress bar, metrics). */
   onProgress?: (log: FollowedLog, stored: number, target: number) => void;
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Verifiers of the latest checkpoints' trees kept per log: the head, and an answer's that lags or leads it. */
+const RECENT_TREES = 3;
+/** Entry indices of recent verified answers, by value digest, for fetching a value over tiles. */
+const RECENT_DIGESTS = 4096;
 
 /**
  * One followed log: its identity, its verified head and its state. Every change of the stored head
@@ -49,27 +61,36 @@ export class FollowedLog {
   head: VerifiedHead | undefined;
   /** Failed polls in a row, for the backoff. */
   failures = 0;
-  /** Lookups of this log, shared among concurrent decisions (undefined for a mirror). */
+  /** Lookups of this log (over gRPC, else over HTTP), shared among concurrent decisions (undefined for a mirror). */
   private readonly lookups: LookupBatcher | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   /** The last note verified by `verifiedCheckpoint` that is not the head, with what it signs. */
   private lastVerified: VerifiedHead | undefined;
   /** Nodes of verified lookups, for the latest checkpoint they were checked against. */
   private knownNodes: CheckpointNodes | undefined;
+  /** Verifiers of recent checkpoints' trees over tiles, most recent last (see treeOf). */
+  private readonly trees: { checkpoint: Checkpoint; verifier: StagedVerifier }[] = [];
+  /** Entry index by value digest (hex) of recent agreeing answers, for `value` over tiles. */
+  private readonly indexOfDigest = new Map<string, number>();
 
   constructor(
     readonly config: FollowConfig,
-    /** The log's gRPC API; undefined for a mirror without `address`. */
+    /** The log's gRPC API; undefined without `address`. */
     readonly client: PublicClient | undefined,
     private readonly store: FollowerStore,
     private readonly logger: Logger,
     stored: StoredHead | undefined,
     evidence: EvidenceRecord[],
+    /** The log's tlog-tiles (with `url`): its heads and consistency proofs come from there. */
+    readonly tiles?: TilesOf,
     readonly mirrorOf?: MirrorOf,
   ) {
     this.id = logIdOf(config.publicKey, config.protocol);
     this.origin = config.origin ?? defaultOrigin(this.id);
-    this.lookups = client && !mirrorOf ? new LookupBatcher(client, this.id) : undefined;
+    // Lookups go over gRPC with `address`, else to the HTTP lookup endpoint under `url`.
+    if (!mirrorOf && client) this.lookups = new LookupBatcher(grpcLookups(client, this.id));
+    else if (!mirrorOf && tiles)
+      this.lookups = new LookupBatcher({ lookupMany: (keys) => tiles.source.lookup(keys) });
     if (stored) {
       // Verified before it was stored; checked again so a tampered state directory cannot sneak in.
       this.head = { checkpoint: verifyCheckpoint(stored.note, config.publicKey, this.origin), ...stored };
@@ -122,16 +143,56 @@ export class FollowedLog {
       const size = verified.checkpoint.size;
       if (!verified.present) return this.vote('absent', `proven absent at size ${size}`);
       const digest = verified.digest.toString('hex');
+      this.rememberIndex(digest, verified.index);
       return this.vote('agrees', `entry ${verified.index} at size ${size}`, digest, verified.value);
     } catch (err) {
       return this.vote('unavailable', messageOf(err));
     }
   }
 
-  /** The value with `digest` as the log serves it: unverified, the caller checks its hash. */
+  /**
+   * The value with `digest` as the log serves it: unverified, the caller checks its hash. Without
+   * gRPC, from the value bundle of the entry a recent answer placed it at (verified over tiles).
+   */
   async value(digest: Buffer): Promise<Buffer | undefined> {
     if (this.mirrorOf) return this.mirrorOf.mirror.store.getValue(digest);
-    return (await this.client!.getValue({ digest })).value;
+    if (this.client) return (await this.client.getValue({ digest })).value;
+    const index = this.indexOfDigest.get(digest.toString('hex'));
+    const head = this.head?.checkpoint;
+    if (index === undefined || head === undefined || index >= head.size) return undefined;
+    const verifier = this.treeOf(head);
+    await verifier.commit(); // the head was accepted: what is verified through it may be kept
+    return verifier.value(index);
+  }
+
+  private rememberIndex(digest: string, index: number): void {
+    if (this.tiles === undefined || this.client) return;
+    if (this.indexOfDigest.size >= RECENT_DIGESTS)
+      this.indexOfDigest.delete(this.indexOfDigest.keys().next().value!);
+    this.indexOfDigest.set(digest, index);
+  }
+
+  /**
+   * The verifier of a signature-checked checkpoint's tree over this log's tiles, one per tree
+   * (so its right edge is fetched once per checkpoint, not per key), reading through the kept
+   * tiles. What it verifies is kept only once `accept` found the checkpoint consistent.
+   */
+  private treeOf(checkpoint: Checkpoint): StagedVerifier {
+    const at = this.trees.findIndex(
+      (t) => t.checkpoint.size === checkpoint.size && t.checkpoint.logRoot.equals(checkpoint.logRoot),
+    );
+    const found = at >= 0 ? this.trees.splice(at, 1)[0]! : undefined;
+    const verifier =
+      found?.verifier ?? this.tiles!.kept.verifierOf({ size: checkpoint.size, root: checkpoint.logRoot });
+    this.trees.push({ checkpoint, verifier });
+    if (this.trees.length > RECENT_TREES) this.trees.shift();
+    return verifier;
+  }
+
+  /** Forgets the verifier of a tree that turned out not to extend the stored head. */
+  private forgetTree(checkpoint: Checkpoint): void {
+    const at = this.trees.findIndex((t) => t.checkpoint.logRoot.equals(checkpoint.logRoot));
+    if (at >= 0) this.trees.splice(at, 1);
   }
 
   /**
@@ -165,18 +226,25 @@ export class FollowedLog {
     );
   }
 
-  /** The log's latest checkpoint note, over tiles for a mirror, else over gRPC. */
+  /** The log's latest checkpoint note: `<url>/checkpoint` with `url`, else over gRPC. */
   private async latestNote(): Promise<string> {
-    if (this.mirrorOf)
-      return Buffer.from(await this.mirrorOf.tiles.get({ kind: 'checkpoint' })).toString('utf8');
+    if (this.tiles) return Buffer.from(await this.tiles.source.get({ kind: 'checkpoint' })).toString('utf8');
     return (await this.client!.getHead({ logId: this.id })).checkpoint;
   }
 
-  /** A consistency proof from the log: from verified tiles for a mirror, else over gRPC. */
+  /** A consistency proof from the log: from verified tiles with `url`, else over gRPC. */
   private async consistencyProof(smaller: Checkpoint, larger: Checkpoint): Promise<Buffer> {
-    if (this.mirrorOf) {
-      const verifier = new TiledLogVerifier({ size: larger.size, root: larger.logRoot }, this.mirrorOf.tiles);
-      return verifier.consistencyProof(smaller.size);
+    if (this.tiles) {
+      try {
+        return await this.treeOf(larger).consistencyProof(smaller.size);
+      } catch (err) {
+        if (!(err instanceof VerificationError)) throw err;
+        // Kept tiles disagree with tiles of `larger`: it may be a fork. Its own tiles alone,
+        // verified against its own root, give a proof that settles it (with evidence if so).
+        this.forgetTree(larger);
+        const own = new TiledLogVerifier({ size: larger.size, root: larger.logRoot }, this.tiles.source);
+        return own.consistencyProof(smaller.size);
+      }
     }
     const answer = await this.client!.getConsistencyProof({
       logId: this.id,
@@ -373,7 +441,12 @@ export class FollowedLog {
       }
     }
     const failure = consistencyFailure(smaller, larger, proof);
-    if (failure !== null) return this.compromise('inconsistent', note, failure);
+    if (failure !== null) {
+      if (this.tiles) this.forgetTree(larger);
+      return this.compromise('inconsistent', note, failure);
+    }
+    // Both trees are now the log's: the tiles the proof was read from may be kept.
+    if (this.tiles) await this.treeOf(larger).commit();
     return onConsistent();
   }
 

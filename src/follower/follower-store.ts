@@ -8,12 +8,16 @@ import type { EvidenceRecord, StoredHead, StoredReset } from './evidence.js';
  *   head/<logId>             -> JSON StoredHead   (overwritten as the head advances)
  *   evidence/<logId>/<seq>   -> JSON EvidenceRecord (append-only; seq is 12 decimal digits)
  *   reset/<logId>            -> JSON StoredReset  (the operator's latest `tally follow reset`)
+ *   tile/<logId>/<L>/<N>     -> the 8,192 bytes of full tile (L, N) of a log followed over tiles,
+ *                               verified against a head the follower accepted (FollowerTiles)
  * Every write is synced: a head must never go back after a crash, and evidence must not vanish.
  */
 
 const HEAD_PREFIX = 'head/';
 const EVIDENCE_PREFIX = 'evidence/';
 const RESET_PREFIX = 'reset/';
+const TILE_PREFIX = 'tile/';
+const BYTES = { valueEncoding: 'buffer' } as const;
 const SYNC = { sync: true } as const;
 
 export class FollowerStore {
@@ -60,6 +64,27 @@ export class FollowerStore {
     await this.db.put(HEAD_PREFIX + logId, JSON.stringify(head), SYNC);
   }
 
+  /** Full tile (level, index) of log `logId`, if stored. */
+  getTile(logId: string, level: number, index: number): Promise<Buffer | undefined> {
+    return this.db.get<string, Buffer>(tileKeyOf(logId, level, index), BYTES);
+  }
+
+  /**
+   * Stores full tiles of log `logId` in one batch. Not synced: a tile lost in a crash is fetched
+   * and verified again, and nothing is ever trusted because it is missing.
+   */
+  async putTiles(logId: string, tiles: { level: number; index: number; bytes: Uint8Array }[]): Promise<void> {
+    if (tiles.length === 0) return;
+    await this.db.batch<string, Buffer>(
+      tiles.map((t) => ({
+        type: 'put' as const,
+        key: tileKeyOf(logId, t.level, t.index),
+        value: Buffer.from(t.bytes),
+      })),
+      BYTES,
+    );
+  }
+
   /** Every evidence record, oldest first. */
   async allEvidence(): Promise<EvidenceRecord[]> {
     const records: { seq: string; record: EvidenceRecord }[] = [];
@@ -80,4 +105,8 @@ export class FollowerStore {
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+function tileKeyOf(logId: string, level: number, index: number): string {
+  return `${TILE_PREFIX}${logId}/${level}/${index}`;
 }

@@ -13,7 +13,8 @@ import { formatPublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
 import { nextPollDelayMs } from './backoff.js';
 import type { EvidenceRecord } from './evidence.js';
-import { FollowedLog, type FollowState, type MirrorOf } from './followed-log.js';
+import { FollowedLog, type FollowState, type MirrorOf, type TilesOf } from './followed-log.js';
+import { FollowerTiles } from './follower-tiles.js';
 import { FollowerStore } from './follower-store.js';
 
 /** What `Follower.reset` did, and the log's state after the poll that followed. */
@@ -60,13 +61,17 @@ export class Follower {
           config.address &&
           connectPublic(formatHostPort(config.address), { deadlineMs: config.requestTimeoutMs });
         const id = logIdOf(config.publicKey, config.protocol);
+        let tiles: TilesOf | undefined;
+        if (config.url !== undefined) {
+          const source = new HttpLogSource(config.url, { timeoutMs: config.requestTimeoutMs });
+          tiles = { source, kept: new FollowerTiles(store, id, source) };
+        }
         let mirrorOf: MirrorOf | undefined;
         if (config.mirror) {
           const origin = config.origin ?? defaultOrigin(id);
           const mirrorStore = await MirrorStore.open(mirrorDirOf(stateDir, id), config.publicKey, origin);
           mirrors.push(mirrorStore);
-          const tiles = new HttpLogSource(config.url!, { timeoutMs: config.requestTimeoutMs });
-          mirrorOf = { mirror: new LogMirror(mirrorStore, tiles), tiles, onProgress: onMirrorProgress };
+          mirrorOf = { mirror: new LogMirror(mirrorStore, tiles!.source), onProgress: onMirrorProgress };
         }
         // Evidence from before the operator's last reset is kept, but no longer marks the log.
         const ofLog = evidence.filter((e) => e.logId === id).slice(resets.get(id)?.clearedEvidence ?? 0);
@@ -78,6 +83,7 @@ export class Follower {
             logger.child({ component: 'follower' }),
             heads.get(id),
             ofLog,
+            tiles,
             mirrorOf,
           ),
         );
@@ -181,7 +187,7 @@ export class Follower {
     await Promise.all(this.logs.map((log) => log.idle()));
     for (const log of this.logs) {
       log.client?.close();
-      log.mirrorOf?.tiles.close();
+      log.tiles?.source.close();
     }
     await Promise.all(this.logs.map((log) => log.mirrorOf?.mirror.store.close()));
     await this.store.close();

@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lookupAnswersFromJson } from '../../src/api/http/lookup-json.js';
+import { lookupAnswersFromJson } from '../../src/api/lookup-json.js';
 import { verifyCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { parsePublicKey, type PublicKey } from '../../src/crypto/ed25519-keys.js';
 import { sha256 } from '../../src/crypto/sha256.js';

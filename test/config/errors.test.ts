@@ -65,6 +65,12 @@ describe('refused configs name the key and the reason', () => {
       'follow[0].address',
       /port must be a number in 1\.\.65535, got "0"/,
     ],
+    [
+      'a followed log with neither address nor url',
+      follow('a', KEY_A).replace('address = "10.0.0.5:9002"\n', ''),
+      'follow[0].address',
+      /needs address \(the log's gRPC API\) or url \(its tlog-tiles prefix\)/,
+    ],
     ['bad public key', follow('a', 'a:AAAA'), 'follow[0].public_key', /public key: expected 32 bytes, got 3/],
     ['public key without a name', follow('a', 'AAAA'), 'follow[0].public_key', /no name/],
     [

@@ -28,6 +28,8 @@ export interface PublisherOptions {
   /** Default `<root>/<name>`. */
   stateDir?: string;
   keyFile?: string;
+  /** More config after `[publish]`'s keys, e.g. a `[publish.static]` table. */
+  extraConfig?: string;
 }
 
 /** A publishing daemon named `name`. */
@@ -39,7 +41,7 @@ export async function startPublisher(
   const stateDir = options.stateDir ?? path.join(root, name);
   const listen = `127.0.0.1:${options.port ?? 0}`;
   const keyLine = options.keyFile ? `key_file = ${JSON.stringify(options.keyFile)}\n` : '';
-  const config = testConfig(`[publish]\nname = "${name}"\n${keyLine}`).replace(
+  const config = testConfig(`[publish]\nname = "${name}"\n${keyLine}${options.extraConfig ?? ''}`).replace(
     'listen = "127.0.0.1:0"',
     `listen = "${listen}"`,
   );

@@ -7,7 +7,7 @@ import { verifyCheckpoint } from '../../src/checkpoint/checkpoint.js';
 import { parsePublicKey, type PublicKey } from '../../src/crypto/ed25519-keys.js';
 import { sha256 } from '../../src/crypto/sha256.js';
 import { TallyError, VerificationError } from '../../src/errors.js';
-import { LookupBatcher } from '../../src/follower/lookup-batcher.js';
+import { LookupBatcher, grpcLookups } from '../../src/follower/lookup-batcher.js';
 import { verifyLookupAgainst } from '../../src/verify/lookup-chain.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -52,7 +52,7 @@ describe('LookupBatcher against a real daemon', () => {
 
   it('shares calls among concurrent lookups, and each key gets its own answer', async () => {
     const sizes: number[] = [];
-    const batcher = new LookupBatcher(counting(sizes), logId);
+    const batcher = new LookupBatcher(grpcLookups(counting(sizes), logId));
     const asked: Promise<void>[] = [];
     // Lookups arriving over several turns of the event loop, as concurrent decisions ask them.
     for (let wave = 0; wave < 4; wave++) {
@@ -69,7 +69,7 @@ describe('LookupBatcher against a real daemon', () => {
 
   it('splits a burst into calls of at most the per-call limit', async () => {
     const sizes: number[] = [];
-    const batcher = new LookupBatcher(counting(sizes), logId);
+    const batcher = new LookupBatcher(grpcLookups(counting(sizes), logId));
     const count = 2 * MAX_LOOKUP_KEYS_PER_CALL + 88;
     await Promise.all(
       Array.from({ length: count }, (_, n) =>
@@ -86,7 +86,7 @@ describe('LookupBatcher against a real daemon', () => {
         return { ...response, answers: response.answers.slice(1) };
       },
     } as unknown as PublicClient;
-    const batcher = new LookupBatcher(short, logId);
+    const batcher = new LookupBatcher(grpcLookups(short, logId));
     const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.lookup(keyOf(n))));
     for (const result of results) {
       expect(result.status).toBe('rejected');
@@ -101,7 +101,7 @@ describe('LookupBatcher against a real daemon', () => {
       lookupMany: (request: LookupManyRequest) =>
         fail ? real.lookupMany({ ...request, logId: 'ef'.repeat(32) }) : real.lookupMany(request),
     } as unknown as PublicClient;
-    const batcher = new LookupBatcher(flaky, logId);
+    const batcher = new LookupBatcher(grpcLookups(flaky, logId));
     const failed = await Promise.allSettled([batcher.lookup(keyOf(1)), batcher.lookup(keyOf(2))]);
     for (const result of failed) {
       expect(result.status).toBe('rejected');
@@ -120,7 +120,7 @@ describe('LookupBatcher against a real daemon', () => {
         return new Promise((_, reject) => (failCall = reject));
       },
     } as unknown as PublicClient;
-    const batcher = new LookupBatcher(hanging, logId);
+    const batcher = new LookupBatcher(grpcLookups(hanging, logId));
     const first = batcher.lookup(keyOf(1));
     await new Promise((resolve) => setImmediate(resolve)); // the first call is now in flight
     const queued = [batcher.lookup(keyOf(2)), batcher.lookup(keyOf(3))];

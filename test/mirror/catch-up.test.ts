@@ -7,6 +7,7 @@ import { pollUntil } from '../helpers/poll.js';
 import { startTilesProxy, type TilesProxy } from './tiles-proxy.js';
 import {
   digestOfValue,
+  expectMirrorMatchesOrigin,
   fill,
   headReaches,
   logIdOfPublisher,
@@ -18,27 +19,6 @@ import {
   trusting,
   type MirrorEntry,
 } from './cluster.js';
-import { tilesOfTree, logResourcePath, type LogResource } from '../../src/tiles/index.js';
-
-/** Every resource of the tree of `size` the origin serves, by path. */
-function resourcesOf(size: number): LogResource[] {
-  const tiles = tilesOfTree(size);
-  return [
-    ...tiles.map((tile): LogResource => ({ kind: 'tile', tile })),
-    ...tiles
-      .filter((t) => t.level === 0)
-      .flatMap((tile): LogResource[] => [
-        { kind: 'entries', tile },
-        { kind: 'values', tile },
-      ]),
-  ];
-}
-
-async function originBytes(p: Publisher, resource: LogResource): Promise<Buffer> {
-  const answer = await fetch(tilesUrlOf(p) + logResourcePath(resource));
-  expect(answer.status).toBe(200);
-  return Buffer.from(await answer.arrayBuffer());
-}
 
 /** A mirror following a real publishing daemon over its tiles, through a real HTTP proxy. */
 describe('mirror catch-up', () => {
@@ -92,22 +72,7 @@ describe('mirror catch-up', () => {
     try {
       expect(store.size).toBe(SIZE);
       expect(store.getHead().note).toBe(await (await fetch(tilesUrlOf(origin) + 'checkpoint')).text());
-      for (const resource of resourcesOf(SIZE)) {
-        const { tile } = resource as { tile: { level: number; index: number; width: number } };
-        const mine =
-          resource.kind === 'tile'
-            ? store.getTile(tile)
-            : resource.kind === 'entries'
-              ? store.getEntryBundle(tile.index, tile.width)
-              : Buffer.concat(
-                  store.getBundleValues(tile.index, tile.width)!.map((v) => {
-                    const prefix = Buffer.alloc(4);
-                    prefix.writeUInt32BE(v.length);
-                    return Buffer.concat([prefix, v]);
-                  }),
-                );
-        expect(mine?.equals(await originBytes(origin, resource)), logResourcePath(resource)).toBe(true);
-      }
+      await expectMirrorMatchesOrigin(store, origin, SIZE);
       // The API a reproducibility report reads: each entry with its value and first checkpoint.
       const records = [];
       for await (const record of store.records(SIZE - 2)) records.push(record);

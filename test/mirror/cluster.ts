@@ -6,6 +6,8 @@ import { MirrorStore } from '../../src/store/mirror-store.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { keyOf, type Publisher } from '../follower/cluster.js';
 import { pollUntil } from '../helpers/poll.js';
+import { expect } from 'vitest';
+import { tilesOfTree, logResourcePath, type LogResource } from '../../src/tiles/index.js';
 
 /** Helpers for mirror tests: filling a log, following it as a mirror, reading a stopped mirror. */
 
@@ -79,3 +81,47 @@ export function openMirror(stateDir: string, p: Publisher): Promise<MirrorStore>
 }
 
 export const digestOfValue = (i: number): string => sha256(Buffer.from(valueOf(i))).toString('hex');
+
+/** Every resource of the tree of `size` the origin serves, by path. */
+function resourcesOf(size: number): LogResource[] {
+  const tiles = tilesOfTree(size);
+  return [
+    ...tiles.map((tile): LogResource => ({ kind: 'tile', tile })),
+    ...tiles
+      .filter((t) => t.level === 0)
+      .flatMap((tile): LogResource[] => [
+        { kind: 'entries', tile },
+        { kind: 'values', tile },
+      ]),
+  ];
+}
+
+async function originBytes(p: Publisher, resource: LogResource): Promise<Buffer> {
+  const answer = await fetch(tilesUrlOf(p) + logResourcePath(resource));
+  expect(answer.status).toBe(200);
+  return Buffer.from(await answer.arrayBuffer());
+}
+
+/** Expects a mirror's store to hold every resource of the origin's tree of `size`, byte for byte. */
+export async function expectMirrorMatchesOrigin(
+  store: MirrorStore,
+  origin: Publisher,
+  size: number,
+): Promise<void> {
+  for (const resource of resourcesOf(size)) {
+    const { tile } = resource as { tile: { level: number; index: number; width: number } };
+    const mine =
+      resource.kind === 'tile'
+        ? store.getTile(tile)
+        : resource.kind === 'entries'
+          ? store.getEntryBundle(tile.index, tile.width)
+          : Buffer.concat(
+              store.getBundleValues(tile.index, tile.width)!.map((v) => {
+                const prefix = Buffer.alloc(4);
+                prefix.writeUInt32BE(v.length);
+                return Buffer.concat([prefix, v]);
+              }),
+            );
+    expect(mine?.equals(await originBytes(origin, resource)), logResourcePath(resource)).toBe(true);
+  }
+}

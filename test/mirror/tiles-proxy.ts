@@ -13,16 +13,24 @@ export interface TilesProxy {
   /** Paths requested so far. */
   requested: string[];
   tamper: Tamper | undefined;
+  /** Where requests go: the origin's prefix, which a test may point at another server of the same log. */
+  origin: string;
   close(): Promise<void>;
 }
 
 export async function startTilesProxy(originPrefix: string): Promise<TilesProxy> {
-  const proxy: TilesProxy = { url: '', requested: [], tamper: undefined, close: async () => undefined };
+  const proxy: TilesProxy = {
+    url: '',
+    requested: [],
+    tamper: undefined,
+    origin: originPrefix,
+    close: async () => undefined,
+  };
   const origin = new URL(originPrefix);
   const server = http.createServer((req, res) => {
     const path = req.url!.slice(origin.pathname.length);
     proxy.requested.push(path);
-    void fetch(originPrefix + path, { headers: { 'accept-encoding': 'identity' } }).then(
+    void fetch(proxy.origin + path, { headers: { 'accept-encoding': 'identity' } }).then(
       async (answer) => {
         const body = Buffer.from(await answer.arrayBuffer());
         const tampered = answer.status === 200 ? proxy.tamper?.(path, body, res) : undefined;

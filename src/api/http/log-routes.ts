@@ -5,7 +5,7 @@ import { MAX_LOOKUP_KEYS_PER_CALL } from '../limits.js';
 import type { PublishedLog, PublishedLogs } from '../../publisher/published-log.js';
 import { cacheControlOf, readLogResource, type ServedStore } from '../../publisher/log-resources.js';
 import { parseLogResourcePath } from '../../tiles/index.js';
-import { lookupJsonOf } from './lookup-json.js';
+import { lookupJsonOf } from '../lookup-json.js';
 
 const LOOKUP_PATH = 'tally/lookup';
 

@@ -31,6 +31,7 @@ async function runDaemon(options: DaemonOptions): Promise<void> {
   const { loadConfig } = await import('../../config/load.js');
   const { startDaemon } = await import('../../daemon/daemon.js');
   const { createLogger } = await import('../../daemon/logger.js');
+  const { firstCatchUpBars } = await import('../mirror-progress.js');
   let config;
   try {
     config = loadConfig(options.config, { stateDir: options.state });
@@ -45,7 +46,7 @@ async function runDaemon(options: DaemonOptions): Promise<void> {
   const stop = listenForStopSignal();
   let daemon;
   try {
-    daemon = await startDaemon(config, logger);
+    daemon = await startDaemon(config, logger, { onMirrorProgress: firstCatchUpBars() });
   } catch (err) {
     // A known failure (a port in use, a missing file) names what is wrong in its message: that one
     // line is the whole report. Only an internal error, a bug, logs its stack.

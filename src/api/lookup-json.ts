@@ -1,8 +1,8 @@
-import { VerificationError } from '../../errors.js';
-import { decodeMapProof, encodeMapProof } from '../../map/index.js';
-import { packHashes } from '../../crypto/hash-list.js';
-import type { LookupResult } from '../../store/log-store.js';
-import type { LookupAnswer } from '../../verify/lookup-chain.js';
+import { VerificationError } from '../errors.js';
+import { decodeMapProof, encodeMapProof } from '../map/index.js';
+import { packHashes } from '../crypto/hash-list.js';
+import type { LookupResult } from '../store/log-store.js';
+import type { LookupAnswer } from '../verify/lookup-chain.js';
 
 /*
  * The HTTP lookup answer (docs/PROTOCOL.md, "The log as tiles", §5): what LookupMany answers, as
