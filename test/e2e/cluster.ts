@@ -6,6 +6,7 @@ import { serveDirectory } from '../cache/static-server.js';
 import { startPublisher, type Publisher } from '../follower/cluster.js';
 import { writeHookScript } from '../builder/nix-store.js';
 import { createChrootNixStore, type ChrootNixStore } from './chroot-nix-store.js';
+import { tilesUrlOf } from '../mirror/cluster.js';
 
 /**
  * One builder of the end-to-end setup: a `tally daemon` publishing its log, a Nix store of its
@@ -84,12 +85,17 @@ export async function startClientDaemon(
   policies: string,
   /** Extra `[cache]` keys, one `key = value` a line. */
   cacheSettings = '',
+  /** Mirror each log over its daemon's tiles (`url`, `mirror = true`) instead of asking its gRPC API. */
+  mirrored = false,
 ): Promise<ClientDaemon> {
   const follows = builders
     .map(
       (b) =>
         `[[follow]]\nname = "${b.name}"\npublic_key = "${b.publisher.publicKey}"\n` +
-        `address = "${b.publisher.address}"\npoll_interval_seconds = 1\nrequest_timeout_ms = 5000\n` +
+        (mirrored
+          ? `url = "${tilesUrlOf(b.publisher)}"\nmirror = true\n`
+          : `address = "${b.publisher.address}"\n`) +
+        `poll_interval_seconds = 1\nrequest_timeout_ms = 5000\n` +
         `[follow.meta]\nupstream = "${b.cacheUrl}"\n`,
     )
     .join('');
@@ -103,3 +109,17 @@ export async function startClientDaemon(
   const publicKey = fs.readFileSync(path.join(stateDir, 'keys', 'cache.public'), 'utf8').trim();
   return { daemon, admin: daemon.adminClient(), cacheUrl: `http://${daemon.cache}`, publicKey };
 }
+
+/** `nix copy --from <proxy>` into the client store, trusting only the proxy's key. */
+export const copyFromProxy = (store: ChrootNixStore, client: ClientDaemon, storePath: string) =>
+  store.tryNix([
+    'copy',
+    '--from',
+    client.cacheUrl,
+    '--to',
+    `local?root=${store.root}`,
+    '--option',
+    'trusted-public-keys',
+    client.publicKey,
+    storePath,
+  ]);

@@ -9,7 +9,13 @@ import { sampleValue } from '../metrics/prometheus-text.js';
 import { names } from '../follower/cluster.js';
 import { requireNix, textDerivation } from '../builder/nix-store.js';
 import { createChrootNixStore, type ChrootNixStore } from './chroot-nix-store.js';
-import { startBuilder, startClientDaemon, type Builder, type ClientDaemon as Client } from './cluster.js';
+import {
+  copyFromProxy,
+  startBuilder,
+  startClientDaemon,
+  type Builder,
+  type ClientDaemon as Client,
+} from './cluster.js';
 
 /*
  * End to end with a real Nix client (Debian's nix-bin): three builders, each with its own store,
@@ -160,20 +166,6 @@ const getNarinfo = (client: Client, storePath: string, method = 'GET') =>
 function clientStore(name: string): ChrootNixStore {
   return createChrootNixStore(path.join(root, 'clients', name));
 }
-
-/** `nix copy --from <proxy>` into the client store, trusting only the proxy's key. */
-const copyFromProxy = (store: ChrootNixStore, client: Client, storePath: string) =>
-  store.tryNix([
-    'copy',
-    '--from',
-    client.cacheUrl,
-    '--to',
-    `local?root=${store.root}`,
-    '--option',
-    'trusted-public-keys',
-    client.publicKey,
-    storePath,
-  ]);
 
 async function substitute(client: Client, storePath: string, name: string): Promise<string> {
   const store = clientStore(name);
