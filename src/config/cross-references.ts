@@ -53,6 +53,12 @@ export function checkCrossReferences(file: ConfigFile, ctx: z.RefinementCtx): vo
         'the witness has no log to cosign: add [[witness.log]] or set followed_logs with [[follow]]',
       );
     }
+    if (file.witness.audit && !file.follow.some((f) => f.mirror)) {
+      report(
+        ['witness', 'audit'],
+        'the auditing witness cosigns only logs it mirrors: add a [[follow]] with mirror = true',
+      );
+    }
   }
 
   const listeners: [path: [string, string], address: HostPort | undefined][] = [

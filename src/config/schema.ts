@@ -349,6 +349,9 @@ const witnessSection = z.strictObject({
     )
     .default('/witness'),
   followed_logs: z.boolean().default(false),
+  audit: z.boolean().default(false),
+  audit_name: witnessName.prefault(''),
+  audit_key_file: optionalPath.prefault(''),
   log: z.array(witnessLogEntry).prefault([]),
 });
 

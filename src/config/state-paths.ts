@@ -8,13 +8,14 @@ export interface StatePaths {
   publishKeyFile: string;
   cacheKeyFile: string;
   witnessKeyFile: string;
+  witnessAuditKeyFile: string;
   adminSocket: string;
 }
 
 /*
  * The layout of state_dir, spelled here and nowhere else:
  *   keys/<name>.secret, keys/cache.secret,  generated keys (and their .public halves)
- *   keys/witness.secret
+ *   keys/witness.secret, keys/witness-audit.secret
  *   admin.sock                              the admin API's default socket
  *   lock/                                   held while a daemon runs (one daemon per state_dir)
  *   logs/<log id>/                          each published log's LevelDB store
@@ -70,6 +71,7 @@ export function resolveStatePaths(config: Config): StatePaths {
     publishKeyFile: config.publish.keyFile ?? path.join(keysDir, `${config.publish.name}.secret`),
     cacheKeyFile: config.cache.keyFile ?? path.join(keysDir, 'cache.secret'),
     witnessKeyFile: config.witness.keyFile ?? path.join(keysDir, 'witness.secret'),
+    witnessAuditKeyFile: config.witness.auditKeyFile ?? path.join(keysDir, 'witness-audit.secret'),
     adminSocket: config.admin.socket ?? path.join(config.stateDir, 'admin.sock'),
   };
 }

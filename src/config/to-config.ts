@@ -95,6 +95,9 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
       keyFile: inState(file.witness.key_file),
       prefix: file.witness.prefix,
       followedLogs: file.witness.followed_logs,
+      audit: file.witness.audit,
+      auditName: file.witness.audit_name,
+      auditKeyFile: inState(file.witness.audit_key_file),
       logs: file.witness.log.map((log) => ({ origin: log.origin, publicKey: log.public_key })),
     },
   };

@@ -128,6 +128,10 @@ export interface WitnessConfig {
   keyFile: string | undefined; // undefined: <stateDir>/keys/witness.secret, generated on first start
   prefix: string; // the submission prefix on the HTTP listener, "" or "/a/b"
   followedLogs: boolean; // also witness every [[follow]] log
+  /** Also cosign, with the audit key, checkpoints of mirrored logs the audit checked (PROTOCOL.md). */
+  audit: boolean;
+  auditName: string | undefined; // the audit key's name; undefined: "<witness name>-audit", or read from audit_key_file
+  auditKeyFile: string | undefined; // undefined: <stateDir>/keys/witness-audit.secret, generated on first start
   logs: WitnessLogConfig[];
 }
 

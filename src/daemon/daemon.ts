@@ -142,7 +142,7 @@ export async function startDaemon(
     const logs = new PublishedLogs(published);
     if (config.follow.length > 0)
       follower = await Follower.open(config.follow, paths.stateDir, logger, options.onMirrorProgress);
-    if (config.witness.enabled) witness = await openWitness(config, paths, metrics, logger);
+    if (config.witness.enabled) witness = await openWitness(config, paths, metrics, logger, follower);
     readiness.set('storage', true);
     const voting: VotingLog[] = [...(follower?.logs ?? [])];
     if (config.decide.localLogVotes) voting.push(new LocalVotes(published[0]!));

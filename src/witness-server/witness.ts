@@ -25,8 +25,23 @@ export interface WitnessAnswer {
   body: string;
 }
 
+/**
+ * Whether this node's own audit checked the checkpoint with this note text: it mirrors the log,
+ * stored that very checkpoint, replayed the entries up to its size and reproduced its tree root
+ * and map root, and holds no evidence against the log. Never throws.
+ */
+export type AuditedCheckpointCheck = (origin: string, noteText: string, size: number) => Promise<boolean>;
+
+/** The auditing witness's second key, and how it learns what the audit checked. */
+export interface WitnessAudit {
+  key: SecretKey;
+  audited: AuditedCheckpointCheck;
+}
+
 export interface WitnessOptions {
   key: SecretKey;
+  /** With it, a checkpoint the audit checked also gets a cosignature by the audit key. */
+  audit?: WitnessAudit;
   logs: WitnessedLog[];
   storeDir: string;
   logger: Logger;
@@ -101,19 +116,37 @@ export class Witness {
     const outcome = checkAddCheckpoint(request, this.trusted.get(origin), latest);
     if (outcome.status === 200) {
       this.latest.set(origin, outcome.next);
-      const cosignature = cosignatureLine(request.text, this.options.key, this.now());
+      const timestamp = this.now();
+      const cosignature = cosignatureLine(request.text, this.options.key, timestamp);
+      // Looked up while the state is on its way to disk; the audit never delays the base answer more.
+      const audited = this.audited(origin, request);
       try {
         await this.store.putLatest(origin, outcome.next);
       } catch (err) {
         this.recoverFrom(err);
         return text(503, 'the witness could not store the checkpoint; it was not cosigned');
       }
-      return { status: 200, contentType: TEXT, body: cosignature };
+      const { audit } = this.options;
+      const auditLine =
+        audit !== undefined && (await audited) ? cosignatureLine(request.text, audit.key, timestamp) : '';
+      return { status: 200, contentType: TEXT, body: cosignature + auditLine };
     }
     if (outcome.evidence !== undefined && latest !== undefined)
       await this.keepEvidence(request, latest, outcome);
     if (outcome.status === 409) return { status: 409, contentType: SIZE, body: `${outcome.latestSize}\n` };
     return text(outcome.status, outcome.message);
+  }
+
+  /** Whether the audit key may cosign this checkpoint (docs/PROTOCOL.md "The auditing witness"). */
+  private async audited(origin: string, request: AddCheckpointRequest): Promise<boolean> {
+    const { audit } = this.options;
+    if (audit === undefined) return false;
+    try {
+      return await audit.audited(origin, request.text, request.checkpoint.size);
+    } catch (err) {
+      this.options.logger.error({ err, origin }, 'witness: could not read the audit state');
+      return false;
+    }
   }
 
   private now(): number {

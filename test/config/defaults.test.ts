@@ -56,6 +56,9 @@ const EXPECTED_DEFAULTS: Config = {
     keyFile: undefined,
     prefix: '/witness',
     followedLogs: false,
+    audit: false,
+    auditName: undefined,
+    auditKeyFile: undefined,
     logs: [],
   },
 };
@@ -88,6 +91,7 @@ describe('embedded defaults', () => {
       publishKeyFile: '/srv/tally/keys/tally.secret',
       cacheKeyFile: '/srv/tally/keys/cache.secret',
       witnessKeyFile: '/srv/tally/keys/witness.secret',
+      witnessAuditKeyFile: '/srv/tally/keys/witness-audit.secret',
       adminSocket: '/srv/tally/admin.sock',
     });
   });

@@ -167,6 +167,19 @@ describe('refused configs name the key and the reason', () => {
       /requires publish.enabled/,
     ],
     [
+      'an auditing witness without a mirrored log',
+      follow('builder-a', KEY_A) +
+        '[api]\nhttp_listen = "127.0.0.1:0"\n[witness]\nenabled = true\nname = "w1.example"\nfollowed_logs = true\naudit = true',
+      'witness.audit',
+      /cosigns only logs it mirrors: add a \[\[follow\]\] with mirror = true/,
+    ],
+    [
+      'an audit name that cannot sign notes',
+      '[witness]\naudit_name = "w1+audit"',
+      'witness.audit_name',
+      /must not contain "\+"/,
+    ],
+    [
       'two listeners on one address',
       '[cache]\nmetrics_listen = "127.0.0.1:9002"',
       'cache.metrics_listen',

@@ -100,6 +100,9 @@ name = "w1.example"
 key_file = "/etc/tally/witness.secret"
 prefix = "/w"
 followed_logs = true
+audit = false
+audit_name = "w1.example-audit"
+audit_key_file = "/etc/tally/witness-audit.secret"
 
 [[witness.log]]
 origin = "a.example/log"
@@ -203,6 +206,9 @@ test('a file setting every key becomes the expected typed config', () => {
       keyFile: '/etc/tally/witness.secret',
       prefix: '/w',
       followedLogs: true,
+      audit: false,
+      auditName: 'w1.example-audit',
+      auditKeyFile: '/etc/tally/witness-audit.secret',
       logs: [{ origin: 'a.example/log', publicKey: { name: 'builder-a-1', publicKey: KEY_A_BYTES } }],
     },
   };

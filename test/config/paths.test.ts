@@ -58,6 +58,7 @@ describe('relative paths', () => {
       publishKeyFile: '/etc/tally/tally-data/keys/mylog.secret',
       cacheKeyFile: '/etc/tally/tally-data/keys/cache.secret',
       witnessKeyFile: '/etc/tally/tally-data/keys/witness.secret',
+      witnessAuditKeyFile: '/etc/tally/tally-data/keys/witness-audit.secret',
       adminSocket: '/etc/tally/tally-data/admin.sock',
     });
     const configured = parseConfig(RELATIVE_PATHS, { file: '/etc/tally/tally.toml' });
@@ -67,6 +68,7 @@ describe('relative paths', () => {
       publishKeyFile: '/etc/tally/state/secrets/log.secret',
       cacheKeyFile: '/abs/cache.secret',
       witnessKeyFile: '/etc/tally/state/keys/witness.secret',
+      witnessAuditKeyFile: '/etc/tally/state/keys/witness-audit.secret',
       adminSocket: '/etc/tally/state/run/admin.sock',
     });
   });

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -16,6 +15,7 @@ import { checkWitnessQuorum, formatWitnessVerifierKey } from '../../src/witness/
 import { addCheckpointBody, checkpointText, ReferenceTree } from '../fixtures/rfc6962-tree.js';
 import { runCli, startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
+import { specVerifies } from './spec-verifier.js';
 
 const ORIGIN = 'example.com/log-a';
 const RACE_ORIGINS = Array.from({ length: 120 }, (_, i) => `example.com/race-${i}`);
@@ -25,26 +25,6 @@ const tree = new ReferenceTree().growTo(64);
 
 function note(size: number, key: SecretKey = logKey, origin = ORIGIN, t = tree): string {
   return signNote(checkpointText(origin, t, size), key);
-}
-
-/** A cosignature verifier written from c2sp.org/tlog-cosignature alone, with node:crypto. */
-function specVerifies(line: string, body: string, name: string, publicKey: Uint8Array): boolean {
-  const match = /^\u2014 (\S+) (\S+)\n$/.exec(line);
-  if (!match || match[1] !== name) return false;
-  const bytes = Buffer.from(match[2]!, 'base64');
-  const id = crypto
-    .createHash('sha256')
-    .update(Buffer.concat([Buffer.from(`${name}\n`), Buffer.of(4), publicKey]))
-    .digest()
-    .subarray(0, 4);
-  if (bytes.length !== 76 || !bytes.subarray(0, 4).equals(id)) return false;
-  const message = Buffer.from(`cosignature/v1\ntime ${bytes.readBigUInt64BE(4)}\n${body}`);
-  const key = crypto.createPublicKey({
-    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]),
-    format: 'der',
-    type: 'spki',
-  });
-  return crypto.verify(null, message, key, bytes.subarray(12));
 }
 
 describe('tally as a witness (real daemon)', () => {
