@@ -2,7 +2,8 @@
  * `npm run bench:hung-upstream`: real Nix substitutes a closure of 100 paths through the cache
  * proxy from three agreeing upstreams, first all healthy, then with the first-preferred one hung
  * (it accepts connections and never answers). Prints both times and their ratio; the target is a
- * ratio of at most 2 (issue 13). Upstream timeouts are the defaults (10 s, hedge 1 s).
+ * ratio of at most 2 (issue 13). Upstream timeouts are the defaults (10 s, hedge 500 ms unless
+ * `--hedge-ms N`). Also prints how many requests each upstream received.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +21,9 @@ import { hashPartOfKey } from '../src/nix/store-path.js';
 import { NIX_OPTIONS, runNixClient } from '../test/cache/real-nix-cache.js';
 
 const PATHS = 100;
+/** `--hedge-ms N`: the proxy's hedge delay; the default's otherwise. */
+const hedgeArg = process.argv.indexOf('--hedge-ms');
+const HEDGE_MS = hedgeArg === -1 ? undefined : Number(process.argv[hedgeArg + 1]);
 
 function closureOf100(dir: string): { top: string; decisions: Map<string, Buffer> } {
   const nonce = `${process.pid}-${Date.now()}`;
@@ -52,8 +56,18 @@ function closureOf100(dir: string): { top: string; decisions: Map<string, Buffer
   return { top, decisions };
 }
 
-async function serve(root: string, hanging: boolean): Promise<{ url: string; close(): void }> {
+interface Served {
+  url: string;
+  /** Requests it received, by kind: `narinfo`, `nar`, other. */
+  requests: Map<string, number>;
+  close(): void;
+}
+
+async function serve(root: string, hanging: boolean): Promise<Served> {
+  const requests = new Map<string, number>();
   const server = http.createServer((req, res) => {
+    const kind = req.url?.endsWith('.narinfo') ? 'narinfo' : req.url?.startsWith('/nar/') ? 'nar' : 'other';
+    requests.set(kind, (requests.get(kind) ?? 0) + 1);
     if (hanging) return;
     const file = path.join(root, path.normalize(new URL(req.url ?? '/', 'http://x').pathname));
     if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
@@ -66,6 +80,7 @@ async function serve(root: string, hanging: boolean): Promise<{ url: string; clo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
     close: () => {
       server.closeAllConnections();
       server.close();
@@ -87,6 +102,7 @@ async function substitute(
   const app = createCacheApp({
     key,
     logger: pino({ level: 'silent' }),
+    ...(HEDGE_MS === undefined ? {} : { upstreamHedgeMs: HEDGE_MS }),
     decisions: {
       decide: async (k): Promise<CacheDecision> => {
         const value = decisions.get(hashPartOfKey(k));
@@ -109,7 +125,10 @@ async function substitute(
   const seconds = (performance.now() - start) / 1000;
   await app.close();
   for (const u of upstreams) u.close();
-  return seconds;
+  const asked = upstreams.map((u) =>
+    ['narinfo', 'nar', 'other'].map((kind) => `${u.requests.get(kind) ?? 0} ${kind}`).join(', '),
+  );
+  return { seconds, asked };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-hung-bench-'));
@@ -118,9 +137,17 @@ try {
   const healthy = await substitute(dir, 'healthy', top, decisions, false);
   const hung = await substitute(dir, 'hung', top, decisions, true);
   console.log(`closure of ${PATHS} paths, nix copy through the proxy, 3 agreeing upstreams`);
-  console.log(`  all healthy:        ${healthy.toFixed(2)} s`);
-  console.log(`  first one hung:     ${hung.toFixed(2)} s`);
-  console.log(`  ratio hung/healthy: ${(hung / healthy).toFixed(2)} (target <= 2)`);
+  console.log(`  all healthy:        ${healthy.seconds.toFixed(2)} s`);
+  console.log(`  first one hung:     ${hung.seconds.toFixed(2)} s`);
+  console.log(`  ratio hung/healthy: ${(hung.seconds / healthy.seconds).toFixed(2)} (target <= 2)`);
+  for (const [name, run] of [
+    ['healthy', healthy],
+    ['hung', hung],
+  ] as const) {
+    console.log(
+      `  requests per upstream (${name}): ${run.asked.map((a, i) => `#${i + 1}: ${a}`).join('; ')}`,
+    );
+  }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

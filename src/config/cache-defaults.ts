@@ -4,7 +4,7 @@ export const CACHE_DEFAULTS = {
   upstreamTimeoutMs: 10_000,
   upstreamConnectTimeoutMs: 3_000,
   /** A local or nearby cache answers a narinfo in well under this. */
-  upstreamHedgeMs: 1_000,
+  upstreamHedgeMs: 500,
   upstreamSetAsideMs: 5_000,
   upstreamSetAsideMaxMs: 5 * 60_000,
 } as const;

@@ -36,7 +36,7 @@ const EXPECTED_DEFAULTS: Config = {
     requireDecidedReferences: true,
     upstreamTimeoutMs: 10000,
     upstreamConnectTimeoutMs: 3000,
-    upstreamHedgeMs: 1000,
+    upstreamHedgeMs: 500,
     upstreamSetAsideMs: 5000,
     upstreamSetAsideMaxMs: 300000,
   },
