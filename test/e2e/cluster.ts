@@ -81,12 +81,15 @@ export interface ClientDaemon {
  */
 export async function startClientDaemon(
   stateDir: string,
-  builders: Builder[],
+  /** Each log followed, with its cache as meta.upstream. */
+  builders: Pick<Builder, 'name' | 'publisher' | 'cacheUrl'>[],
   policies: string,
   /** Extra `[cache]` keys, one `key = value` a line. */
   cacheSettings = '',
   /** Mirror each log over its daemon's tiles (`url`, `mirror = true`) instead of asking its gRPC API. */
   mirrored = false,
+  /** The daemon's environment; the test process's by default. */
+  env?: NodeJS.ProcessEnv,
 ): Promise<ClientDaemon> {
   const follows = builders
     .map(
@@ -104,7 +107,7 @@ export async function startClientDaemon(
   )
     // testConfig turns the proxy off; this daemon is the one that serves it.
     .replace('[cache]\nlisten = ""', `[cache]\nlisten = "127.0.0.1:0"\n${cacheSettings}`);
-  const daemon = await startDaemonProcess({ stateDir, config });
+  const daemon = await startDaemonProcess({ stateDir, config, env });
   if (!daemon.cache) throw new Error(`the client daemon reported no cache address:\n${daemon.output()}`);
   const publicKey = fs.readFileSync(path.join(stateDir, 'keys', 'cache.public'), 'utf8').trim();
   return { daemon, admin: daemon.adminClient(), cacheUrl: `http://${daemon.cache}`, publicKey };

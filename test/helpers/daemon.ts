@@ -108,6 +108,8 @@ export async function startDaemonProcess(options: {
   args?: string[];
   cwd?: string;
   netns?: NetworkNamespace;
+  /** The daemon's environment; the test process's by default. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<DaemonProcess> {
   const args = [cliPath, 'daemon', '--state', options.stateDir, ...(options.args ?? [])];
   if (options.config !== undefined) {
@@ -120,7 +122,11 @@ export async function startDaemonProcess(options: {
     process.execPath,
     args,
   ];
-  const proc = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], cwd: options.cwd });
+  const proc = spawn(command, commandArgs, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: options.env,
+  });
   const { ready, exited, output } = watchDaemon(proc);
   const { addresses } = await ready;
   const clients: { close(): void }[] = [];
