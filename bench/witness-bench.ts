@@ -6,6 +6,10 @@
  *   one-log-pipelined   the same growing log, D calls pipelined on one keep-alive connection (a log
  *                       that sends its next checkpoint before the last answer is back);
  *   many-logs           L logs, C connections, each log growing one call at a time.
+ * and, with --rate R (default 1000; 0 skips them), two open-loop runs that offer R calls/s
+ * whatever the answers, latency counted from each call's scheduled send time (no coordinated
+ * omission): one-log-paced (one growing log, pipelined on one connection) and many-logs-paced (L
+ * logs in turn, on up to C connections, so each log sends its next call L/R seconds later).
  * Request bodies (signed checkpoints and RFC 6962 proofs) are made before the clock starts. Every
  * answer's status is counted; anything but 200 is reported. Prints JSON lines.
  */
@@ -28,12 +32,14 @@ const REQUESTS = option('requests', 5000);
 const DEPTH = option('depth', 32);
 const LOGS = option('logs', 1000);
 const CONNECTIONS = option('connections', 64);
+const RATE = option('rate', 1000);
 const PATH = '/witness/add-checkpoint';
 
 const logKey = generateSecretKey('bench-log');
 const tree = new ReferenceTree().growTo(REQUESTS + 1);
 const origins = Array.from({ length: LOGS }, (_, i) => `bench.example/log-${i}`);
 const oneLog = 'bench.example/one';
+const pacedLog = 'bench.example/paced';
 
 /** The body of the call that grows `origin` from `size - 1` to `size`. */
 function growBody(origin: string, size: number): string {
@@ -75,8 +81,17 @@ function count(statuses: Map<number, number>, status: number): void {
   statuses.set(status, (statuses.get(status) ?? 0) + 1);
 }
 
-/** One keep-alive connection, `depth` requests in flight in order (HTTP/1.1 pipelining). */
-async function pipelined(host: string, port: number, bodies: string[], depth: number): Promise<RunResult> {
+/**
+ * One keep-alive connection, `depth` requests in flight in order (HTTP/1.1 pipelining); with
+ * `rate`, request i is sent at i / rate seconds instead, however many are in flight.
+ */
+async function pipelined(
+  host: string,
+  port: number,
+  bodies: string[],
+  depth: number,
+  rate?: number,
+): Promise<RunResult> {
   const socket = net.connect(port, host);
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.setNoDelay(true);
@@ -85,10 +100,15 @@ async function pipelined(host: string, port: number, bodies: string[], depth: nu
   const statuses = new Map<number, number>();
   let next = 0;
   let buffered = Buffer.alloc(0);
+  const start = performance.now();
+  const due = (i: number) => (rate === undefined ? performance.now() : start + (i * 1000) / rate);
   const send = () => {
-    while (next < bodies.length && next - latenciesMs.length < depth) {
+    while (
+      next < bodies.length &&
+      (rate === undefined ? next - latenciesMs.length < depth : due(next) <= performance.now())
+    ) {
       const body = Buffer.from(bodies[next]!);
-      sentAt.push(performance.now());
+      sentAt.push(due(next));
       socket.write(
         `POST ${PATH} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`,
       );
@@ -96,7 +116,7 @@ async function pipelined(host: string, port: number, bodies: string[], depth: nu
       next++;
     }
   };
-  const start = performance.now();
+  const timer = rate === undefined ? undefined : setInterval(send, 1);
   await new Promise<void>((resolve, reject) => {
     socket.on('error', reject);
     socket.on('data', (chunk: Buffer) => {
@@ -116,6 +136,7 @@ async function pipelined(host: string, port: number, bodies: string[], depth: nu
     });
     send();
   });
+  clearInterval(timer);
   const seconds = (performance.now() - start) / 1000;
   socket.destroy();
   return { latenciesMs, statuses, seconds };
@@ -159,8 +180,58 @@ async function manyLogs(url: string, bodiesByLog: string[][], connections: numbe
   return { latenciesMs, statuses, seconds };
 }
 
+/** Call k (log k % L, its round k / L) is sent at k / rate seconds, on up to `connections` sockets. */
+async function pacedManyLogs(
+  url: string,
+  bodiesByLog: string[][],
+  rate: number,
+  connections: number,
+): Promise<RunResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const calls = bodiesByLog[0]!.flatMap((_, round) => bodiesByLog.map((bodies) => bodies[round]!));
+  const latenciesMs: number[] = [];
+  const statuses = new Map<number, number>();
+  const start = performance.now();
+  const answered: Promise<void>[] = [];
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      while (next < calls.length && start + (next * 1000) / rate <= performance.now()) {
+        const due = start + (next * 1000) / rate;
+        const body = calls[next++]!;
+        answered.push(
+          new Promise<void>((done, fail) => {
+            const req = http.request(
+              url,
+              { method: 'POST', agent, headers: { 'content-type': 'text/plain' } },
+              (res) => {
+                res.resume();
+                res.on('end', () => {
+                  latenciesMs.push(performance.now() - due);
+                  count(statuses, res.statusCode ?? 0);
+                  done();
+                });
+              },
+            );
+            req.on('error', fail);
+            req.end(body);
+          }),
+        );
+      }
+      if (next === calls.length) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  await Promise.all(answered);
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { latenciesMs, statuses, seconds };
+}
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-bench-witness-'));
-const logConfig = [oneLog, ...origins]
+const logConfig = [oneLog, pacedLog, ...origins]
   .map(
     (origin) =>
       `[[witness.log]]\norigin = "${origin}"\npublic_key = "${formatPublicKey(publicKeyOf(logKey))}"\n`,
@@ -210,6 +281,26 @@ report('many-logs', many, cpuSecondsOf([daemonPid]) - cpu, {
   connections: CONNECTIONS,
   callsPerLog: perLog,
 });
+
+if (RATE > 0) {
+  const pacedBodies = Array.from({ length: REQUESTS }, (_, i) => growBody(pacedLog, i + 1));
+  cpu = cpuSecondsOf([daemonPid]);
+  const pacedOne = await pipelined(host, port, pacedBodies, 0, RATE);
+  report('one-log-paced', pacedOne, cpuSecondsOf([daemonPid]) - cpu, { offeredPerSecond: RATE });
+
+  // The same logs again, from the sizes the many-logs run left them at.
+  const pacedByLog = origins.map((origin) =>
+    Array.from({ length: perLog }, (_, i) => growBody(origin, perLog + i + 1)),
+  );
+  cpu = cpuSecondsOf([daemonPid]);
+  const pacedMany = await pacedManyLogs(`http://${daemon.http}${PATH}`, pacedByLog, RATE, 4 * CONNECTIONS);
+  report('many-logs-paced', pacedMany, cpuSecondsOf([daemonPid]) - cpu, {
+    offeredPerSecond: RATE,
+    logs: LOGS,
+    connections: 4 * CONNECTIONS,
+    callsPerLog: perLog,
+  });
+}
 
 await daemon.stop();
 fs.rmSync(dir, { recursive: true, force: true });
