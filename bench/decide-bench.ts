@@ -6,7 +6,10 @@
  *
  * Each cold run (one per --concurrency value) decides on keys no earlier run used.
  *
- * Usage: node dist/bench/decide-bench.js [--cold N] [--warm N] [--concurrency N,N...] [--policy-evaluations N]
+ * --over tiles follows each log over its tiles URL instead (`[[follow]] url`, no gRPC: heads from
+ * `<url>checkpoint`, lookups at `<url>tally/lookup`), and reports the tile fetches per decision.
+ *
+ * Usage: node dist/bench/decide-bench.js [--cold N] [--warm N] [--concurrency N,N...] [--policy-evaluations N] [--over grpc|tiles]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +21,7 @@ import { connectAdmin } from '../src/api/client.js';
 import { parseHostPort } from '../src/config/address.js';
 import type { DecideConfig, FollowConfig } from '../src/config/types.js';
 import { readPublicKeyFile } from '../src/crypto/ed25519-keys.js';
+import { logIdOf } from '../src/checkpoint/log-id.js';
 import { sha256 } from '../src/crypto/sha256.js';
 import { Decider, loadPolicyChain } from '../src/decide/index.js';
 import { Follower } from '../src/follower/index.js';
@@ -32,8 +36,11 @@ const { values: args } = parseArgs({
     /** Decisions in flight; a cold run for each value. The warm run uses the first. */
     concurrency: { type: 'string', default: '64,256' },
     'policy-evaluations': { type: 'string', default: '1000000' },
+    over: { type: 'string', default: 'grpc' },
   },
 });
+if (args.over !== 'grpc' && args.over !== 'tiles') throw new Error('--over is grpc or tiles');
+const overTiles = args.over === 'tiles';
 const [coldCount, warmCount] = [args.cold, args.warm].map(Number) as [number, number];
 const concurrencies = args.concurrency.split(',').map(Number);
 const WARM_UP = 5000;
@@ -47,7 +54,13 @@ const keyOf = (i: number) => sha256(Buffer.from(`bench key ${i}`)).subarray(0, 2
 const keys = Array.from({ length: keyCount }, (_, i) => keyOf(i));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-bench-decide-'));
-report('setup', { cpus: os.cpus().length, node: process.version, logs: LOGS, keys: keyCount });
+report('setup', {
+  cpus: os.cpus().length,
+  node: process.version,
+  logs: LOGS,
+  keys: keyCount,
+  over: args.over,
+});
 
 const publishers = await Promise.all(
   Array.from({ length: LOGS }, (_, i) => spawnDaemon(path.join(dir, `b${i}`), `[publish]\nname = "b${i}"\n`)),
@@ -68,11 +81,12 @@ for (const [i, p] of publishers.entries()) {
 const follows: FollowConfig[] = publishers.map((p, i) => {
   const address = parseHostPort(p.api);
   if ('error' in address) throw new Error(address.error);
+  const publicKey = readPublicKeyFile(path.join(dir, `b${i}`, 'keys', `b${i}.public`));
   return {
     name: `b${i}`,
-    publicKey: readPublicKeyFile(path.join(dir, `b${i}`, 'keys', `b${i}.public`)),
-    address,
-    url: undefined,
+    publicKey,
+    address: overTiles ? undefined : address,
+    url: overTiles ? `http://${p.http}/logs/${logIdOf(publicKey, 'nix')}/` : undefined,
     mirror: false,
     maxCheckpointAgeSeconds: 86_400,
     protocol: 'nix',
@@ -86,6 +100,17 @@ const follows: FollowConfig[] = publishers.map((p, i) => {
 const logger = pino({ level: 'silent' });
 const follower = await Follower.open(follows, path.join(dir, 'follower-state'), logger);
 follower.start();
+// Tile fetches, counted at each log's HTTP source (bench instrumentation, not the follower's code).
+let tileFetches = 0;
+for (const log of follower.logs) {
+  const source = log.tiles?.source;
+  if (source === undefined) continue;
+  const get = source.get.bind(source);
+  source.get = (resource) => {
+    if (resource.kind === 'tile') tileFetches++;
+    return get(resource);
+  };
+}
 const chain = loadPolicyChain([
   {
     name: 'two-thirds',
@@ -148,19 +173,26 @@ try {
       follower: process.cpuUsage(),
       logs: publishers.map((p) => cpuSecondsOf([p.proc.pid!])),
     };
+    const fetchesBefore = tileFetches;
     const coldRate = await run('cold decisions', coldCount, true, i * coldCount, concurrency);
     const followerCpu = process.cpuUsage(cpuBefore.follower);
     const logsCpu = publishers.reduce(
       (sum, p, j) => sum + cpuSecondsOf([p.proc.pid!]) - cpuBefore.logs[j]!,
       0,
     );
-    report('decide cold (cache bypassed, 5 verified Lookups each, every key new)', {
-      decisions: coldCount,
-      concurrency,
-      perSecond: coldRate,
-      followerCpuMicrosPerDecision: Math.round((followerCpu.user + followerCpu.system) / coldCount),
-      logsCpuMicrosPerDecision: Math.round((logsCpu * 1e6) / coldCount),
-    });
+    report(
+      `decide cold (cache bypassed, 5 verified Lookups each over ${overTiles ? 'HTTP, heads over tiles' : 'gRPC'}, every key new)`,
+      {
+        decisions: coldCount,
+        concurrency,
+        perSecond: coldRate,
+        followerCpuMicrosPerDecision: Math.round((followerCpu.user + followerCpu.system) / coldCount),
+        logsCpuMicrosPerDecision: Math.round((logsCpu * 1e6) / coldCount),
+        ...(overTiles
+          ? { tileFetchesPerDecisionPerLog: (tileFetches - fetchesBefore) / coldCount / LOGS }
+          : {}),
+      },
+    );
   }
   await run('filling the cache', keyCount, false); // fill the cache
   report('decide warm (cached)', {
