@@ -10,12 +10,21 @@ const nodeArgs = (process.env.TALLY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boo
 export async function spawnDaemon(
   stateDir: string,
   extraConfig = '',
-): Promise<{ proc: ChildProcess; api: string; adminSocket: string; http: string; stop(): Promise<void> }> {
+  /** metrics: also serve /metrics (cache.metrics_listen) on an ephemeral port. */
+  options: { metrics?: boolean } = {},
+): Promise<{
+  proc: ChildProcess;
+  api: string;
+  adminSocket: string;
+  http: string;
+  metrics?: string;
+  stop(): Promise<void>;
+}> {
   fs.mkdirSync(stateDir, { recursive: true });
   const configFile = `${stateDir}.toml`;
   fs.writeFileSync(
     configFile,
-    `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\nhttp_listen = "127.0.0.1:0"\n[cache]\nlisten = ""\n${extraConfig}`,
+    `log_level = "info"\n[api]\nlisten = "127.0.0.1:0"\nhttp_listen = "127.0.0.1:0"\n[cache]\nlisten = ""\n${options.metrics ? 'metrics_listen = "127.0.0.1:0"\n' : ''}${extraConfig}`,
   );
   const proc = spawn(
     process.execPath,
@@ -25,14 +34,16 @@ export async function spawnDaemon(
     },
   );
   let out = '';
-  const ready = await new Promise<{ api: string; adminSocket: string; http: string }>((resolve, reject) => {
-    proc.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => l.includes('tally daemon ready'));
-      if (line) resolve(JSON.parse(line).addresses);
-    });
-    proc.on('exit', (code) => reject(new Error(`daemon exited with ${code}: ${out}`)));
-  });
+  const ready = await new Promise<{ api: string; adminSocket: string; http: string; metrics?: string }>(
+    (resolve, reject) => {
+      proc.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const line = out.split('\n').find((l) => l.includes('tally daemon ready'));
+        if (line) resolve(JSON.parse(line).addresses);
+      });
+      proc.on('exit', (code) => reject(new Error(`daemon exited with ${code}: ${out}`)));
+    },
+  );
   return {
     proc,
     ...ready,

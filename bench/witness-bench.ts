@@ -11,7 +11,9 @@
  * omission): one-log-paced (one growing log, pipelined on one connection) and many-logs-paced (L
  * logs in turn, on up to C connections, so each log sends its next call L/R seconds later).
  * Request bodies (signed checkpoints and RFC 6962 proofs) are made before the clock starts. Every
- * answer's status is counted; anything but 200 is reported. Prints JSON lines.
+ * answer's status is counted; anything but 200 is reported. daemonP99Ms is the bucket bound of the
+ * daemon's own p99 (its tally_witness_request_duration_seconds histogram), without the client's
+ * queueing. Prints JSON lines.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -240,7 +242,29 @@ const logConfig = [oneLog, pacedLog, ...origins]
 const daemon = await spawnDaemon(
   path.join(dir, 'state'),
   `[publish]\nenabled = false\n[witness]\nenabled = true\nname = "bench.witness"\n${logConfig}`,
+  { metrics: true },
 );
+
+/** The daemon's own add-checkpoint time histogram: cumulative counts by upper bound (seconds). */
+async function daemonBuckets(): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://${daemon.metrics!}/metrics`)).text();
+  const buckets = new Map<string, number>();
+  for (const m of text.matchAll(/^tally_witness_request_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+    buckets.set(m[1]!, Number(m[2]));
+  }
+  return buckets;
+}
+
+/**
+ * The bucket bound that holds the daemon's own p99 over a run (from the histograms before and
+ * after it): what the witness took, without the client's queueing and scheduling.
+ */
+function daemonP99Ms(before: Map<string, number>, after: Map<string, number>): number | string {
+  const deltas = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const);
+  const total = deltas.at(-1)![1];
+  const bound = deltas.find(([, n]) => n >= total * 0.99)![0];
+  return bound === '+Inf' ? '>1000' : Number(bound) * 1000;
+}
 const [host, portText] = [
   daemon.http.slice(0, daemon.http.lastIndexOf(':')),
   daemon.http.slice(daemon.http.lastIndexOf(':') + 1),
@@ -262,21 +286,32 @@ console.log(
 const daemonPid = daemon.proc.pid!;
 const sequentialCount = Math.min(Math.floor(REQUESTS / 2), 1000);
 const oneLogBodies = Array.from({ length: REQUESTS }, (_, i) => growBody(oneLog, i + 1));
+let buckets = await daemonBuckets();
 let cpu = cpuSecondsOf([daemonPid]);
 const sequential = await pipelined(host, port, oneLogBodies.slice(0, sequentialCount), 1);
-report('one-log-sequential', sequential, cpuSecondsOf([daemonPid]) - cpu, { depth: 1 });
+report('one-log-sequential', sequential, cpuSecondsOf([daemonPid]) - cpu, {
+  daemonP99Ms: daemonP99Ms(buckets, await daemonBuckets()),
+  depth: 1,
+});
+
+buckets = await daemonBuckets();
 
 cpu = cpuSecondsOf([daemonPid]);
 const piped = await pipelined(host, port, oneLogBodies.slice(sequentialCount), DEPTH);
-report('one-log-pipelined', piped, cpuSecondsOf([daemonPid]) - cpu, { depth: DEPTH });
+report('one-log-pipelined', piped, cpuSecondsOf([daemonPid]) - cpu, {
+  daemonP99Ms: daemonP99Ms(buckets, await daemonBuckets()),
+  depth: DEPTH,
+});
 
 const perLog = Math.max(1, Math.ceil(REQUESTS / LOGS));
 const bodiesByLog = origins.map((origin) =>
   Array.from({ length: perLog }, (_, i) => growBody(origin, i + 1)),
 );
+buckets = await daemonBuckets();
 cpu = cpuSecondsOf([daemonPid]);
 const many = await manyLogs(`http://${daemon.http}${PATH}`, bodiesByLog, CONNECTIONS);
 report('many-logs', many, cpuSecondsOf([daemonPid]) - cpu, {
+  daemonP99Ms: daemonP99Ms(buckets, await daemonBuckets()),
   logs: LOGS,
   connections: CONNECTIONS,
   callsPerLog: perLog,
@@ -284,17 +319,23 @@ report('many-logs', many, cpuSecondsOf([daemonPid]) - cpu, {
 
 if (RATE > 0) {
   const pacedBodies = Array.from({ length: REQUESTS }, (_, i) => growBody(pacedLog, i + 1));
+  buckets = await daemonBuckets();
   cpu = cpuSecondsOf([daemonPid]);
   const pacedOne = await pipelined(host, port, pacedBodies, 0, RATE);
-  report('one-log-paced', pacedOne, cpuSecondsOf([daemonPid]) - cpu, { offeredPerSecond: RATE });
+  report('one-log-paced', pacedOne, cpuSecondsOf([daemonPid]) - cpu, {
+    daemonP99Ms: daemonP99Ms(buckets, await daemonBuckets()),
+    offeredPerSecond: RATE,
+  });
 
   // The same logs again, from the sizes the many-logs run left them at.
   const pacedByLog = origins.map((origin) =>
     Array.from({ length: perLog }, (_, i) => growBody(origin, perLog + i + 1)),
   );
+  buckets = await daemonBuckets();
   cpu = cpuSecondsOf([daemonPid]);
   const pacedMany = await pacedManyLogs(`http://${daemon.http}${PATH}`, pacedByLog, RATE, 4 * CONNECTIONS);
   report('many-logs-paced', pacedMany, cpuSecondsOf([daemonPid]) - cpu, {
+    daemonP99Ms: daemonP99Ms(buckets, await daemonBuckets()),
     offeredPerSecond: RATE,
     logs: LOGS,
     connections: 4 * CONNECTIONS,

@@ -50,7 +50,10 @@ export async function openWitness(
     logs: witnessedLogsOf(witness, config.follow),
     storeDir: witnessStoreDirOf(paths.stateDir),
     logger: logger.child({ component: 'witness' }),
-    countAnswer: (status) => metrics.witnessRequests.inc({ status: String(status) }),
+    countAnswer: (status, seconds) => {
+      metrics.witnessRequests.inc({ status: String(status) });
+      metrics.witnessRequestDuration.observe(seconds);
+    },
   });
 }
 

@@ -19,6 +19,7 @@ export interface TallyMetrics {
   decisions: Counter<'outcome' | 'source'>;
   policyErrors: Counter<'policy' | 'kind'>;
   witnessRequests: Counter<'status'>;
+  witnessRequestDuration: Histogram;
 }
 
 export function createTallyMetrics(): TallyMetrics {
@@ -56,6 +57,12 @@ export function createTallyMetrics(): TallyMetrics {
       name: 'tally_witness_requests_total',
       help: 'add-checkpoint requests answered by the witness, by HTTP status code.',
       labelNames: ['status'],
+      registers,
+    }),
+    witnessRequestDuration: new Histogram({
+      name: 'tally_witness_request_duration_seconds',
+      help: 'Time the witness took over an add-checkpoint request, from its body read to its answer.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
   };

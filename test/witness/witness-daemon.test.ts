@@ -234,6 +234,11 @@ describe('tally as a witness (real daemon)', () => {
     for (const status of ['200', '400', '403', '404', '409', '422']) {
       expect(metrics).toMatch(new RegExp(`tally_witness_requests_total\\{status="${status}"\\} [1-9]`));
     }
+    // Every answered request is timed once.
+    const answered = [...metrics.matchAll(/^tally_witness_requests_total\{status="\d+"\} (\d+)$/gm)];
+    const timed = /^tally_witness_request_duration_seconds_count (\d+)$/m.exec(metrics);
+    expect(Number(timed?.[1])).toBe(answered.reduce((sum, m) => sum + Number(m[1]), 0));
+    expect(Number(timed?.[1])).toBeGreaterThan(0);
   });
 
   it('`tally verify checkpoint --witness --quorum` counts the cosignatures this witness made', async () => {
