@@ -6,7 +6,7 @@ import { parseNote } from '../../src/crypto/signed-note.js';
 import { splitHashes } from '../../src/crypto/hash-list.js';
 import { addCheckpointBody } from '../fixtures/rfc6962-tree.js';
 import { startPublisher, type Publisher } from '../follower/cluster.js';
-import type { DaemonProcess } from '../helpers/daemon.js';
+import { runCli, type DaemonProcess } from '../helpers/daemon.js';
 import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 import { fill, logIdOfPublisher, logRow, startMirror, tilesUrlOf } from '../mirror/cluster.js';
@@ -24,6 +24,7 @@ describe('auditing witness (real daemons)', () => {
   let witness: DaemonProcess;
   let base: PublicKey;
   let audit: PublicKey;
+  const saved: Record<'honest' | 'liar', string> = { honest: '', liar: '' };
 
   const post = async (body: string) => {
     const res = await fetch(`http://${witness.http}/witness/add-checkpoint`, { method: 'POST', body });
@@ -76,6 +77,7 @@ describe('auditing witness (real daemons)', () => {
     const answer = await post(addCheckpointBody(0, [], note));
     expect(answer.status, answer.text).toBe(200);
     expect(signers(answer.text, text)).toEqual(['w1.example', 'w1.example-audit']);
+    saved.honest = note + answer.text;
     const [first, second] = answer.text.split('\n').map((l) => Buffer.from(l.split(' ')[2] ?? '', 'base64'));
     expect(first!.readBigUInt64BE(4)).toBe(second!.readBigUInt64BE(4));
     // A tampered map-root line is another note: no signature of the log, so 403.
@@ -118,8 +120,37 @@ describe('auditing witness (real daemons)', () => {
       return row.state === 'compromised';
     });
     answers.push((await post(addCheckpointBody(300, [], note))).text);
+    saved.liar = note + answers.at(-1)!;
     // The tree is consistent, so the base statement holds; the map root is not, so never the audit's.
     for (const answer of answers) expect(signers(answer, text)).toEqual(['w1.example']);
     expect((await logRow(witness, 'liar')).reason).toMatch(/^audit: first wrong entry/);
   }, 60_000);
+
+  it('a user listing the audit key requires it: `tally verify checkpoint --witness <audit key>`', async () => {
+    const file = (name: string, text: string) => {
+      fs.writeFileSync(path.join(root, name), text);
+      return path.join(root, name);
+    };
+    const keys = path.join(witness.stateDir, 'keys');
+    const verify = (note: string, publicKey: string) =>
+      runCli([
+        'verify',
+        'checkpoint',
+        note,
+        '--key',
+        file(`${path.basename(note)}.key`, publicKey),
+        '--witness',
+        path.join(keys, 'witness.public'),
+        '--witness',
+        path.join(keys, 'witness-audit.public'),
+        '--quorum',
+        '2',
+      ]);
+    const honest = await verify(file('honest.checkpoint', saved.honest), origin.publicKey);
+    expect(honest.code, honest.stderr).toBe(0);
+    expect(honest.stdout).toMatch(/w1\.example-audit/);
+    const lied = await verify(file('liar.checkpoint', saved.liar), liar.publicKey);
+    expect(lied.code).toBe(1);
+    expect(lied.stderr).toMatch(/not witnessed: 1 of 2 listed witnesses cosigned \(w1\.example\), quorum 2/);
+  });
 });
