@@ -44,7 +44,7 @@ const { values: args } = parseArgs({
     'copy-rounds': { type: 'string', default: '3' },
     /** Where the libraries' caches are made; kept and reused by later runs (default: a temp dir). */
     'libs-dir': { type: 'string' },
-    /** Writes a CPU profile of the client daemon (node --cpu-prof) into this directory. */
+    /** Writes CPU profiles of the client daemons (node --cpu-prof) into this directory. */
     'cpu-prof': { type: 'string' },
   },
 });
@@ -108,16 +108,15 @@ try {
     );
   }
 
+  /** node --cpu-prof for every client daemon (one profile each, written when it stops). */
+  const profileArgs = args['cpu-prof']
+    ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args['cpu-prof'])]
+    : [];
   nginx = await startNginx(path.join(dir, 'nginx'), cache.dir);
   const publishedDirs = libs ? [cache.dir, Object.values(libs.dirs)[0]!] : [cache.dir];
   for (let i = 0; i < num('builders'); i++)
     builders.push(await startBuilder(dir, `builder${i}`, ...publishedDirs));
-  client = await startClient(
-    dir,
-    builders,
-    nginx.url,
-    args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args['cpu-prof'])] : [],
-  );
+  client = await startClient(dir, builders, nginx.url, profileArgs);
   const proxy = `http://${client.addresses.cache}`;
   t = performance.now();
   const hashParts = [cache.large, ...cache.small].map((p) => p.hashPart);
@@ -193,7 +192,7 @@ try {
   const copies: Record<string, CopyTimes> = {};
   for (const compression of copyCompressions) {
     const direct = `${nginx.url}/libs-${compression}`;
-    const copyClient = await startClient(dir, builders, direct, [], `client-${compression}`);
+    const copyClient = await startClient(dir, builders, direct, profileArgs, `client-${compression}`);
     try {
       await warmDecisions(copyClient, [libs!.hashPart]);
       const viaProxy = `http://${copyClient.addresses.cache}`;
