@@ -14,7 +14,7 @@ const LAYERS = [
   ['api'],
   ['verify', 'store'],
   ['tiles', 'witness'],
-  ['log', 'map', 'checkpoint', 'nix', 'config'],
+  ['log', 'map', 'checkpoint', 'nix', 'config', 'r13y'],
   ['vote', 'collections', 'entry', 'crypto'],
   ['errors'],
 ];

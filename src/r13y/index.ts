@@ -1,0 +1,4 @@
+export * from './package-name.js';
+export * from './path-report.js';
+export * from './tally.js';
+export * from './summary.js';

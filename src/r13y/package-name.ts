@@ -1,0 +1,12 @@
+/**
+ * The package name of a store-path name: the name without its version, by Nix's own rule
+ * (`DrvName`): the version starts after the first dash that is not followed by a letter.
+ * "hello-2.12.1" → "hello", "python3.11-requests-2.31.0" → "python3.11-requests"; a name with
+ * no such dash ("hello") is its own package name.
+ */
+export function packageName(storePathName: string): string {
+  for (let i = 0; i < storePathName.length - 1; i++) {
+    if (storePathName[i] === '-' && !/[A-Za-z]/.test(storePathName[i + 1]!)) return storePathName.slice(0, i);
+  }
+  return storePathName;
+}
