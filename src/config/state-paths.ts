@@ -54,6 +54,11 @@ export function mirrorDirOf(stateDir: string, logId: string): string {
   return path.join(stateDir, 'mirrors', logId);
 }
 
+/** The reproducibility report's index, fed from the mirrors. */
+export function r13yIndexDirOf(stateDir: string): string {
+  return path.join(stateDir, 'r13y');
+}
+
 export function spoolDirOf(stateDir: string): string {
   return path.join(stateDir, 'spool');
 }

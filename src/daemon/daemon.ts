@@ -188,7 +188,13 @@ export async function startDaemon(
         const store = follower?.logs.find((l) => l.id === logId)?.mirrorOf?.mirror.store;
         return store?.head === undefined ? undefined : store;
       };
-      logHttp = await startLogHttpListener(config.api.httpListen, logs, witnessRoutes, mirrors);
+      logHttp = await startLogHttpListener(
+        config.api.httpListen,
+        logs,
+        witnessRoutes,
+        mirrors,
+        follower?.r13y,
+      );
       addresses.http = logHttp.address;
     }
     // Submit batches are large; the admin API is local or behind a token.

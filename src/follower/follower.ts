@@ -3,10 +3,11 @@ import { connectPublic } from '../api/client.js';
 import { logIdOf } from '../checkpoint/log-id.js';
 import type { LogInfo } from '../api/gen/tally/v1/node.js';
 import { formatHostPort } from '../config/address.js';
-import { followerStoreDirOf, mirrorDirOf } from '../config/state-paths.js';
+import { followerStoreDirOf, mirrorDirOf, r13yIndexDirOf } from '../config/state-paths.js';
 import { defaultOrigin } from '../checkpoint/log-id.js';
 import { HttpLogSource } from '../api/http-log-source.js';
 import { MirrorStore } from '../store/mirror-store.js';
+import { R13yIndex } from '../store/r13y-index.js';
 import { LogMirror } from './log-mirror.js';
 import type { FollowConfig } from '../config/types.js';
 import { formatPublicKey } from '../crypto/ed25519-keys.js';
@@ -31,11 +32,15 @@ export class Follower {
   private readonly timers = new Map<FollowedLog, NodeJS.Timeout>();
   private readonly polling = new Set<Promise<void>>();
   private stopped = false;
+  /** Feeds of the r13y index, one after another (each reads and rewrites the running tally). */
+  private r13yFeeding: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly logs: FollowedLog[],
     private readonly store: FollowerStore,
     private readonly logger: Logger,
+    /** The reproducibility report over the mirrored logs; undefined when no log is mirrored. */
+    readonly r13y: R13yIndex | undefined,
   ) {}
 
   /**
@@ -88,7 +93,8 @@ export class Follower {
           ),
         );
       }
-      return new Follower(logs, store, logger);
+      const r13y = mirrors.length > 0 ? await R13yIndex.open(r13yIndexDirOf(stateDir)) : undefined;
+      return new Follower(logs, store, logger, r13y);
     } catch (err) {
       await Promise.all(mirrors.map((m) => m.close()));
       await store.close();
@@ -189,8 +195,25 @@ export class Follower {
       log.client?.close();
       log.tiles?.source.close();
     }
+    await this.r13yFeeding;
+    await this.r13y?.close();
     await Promise.all(this.logs.map((log) => log.mirrorOf?.mirror.store.close()));
     await this.store.close();
+  }
+
+  /** Adds what the log's mirror holds beyond what the report has seen (after each poll). */
+  private feedR13y(log: FollowedLog): void {
+    const index = this.r13y;
+    const mirror = log.mirrorOf?.mirror.store;
+    if (index === undefined || mirror === undefined || this.stopped) return;
+    const feeding = this.r13yFeeding.then(async () => {
+      if (this.stopped) return;
+      const start = await index.fedSize(log.id);
+      if (start < mirror.size) await index.feed(log.id, mirror.records(start));
+    });
+    this.r13yFeeding = feeding.catch((err: unknown) => {
+      this.logger.error({ err, log: log.name }, 'feeding the reproducibility report failed');
+    });
   }
 
   private schedule(log: FollowedLog, delayMs: number): void {
@@ -203,6 +226,7 @@ export class Follower {
       this.polling.add(poll);
       void poll.then(() => {
         this.polling.delete(poll);
+        this.feedR13y(log);
         if (log.compromised) return; // nothing it says counts any more
         this.schedule(
           log,
