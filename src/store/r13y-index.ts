@@ -4,6 +4,7 @@ import { TallyError } from '../errors.js';
 import { decodeNixValue, hashPartOfKey, parseStorePath, STORE_PATH_KEY_BYTES } from '../nix/index.js';
 import {
   applyChange,
+  disagreeingPairs,
   emptyTally,
   isDisputed,
   summarize,
@@ -20,6 +21,7 @@ import type { MirroredRecord } from './mirror-store.js';
  *   'p/' hashPart          -> PathReport (JSON)
  *   'd/' hashPart          -> store-path name, for each disputed path
  *   'n/' u64 hex seq       -> NewlyDisputed (JSON), in the order paths became disputed
+ *   'q/' a '/' b '/' hashPart -> store-path name, for each path logs a < b disagree on
  *   'c/' logId             -> entries of that log already fed (decimal)
  *   't'                    -> Tally (JSON)
  * One batch per fed chunk holds the path reports, the tally and the cursor, so a crash never
@@ -46,6 +48,8 @@ export interface DisputePage {
 }
 
 const seqKey = (seq: number) => 'n/' + seq.toString(16).padStart(16, '0');
+/** Log ids are hex, so '/' cannot occur in them; a < b. */
+const pairPrefix = (a: string, b: string) => `q/${a}/${b}/`;
 
 export class R13yIndex {
   private constructor(
@@ -151,6 +155,8 @@ export class R13yIndex {
       if (after === undefined || after === old) continue;
       applyChange(tally, old, after);
       batch.put('p/' + hashPart, JSON.stringify(after));
+      // A pair that disagrees keeps disagreeing (observations are never removed): puts are idempotent.
+      for (const [a, b] of disagreeingPairs(after)) batch.put(pairPrefix(a, b) + hashPart, after.name);
       if (isDisputed(after) && (old === undefined || !isDisputed(old))) {
         batch.put('d/' + hashPart, after.name);
         const since = after.disputedSince!;
@@ -182,6 +188,25 @@ export class R13yIndex {
     for await (const [key, pathName] of this.db.iterator({ gte: 'd/', lt: 'd0' })) {
       if (name !== undefined && !pathName.includes(name)) continue;
       if (total >= offset && items.length < limit) items.push({ hashPart: key.slice(2), name: pathName });
+      total++;
+    }
+    return { total, items };
+  }
+
+  /** Paths logs `a` and `b` (either order) logged different values for, by hash part, `limit` from `offset`. */
+  async pairDisputes(
+    a: string,
+    b: string,
+    options: { offset?: number; limit?: number } = {},
+  ): Promise<DisputePage> {
+    const { offset = 0, limit = 50 } = options;
+    const prefix = a < b ? pairPrefix(a, b) : pairPrefix(b, a);
+    const items: DisputePage['items'] = [];
+    let total = 0;
+    for await (const [key, pathName] of this.db.iterator({ gt: prefix, lt: prefix.slice(0, -1) + '0' })) {
+      if (total >= offset && items.length < limit) {
+        items.push({ hashPart: key.slice(prefix.length), name: pathName });
+      }
       total++;
     }
     return { total, items };

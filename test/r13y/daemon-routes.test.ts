@@ -1,26 +1,11 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeNixValue, hashPartOfKey } from '../../src/nix/index.js';
 import type { DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { pollUntil } from '../helpers/poll.js';
-import { keyOf, startPublisher, type Publisher } from '../follower/cluster.js';
+import { startPublisher, type Publisher } from '../follower/cluster.js';
+import { logOutput, narHash } from './cluster.js';
 import { logIdOfPublisher, startMirror, tilesUrlOf } from '../mirror/cluster.js';
-
-const narHash = (c: string) => `sha256:${'1'.repeat(51)}${c}`;
-
-/** What `p` logs for path `label`: a Nix output whose NarHash ends in `c`. */
-async function logOutput(p: Publisher, label: string, name: string, c: string): Promise<string> {
-  const key = keyOf(label);
-  const value = encodeNixValue({
-    storePath: `/nix/store/${hashPartOfKey(key)}-${name}`,
-    narHash: narHash(c),
-    narSize: 100,
-    references: [],
-  });
-  await p.daemon.adminClient().submit({ logId: '', entries: [{ key, value }] });
-  return hashPartOfKey(key);
-}
 
 /** Three real publishing daemons, mirrored by a fourth, whose HTTP listener serves the report. */
 describe('r13y routes of a mirroring daemon', () => {

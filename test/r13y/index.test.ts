@@ -101,6 +101,14 @@ describe('R13yIndex', () => {
     ]);
     expect(await index.disputes({ offset: 5 })).toEqual({ total: 2, items: [] });
 
+    // Per pair: only the paths those two logs disagree on, whichever order the pair is asked in.
+    expect(await index.pairDisputes('gamma', 'alpha')).toEqual({
+      total: 1,
+      items: [{ hashPart: hashPartOfKey(lied), name: 'lie-1.0' }],
+    });
+    expect((await index.pairDisputes('beta', 'gamma')).items.map((i) => i.name)).toEqual(['rand-1']);
+    expect(await index.pairDisputes('alpha', 'beta', { offset: 1 })).toEqual({ total: 1, items: [] });
+
     const feed = await index.newlyDisputed(10);
     expect(feed.map((n) => [n.seq, n.name, n.logId])).toEqual([
       [1, 'lie-1.0', 'gamma'],
