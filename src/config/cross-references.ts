@@ -4,7 +4,7 @@ import type { ConfigFile } from './schema.js';
 
 /**
  * Checks that read more than one section, so they run once the whole file is otherwise valid:
- * what policies name must exist, the local log can only vote when it is published, a witness
+ * what policies and follows name must exist, the local log can only vote when it is published, a witness
  * needs the HTTP listener and logs to cosign, and no two listeners share an address.
  */
 export function checkCrossReferences(file: ConfigFile, ctx: z.RefinementCtx): void {
@@ -32,6 +32,18 @@ export function checkCrossReferences(file: ConfigFile, ctx: z.RefinementCtx): vo
         `${JSON.stringify(name)} is not a followed log (followed: ${known}) nor "local"`,
       );
     }
+  });
+
+  const witnessNames = new Set(file.witnesses.map((w) => w.name));
+  file.follow.forEach((follow, i) => {
+    follow.witnesses.forEach((name, j) => {
+      if (witnessNames.has(name)) return;
+      const known = [...witnessNames].map((n) => JSON.stringify(n)).join(', ') || 'none';
+      report(
+        ['follow', i, 'witnesses', j],
+        `${JSON.stringify(name)} is not in [[witnesses]] (listed: ${known})`,
+      );
+    });
   });
 
   if (file.witness.enabled) {

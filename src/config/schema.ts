@@ -218,6 +218,12 @@ const followEntry = z.strictObject({
   poll_interval_seconds: pollIntervalSeconds.optional(),
   request_timeout_ms: requestTimeoutMs.optional(),
   meta: meta.prefault({}),
+  // Names of [[witnesses]] entries; a checkpoint counts only with witness_quorum of their cosignatures.
+  witnesses: z.array(z.string()).prefault([]),
+  // Default: every listed witness (checked against the list in cross-references.ts).
+  witness_quorum: integer(1, 1000).optional(),
+  // The last witnessed checkpoint votes while the log's latest carried the quorum this recently.
+  max_witnessed_age_seconds: integer(1, 10 * 365 * 86_400).default(86_400),
 });
 
 const followList = z.array(followEntry).superRefine((follows, ctx) => {
@@ -238,6 +244,28 @@ const followList = z.array(followEntry).superRefine((follows, ctx) => {
         path: [i, 'address'],
         message: "needs address (the log's gRPC API) or url (its tlog-tiles prefix)",
         input: follow,
+      });
+    }
+    follow.witnesses.forEach((name, j) => {
+      if (follow.witnesses.indexOf(name) !== j) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'witnesses', j],
+          message: `witness ${JSON.stringify(name)} is listed twice`,
+          input: name,
+        });
+      }
+    });
+    const quorum = follow.witness_quorum;
+    if (quorum !== undefined && quorum > follow.witnesses.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'witness_quorum'],
+        message:
+          follow.witnesses.length === 0
+            ? 'needs witnesses: the names of [[witnesses]] entries whose cosignatures count'
+            : `${quorum} is more than the ${follow.witnesses.length} witnesses listed`,
+        input: quorum,
       });
     }
     const sameName = byName.get(follow.name);
@@ -355,6 +383,41 @@ const witnessSection = z.strictObject({
   log: z.array(witnessLogEntry).prefault([]),
 });
 
+/**
+ * A witness a [[follow]] may require: its name (the cosignature key's name, so a note key name)
+ * and its Ed25519 public key as `name:base64`, as `<stateDir>/keys/witness.public` holds it.
+ */
+const witnessesEntry = z
+  .strictObject({
+    name: z.string().refine(isValidNoteKeyName, 'must be a non-empty witness name without spaces or "+"'),
+    public_key: parsedText(parsePublicKey),
+  })
+  .superRefine((witness, ctx) => {
+    if (witness.public_key.name !== witness.name) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['public_key'],
+        message: `the key is named ${JSON.stringify(witness.public_key.name)}, not ${JSON.stringify(witness.name)}: a cosignature's key ID covers the name`,
+        input: witness.public_key,
+      });
+    }
+  });
+
+const witnessesList = z.array(witnessesEntry).superRefine((witnesses, ctx) => {
+  const seen = new Map<string, number>();
+  witnesses.forEach((witness, i) => {
+    const earlier = seen.get(witness.name);
+    if (earlier !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'name'],
+        message: `duplicate name ${JSON.stringify(witness.name)}, already used by witnesses[${earlier}]`,
+        input: witness.name,
+      });
+    } else seen.set(witness.name, i);
+  });
+});
+
 export const DEFAULT_STATE_DIR = './tally-data';
 
 const configFileTables = z.strictObject({
@@ -369,6 +432,7 @@ const configFileTables = z.strictObject({
   decide: decideSection.prefault({}),
   policy: policyList.prefault([DEFAULT_POLICY]),
   witness: witnessSection.prefault({}),
+  witnesses: witnessesList.prefault([]),
 });
 
 /** The config file after validation: snake_case as written, defaults filled, leaves parsed. */

@@ -77,6 +77,9 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
       pollIntervalSeconds: follow.poll_interval_seconds ?? file.follow_defaults.poll_interval_seconds,
       requestTimeoutMs: follow.request_timeout_ms ?? file.follow_defaults.request_timeout_ms,
       meta: follow.meta,
+      witnesses: follow.witnesses.map((name) => file.witnesses.find((w) => w.name === name)!.public_key),
+      witnessQuorum: follow.witness_quorum ?? follow.witnesses.length,
+      maxWitnessedAgeSeconds: follow.max_witnessed_age_seconds,
     })),
     decide: {
       cacheTtlSeconds: file.decide.cache_ttl_seconds,

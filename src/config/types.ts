@@ -92,6 +92,12 @@ export interface FollowConfig {
   pollIntervalSeconds: number;
   requestTimeoutMs: number;
   meta: Record<string, string>; // e.g. upstream = the builder's binary cache URL
+  /** The witnesses whose cosignatures count (from [[witnesses]]); empty: none required. */
+  witnesses: PublicKey[];
+  /** How many of `witnesses` must cosign a checkpoint for it to count; 0 when none are listed. */
+  witnessQuorum: number;
+  /** The last witnessed checkpoint votes while the log's latest had the quorum at most this long ago. */
+  maxWitnessedAgeSeconds: number;
 }
 
 export interface DecideConfig {

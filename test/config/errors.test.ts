@@ -7,6 +7,8 @@ import { issuesOf, KEY_A, KEY_B } from './fixtures.js';
 const follow = (name: string, key: string, extra = ''): string =>
   `[[follow]]\nname = "${name}"\npublic_key = "${key}"\naddress = "10.0.0.5:9002"\n${extra}\n`;
 
+const W1 = `[[witnesses]]\nname = "w1.example"\npublic_key = "w1.example:${Buffer.alloc(32, 1).toString('base64')}"\n`;
+
 describe('refused configs name the key and the reason', () => {
   test('a TOML syntax error gives file:line:column and is an InvalidArgumentError', () => {
     let thrown: unknown;
@@ -178,6 +180,48 @@ describe('refused configs name the key and the reason', () => {
       '[witness]\naudit_name = "w1+audit"',
       'witness.audit_name',
       /must not contain "\+"/,
+    ],
+    [
+      'a follow naming a witness not in [[witnesses]]',
+      follow('a', KEY_A, 'witnesses = ["w9.example"]') + W1,
+      'follow[0].witnesses[0]',
+      /"w9\.example" is not in \[\[witnesses\]\] \(listed: "w1\.example"\)/,
+    ],
+    [
+      'a witness quorum above the witnesses listed',
+      follow('a', KEY_A, 'witnesses = ["w1.example"]\nwitness_quorum = 2') + W1,
+      'follow[0].witness_quorum',
+      /2 is more than the 1 witnesses listed/,
+    ],
+    [
+      'a witness quorum of 0',
+      follow('a', KEY_A, 'witnesses = ["w1.example"]\nwitness_quorum = 0') + W1,
+      'follow[0].witness_quorum',
+      /must be at least 1, got 0/,
+    ],
+    [
+      'a witness quorum without witnesses',
+      follow('a', KEY_A, 'witness_quorum = 1'),
+      'follow[0].witness_quorum',
+      /needs witnesses/,
+    ],
+    [
+      'a witness listed twice by a follow',
+      follow('a', KEY_A, 'witnesses = ["w1.example", "w1.example"]') + W1,
+      'follow[0].witnesses[1]',
+      /"w1\.example" is listed twice/,
+    ],
+    [
+      'a witness whose key has another name',
+      W1.replace('name = "w1.example"', 'name = "w2.example"'),
+      'witnesses[0].public_key',
+      /the key is named "w1\.example", not "w2\.example"/,
+    ],
+    [
+      'two witnesses of one name',
+      W1 + W1,
+      'witnesses[1].name',
+      /duplicate name "w1\.example", already used by witnesses\[0\]/,
     ],
     [
       'two listeners on one address',

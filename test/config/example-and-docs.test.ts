@@ -14,12 +14,16 @@ const REFERENCE = README.slice(
   README.indexOf('\n## Development'),
 );
 
-/** Every key path the schema knows; an array of tables is marked `follow[]`, tables of free keys are leaves. */
+/**
+ * Every key path the schema knows; an array of tables is marked `follow[]`, tables of free keys
+ * and arrays of strings are leaves.
+ */
 function keyPaths(schema: z.ZodType, path: string[] = []): string[][] {
   if (schema instanceof z.ZodPrefault || schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) {
     return keyPaths(schema.unwrap() as z.ZodType, path);
   }
-  if (schema instanceof z.ZodArray)
+  // An array of tables; an array of strings (follow.witnesses) is a leaf.
+  if (schema instanceof z.ZodArray && !(schema.element instanceof z.ZodString))
     return keyPaths(schema.element as z.ZodType, [...path.slice(0, -1), `${path.at(-1)}[]`]);
   if (schema instanceof z.ZodObject) {
     return Object.entries(schema.shape).flatMap(([name, inner]) =>

@@ -3,6 +3,9 @@ import { parseConfig } from '../../src/config/parse.js';
 import type { Config } from '../../src/config/types.js';
 import { KEY_A, KEY_A_BYTES, KEY_B, KEY_B_BYTES } from './fixtures.js';
 
+const W2_BYTES = new Uint8Array(32).fill(0xc3);
+const W3_BYTES = new Uint8Array(32).fill(0xd4);
+
 const FULL = `
 state_dir = "/var/lib/tally"
 log_level = "debug"
@@ -63,6 +66,9 @@ weight = 2.5
 origin = "a.example/log"
 poll_interval_seconds = 5
 request_timeout_ms = 900
+witnesses = ["w2.example", "w3.example"]
+witness_quorum = 1
+max_witnessed_age_seconds = 600
 [follow.meta]
 upstream = "https://cache.builder-a.example"
 
@@ -107,6 +113,14 @@ audit_key_file = "/etc/tally/witness-audit.secret"
 [[witness.log]]
 origin = "a.example/log"
 public_key = "${KEY_A}"
+
+[[witnesses]]
+name = "w2.example"
+public_key = "w2.example:${Buffer.from(W2_BYTES).toString('base64')}"
+
+[[witnesses]]
+name = "w3.example"
+public_key = "w3.example:${Buffer.from(W3_BYTES).toString('base64')}"
 `;
 
 test('a file setting every key becomes the expected typed config', () => {
@@ -169,6 +183,12 @@ test('a file setting every key becomes the expected typed config', () => {
         pollIntervalSeconds: 5,
         requestTimeoutMs: 900,
         meta: { upstream: 'https://cache.builder-a.example' },
+        witnesses: [
+          { name: 'w2.example', publicKey: W2_BYTES },
+          { name: 'w3.example', publicKey: W3_BYTES },
+        ],
+        witnessQuorum: 1,
+        maxWitnessedAgeSeconds: 600,
       },
       {
         name: 'builder-b',
@@ -183,6 +203,9 @@ test('a file setting every key becomes the expected typed config', () => {
         pollIntervalSeconds: 15, // from follow_defaults
         requestTimeoutMs: 2000,
         meta: {},
+        witnesses: [],
+        witnessQuorum: 0,
+        maxWitnessedAgeSeconds: 86_400,
       },
     ],
     decide: { cacheTtlSeconds: 0, cacheMaxEntries: 5, localLogVotes: true },
