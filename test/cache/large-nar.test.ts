@@ -149,7 +149,7 @@ describe.each(['none', 'zstd'] as const)('a 1 GiB NAR (%s) through the proxy dae
     proxy = await startDaemonProcess({
       stateDir: path.join(root, 'proxy'),
       config:
-        'log_level = "info"\n[api]\nlisten = ""\n[cache]\nlisten = "127.0.0.1:0"\n[publish]\nenabled = false\n' +
+        'log_level = "info"\n[api]\nlisten = ""\nhttp_listen = ""\n[cache]\nlisten = "127.0.0.1:0"\n[publish]\nenabled = false\n' +
         '[decide]\ncache_ttl_seconds = 0\n' +
         // One builder: the default policy wants two agreeing logs.
         '[[policy]]\nname = "trust-builder"\nfile = "builtin:name-match"\n[policy.params]\nname = "builder"\n' +

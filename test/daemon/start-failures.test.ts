@@ -33,27 +33,35 @@ const ONE_LINE = (address: string, purpose: string) =>
   );
 
 describe('a port in use at start', () => {
+  // Each case sets every TCP listener (port 0 or the held port), so none falls back to a default
+  // port (9002, 9003) that a user's running daemon may hold.
+  const api = (grpc: string, http: string) => `[api]\nlisten = "${grpc}"\nhttp_listen = "${http}"\n`;
+  const any = '127.0.0.1:0';
   const cases: [string, (port: number, dir: string) => string, string][] = [
     [
       'the public API',
-      (p) => `[api]\nlisten = "127.0.0.1:${p}"\n[cache]\nlisten = "127.0.0.1:0"\n`,
+      (p) => `${api(`127.0.0.1:${p}`, any)}[cache]\nlisten = "${any}"\n`,
       'the public gRPC API ([api] listen)',
     ],
     [
+      'the HTTP read API',
+      (p) => `${api(any, `127.0.0.1:${p}`)}[cache]\nlisten = "${any}"\n`,
+      'the HTTP read API ([api] http_listen)',
+    ],
+    [
       'the cache',
-      (p) => `[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = "127.0.0.1:${p}"\n`,
+      (p) => `${api(any, any)}[cache]\nlisten = "127.0.0.1:${p}"\n`,
       'the Nix binary cache ([cache] listen)',
     ],
     [
       'the metrics address',
-      (p) =>
-        `[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = "127.0.0.1:0"\nmetrics_listen = "127.0.0.1:${p}"\n`,
+      (p) => `${api(any, any)}[cache]\nlisten = "${any}"\nmetrics_listen = "127.0.0.1:${p}"\n`,
       'metrics ([cache] metrics_listen)',
     ],
     [
       'the admin TCP listener',
       (p, dir) =>
-        `[api]\nlisten = "127.0.0.1:0"\n[cache]\nlisten = ""\n[admin]\nlisten = "127.0.0.1:${p}"\ntoken_file = "${dir}/token"\n`,
+        `${api(any, any)}[cache]\nlisten = ""\n[admin]\nlisten = "127.0.0.1:${p}"\ntoken_file = "${dir}/token"\n`,
       'the admin API ([admin] listen)',
     ],
   ];
