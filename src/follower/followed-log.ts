@@ -16,6 +16,7 @@ import { VerificationError } from '../errors.js';
 import type { LogMirror } from './log-mirror.js';
 import { auditMirror, type AuditOutcome } from './audit.js';
 import { consistencyFailure, judgeHead, needsNoProof, type EvidenceKind } from './head-check.js';
+import { checkWitnessQuorum, type WitnessQuorum } from '../witness/index.js';
 
 /** healthy: latest head verified; unreachable: the last fetch failed; compromised: misbehaviour proven. */
 export type FollowState = 'healthy' | 'unreachable' | 'compromised';
@@ -41,6 +42,9 @@ export interface MirrorOf {
   /** Called as a catch-up stores entries (a progress bar, metrics). */
   onProgress?: (log: FollowedLog, stored: number, target: number) => void;
 }
+
+/** A cosignature stamped up to this far in the future still counts (the witness's clock may run ahead). */
+const COSIGNATURE_CLOCK_SKEW_SECONDS = 300;
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -72,6 +76,15 @@ export class FollowedLog {
   private readonly trees: { checkpoint: Checkpoint; verifier: StagedVerifier }[] = [];
   /** Entry index by value digest (hex) of recent agreeing answers, for `value` over tiles. */
   private readonly indexOfDigest = new Map<string, number>();
+  /** The witnesses this log's checkpoints need ([[follow]] witnesses); undefined when none. */
+  private readonly quorum: WitnessQuorum | undefined;
+  /**
+   * With witnesses: the latest accepted checkpoint with the quorum (a prefix of `head`, as every
+   * accepted checkpoint is); seenAtMs is when the log's latest last carried the quorum.
+   */
+  witnessed: VerifiedHead | undefined;
+  /** With witnesses: why the log's latest checkpoint does not count; '' when it carries the quorum. */
+  private witnessProblem = '';
 
   constructor(
     readonly config: FollowConfig,
@@ -84,6 +97,7 @@ export class FollowedLog {
     /** The log's tlog-tiles (with `url`): its heads and consistency proofs come from there. */
     readonly tiles?: TilesOf,
     readonly mirrorOf?: MirrorOf,
+    storedWitnessed?: StoredHead,
   ) {
     this.id = logIdOf(config.publicKey, config.protocol);
     this.origin = config.origin ?? defaultOrigin(this.id);
@@ -97,6 +111,61 @@ export class FollowedLog {
     }
     const first = evidence[0];
     if (first) this.markCompromised(first);
+    if (config.witnesses.length > 0) {
+      this.quorum = { witnesses: config.witnesses, quorum: config.witnessQuorum };
+      // Checked again against today's witness list: a witness dropped from it no longer counts.
+      if (storedWitnessed && this.hasQuorum(storedWitnessed.note).met) {
+        const checkpoint = verifyCheckpoint(storedWitnessed.note, config.publicKey, this.origin);
+        this.witnessed = { checkpoint, ...storedWitnessed };
+      }
+    }
+  }
+
+  /** What ListLogs shows of the witnessing: nothing for a log that requires no witnesses. */
+  witnessInfo(nowMs: number): {
+    witnessedSize?: number;
+    witnessedAgeSeconds?: number;
+    witnessStatus: string;
+  } {
+    if (this.quorum === undefined) return { witnessStatus: '' };
+    const limit = this.witnessedLimit(nowMs);
+    const w = this.witnessed;
+    return {
+      witnessedSize: w?.checkpoint.size,
+      witnessedAgeSeconds: w ? Math.max(0, Math.floor((nowMs - w.seenAtMs) / 1000)) : undefined,
+      witnessStatus:
+        'problem' in limit
+          ? limit.problem
+          : `witnessed at size ${limit.size} (quorum ${this.quorum.quorum} of ${this.quorum.witnesses.map((k) => k.name).join(', ')})` +
+            (this.witnessProblem ? `; ${this.witnessProblem}` : ''),
+    };
+  }
+
+  private hasQuorum(note: string) {
+    const notAfter = Math.floor(Date.now() / 1000) + COSIGNATURE_CLOCK_SKEW_SECONDS;
+    return checkWitnessQuorum(note, this.quorum!, { notAfter });
+  }
+
+  /**
+   * With witnesses required: the size of the last witnessed checkpoint, which votes are answered
+   * as of, or why the log cannot vote ("not witnessed: ..."). Without, undefined.
+   */
+  private witnessedLimit(nowMs = Date.now()): { size: number } | { problem: string } {
+    const w = this.witnessed;
+    const latest = this.witnessProblem ? `; ${this.witnessProblem}` : '';
+    if (w === undefined) {
+      return {
+        problem: `not witnessed: no checkpoint of this log with the witness quorum seen yet${latest}`,
+      };
+    }
+    const ageSeconds = Math.max(0, Math.floor((nowMs - w.seenAtMs) / 1000));
+    const max = this.config.maxWitnessedAgeSeconds;
+    if (ageSeconds > max) {
+      return {
+        problem: `not witnessed: the last witnessed checkpoint (size ${w.checkpoint.size}) last had the quorum as the log's latest ${ageSeconds} s ago, more than max_witnessed_age_seconds (${max})${latest}`,
+      };
+    }
+    return { size: w.checkpoint.size };
   }
 
   get name(): string {
@@ -141,10 +210,26 @@ export class FollowedLog {
       if (problem !== null)
         return this.compromised ? this.vote('compromised', this.reason) : this.vote('unavailable', problem);
       const size = verified.checkpoint.size;
+      // With witnesses, only what the last witnessed checkpoint holds counts. The answer's tree and
+      // the witnessed one are both prefixes of the head (or the head): an entry below the witnessed
+      // size is in the witnessed tree, one past it is not witnessed.
+      const limit = this.quorum ? this.witnessedLimit() : undefined;
+      if (limit && 'problem' in limit) return this.vote('unavailable', limit.problem);
+      const witnessedSize = limit && limit.size < size ? limit.size : undefined;
       if (!verified.present) return this.vote('absent', `proven absent at size ${size}`);
+      if (witnessedSize !== undefined && verified.index >= witnessedSize) {
+        return this.vote(
+          'unavailable',
+          `not witnessed: entry ${verified.index} is past the last witnessed checkpoint (size ${witnessedSize}); ${this.witnessProblem || `the answer's checkpoint (size ${size}) lacks the quorum`}`,
+        );
+      }
       const digest = verified.digest.toString('hex');
       this.rememberIndex(digest, verified.index);
-      return this.vote('agrees', `entry ${verified.index} at size ${size}`, digest, verified.value);
+      const at =
+        witnessedSize === undefined
+          ? `at size ${size}`
+          : `at witnessed size ${witnessedSize} (answer at size ${size})`;
+      return this.vote('agrees', `entry ${verified.index} ${at}`, digest, verified.value);
     } catch (err) {
       return this.vote('unavailable', messageOf(err));
     }
@@ -216,8 +301,17 @@ export class FollowedLog {
         `${asOf}: older than max_checkpoint_age_seconds (${this.config.maxCheckpointAgeSeconds})`,
       );
     }
+    const limit = this.quorum ? this.witnessedLimit() : undefined;
+    if (limit && 'problem' in limit) return this.vote('unavailable', limit.problem);
     const found = store.lookup(key);
     if (found === undefined) return this.vote('absent', `absent at size ${size} (${asOf})`);
+    // A mirror copied before witnesses were required may hold more than the witnessed tree.
+    if (limit && found.index >= limit.size) {
+      return this.vote(
+        'unavailable',
+        `not witnessed: entry ${found.index} is past the last witnessed checkpoint (size ${limit.size})`,
+      );
+    }
     return this.vote(
       'agrees',
       `entry ${found.index} at size ${size} (${asOf})`,
@@ -260,7 +354,9 @@ export class FollowedLog {
    */
   private async catchUpMirror(): Promise<void> {
     const { mirror, onProgress } = this.mirrorOf!;
-    const head = this.head!;
+    // With witnesses the mirror copies only up to the last witnessed checkpoint.
+    const head = this.quorum ? this.witnessed : this.head;
+    if (head === undefined) return this.auditNow().then(() => undefined);
     try {
       await mirror.catchUp(head, (stored, target) => onProgress?.(this, stored, target));
     } catch (err) {
@@ -395,7 +491,41 @@ export class FollowedLog {
     return this.queue.then(() => undefined);
   }
 
+  /**
+   * The one place a checkpoint (signature verified) is accepted, from a poll or a lookup: it must
+   * be consistent with the stored head (which it may advance); then, with witnesses required, it
+   * becomes the witnessed checkpoint when it carries the quorum. Null when consistent, else why not.
+   */
   private async accept(checkpoint: Checkpoint, note: string, source: Source): Promise<string | null> {
+    const problem = await this.acceptConsistent(checkpoint, note, source);
+    if (problem === null && this.quorum) await this.judgeWitnessed(checkpoint, note, source);
+    return problem;
+  }
+
+  /** Counts an accepted checkpoint's cosignatures: the witnessed checkpoint only ever grows. */
+  private async judgeWitnessed(checkpoint: Checkpoint, note: string, source: Source): Promise<void> {
+    const check = this.hasQuorum(note);
+    if (!check.met) {
+      if (source === 'latest')
+        this.witnessProblem = `the latest checkpoint (size ${checkpoint.size}) lacks the witness quorum: ${check.reason}`;
+      return;
+    }
+    const current = this.witnessed;
+    const now = Date.now();
+    if (current === undefined || checkpoint.size > current.checkpoint.size) {
+      await this.store.putWitnessed(this.id, { note, seenAtMs: now });
+      this.witnessed = { checkpoint, note, seenAtMs: now };
+    } else if (checkpoint.size === current.checkpoint.size && source === 'latest') {
+      current.seenAtMs = now;
+    }
+    if (source === 'latest') this.witnessProblem = '';
+  }
+
+  private async acceptConsistent(
+    checkpoint: Checkpoint,
+    note: string,
+    source: Source,
+  ): Promise<string | null> {
     if (this.compromised) return `compromised: ${this.reason}`;
     const stored = this.head;
     const judgement = judgeHead(stored?.checkpoint, checkpoint);

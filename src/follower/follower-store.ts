@@ -8,6 +8,7 @@ import type { EvidenceRecord, StoredHead, StoredReset } from './evidence.js';
  *   head/<logId>             -> JSON StoredHead   (overwritten as the head advances)
  *   evidence/<logId>/<seq>   -> JSON EvidenceRecord (append-only; seq is 12 decimal digits)
  *   reset/<logId>            -> JSON StoredReset  (the operator's latest `tally follow reset`)
+ *   witnessed/<logId>        -> JSON StoredHead   (the latest head with the witness quorum, when required)
  *   tile/<logId>/<L>/<N>     -> the 8,192 bytes of full tile (L, N) of a log followed over tiles,
  *                               verified against a head the follower accepted (FollowerTiles)
  * Every write is synced: a head must never go back after a crash, and evidence must not vanish.
@@ -17,6 +18,7 @@ const HEAD_PREFIX = 'head/';
 const EVIDENCE_PREFIX = 'evidence/';
 const RESET_PREFIX = 'reset/';
 const TILE_PREFIX = 'tile/';
+const WITNESSED_PREFIX = 'witnessed/';
 const BYTES = { valueEncoding: 'buffer' } as const;
 const SYNC = { sync: true } as const;
 
@@ -42,6 +44,14 @@ export class FollowerStore {
 
   heads(): Promise<Map<string, StoredHead>> {
     return this.byLog<StoredHead>(HEAD_PREFIX);
+  }
+
+  witnessedHeads(): Promise<Map<string, StoredHead>> {
+    return this.byLog<StoredHead>(WITNESSED_PREFIX);
+  }
+
+  async putWitnessed(logId: string, head: StoredHead): Promise<void> {
+    await this.db.put(WITNESSED_PREFIX + logId, JSON.stringify(head), SYNC);
   }
 
   resets(): Promise<Map<string, StoredReset>> {

@@ -58,6 +58,7 @@ export class Follower {
     const mirrors: MirrorStore[] = [];
     try {
       const heads = await store.heads();
+      const witnessed = await store.witnessedHeads();
       const evidence = await store.allEvidence();
       const resets = await store.resets();
       const logs: FollowedLog[] = [];
@@ -90,6 +91,7 @@ export class Follower {
             ofLog,
             tiles,
             mirrorOf,
+            witnessed.get(id),
           ),
         );
       }
@@ -142,6 +144,7 @@ export class Follower {
         mirroredSize: mirror?.size,
         mirrorStored: mirror?.storedSize,
         auditedSize: mirror?.auditedSize,
+        ...log.witnessInfo(now),
       };
     });
   }

@@ -37,6 +37,7 @@ export function createNodeService(
           headSize: log.store.size,
           headAgeSeconds: undefined,
           tilesUrl: tilesUrlOf(httpAddress(), log.id),
+          witnessStatus: '',
         })),
         ...followed(),
       ],

@@ -9,7 +9,7 @@ export function registerLogs(program: Command): void {
       program.command('logs').description('list the logs a node publishes and follows, with their state'),
     ),
     ['tally logs', 'tally logs --api builder.example:9002 --json'],
-    'For each log: role (published or followed), state (healthy, unreachable, or compromised with the\nreason), head size and head age, log ID, key, origin, and the URL prefix of its tlog-tiles read path\n(tiles_url) when the node serves it over HTTP.',
+    'For each log: role (published or followed), state (healthy, unreachable, or compromised with the\nreason), head size and head age, log ID, key, origin, and the URL prefix of its tlog-tiles read path\n(tiles_url) when the node serves it over HTTP; for a log that requires witnesses, the last witnessed\nsize, or why its votes are "not witnessed".',
   ).action((options: ApiOptions) =>
     runCommand(options, () =>
       withPublicClient(options, async (client) => {
@@ -22,7 +22,7 @@ export function registerLogs(program: Command): void {
               l.mirroredSize === undefined
                 ? ''
                 : `\n  mirror ${l.mirroredSize} of ${l.headSize} entries (${l.mirrorStored} fetched), ${l.auditedSize} audited`
-            }`;
+            }${l.witnessStatus ? `\n  witnesses ${l.witnessStatus}` : ''}`;
           })
           .join('\n');
         return { human, json: { logs } };

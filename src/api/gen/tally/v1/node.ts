@@ -83,7 +83,25 @@ export interface LogInfo {
     | number
     | undefined;
   /** Mirrors: entries audited so far (replayed into the map, checked at every stored checkpoint). */
-  auditedSize?: number | undefined;
+  auditedSize?:
+    | number
+    | undefined;
+  /**
+   * Followed logs with [[follow]] witnesses: the size of the last checkpoint with the witness
+   * quorum (votes are answered as of it); absent for other logs or before one is seen.
+   */
+  witnessedSize?:
+    | number
+    | undefined;
+  /** With witnesses: seconds since the log's latest checkpoint last carried the quorum. */
+  witnessedAgeSeconds?:
+    | number
+    | undefined;
+  /**
+   * With witnesses: the witnessing in words ("witnessed at size N ..." or "not witnessed: ...");
+   * empty for logs that require no witnesses.
+   */
+  witnessStatus: string;
 }
 
 export interface LogInfo_MetaEntry {
@@ -239,6 +257,9 @@ function createBaseLogInfo(): LogInfo {
     mirroredSize: undefined,
     mirrorStored: undefined,
     auditedSize: undefined,
+    witnessedSize: undefined,
+    witnessedAgeSeconds: undefined,
+    witnessStatus: "",
   };
 }
 
@@ -288,6 +309,15 @@ export const LogInfo: MessageFns<LogInfo> = {
     }
     if (message.auditedSize !== undefined) {
       writer.uint32(120).uint64(message.auditedSize);
+    }
+    if (message.witnessedSize !== undefined) {
+      writer.uint32(128).uint64(message.witnessedSize);
+    }
+    if (message.witnessedAgeSeconds !== undefined) {
+      writer.uint32(136).uint64(message.witnessedAgeSeconds);
+    }
+    if (message.witnessStatus !== "") {
+      writer.uint32(146).string(message.witnessStatus);
     }
     return writer;
   },
@@ -428,6 +458,30 @@ export const LogInfo: MessageFns<LogInfo> = {
             message.auditedSize = longToNumber(reader.uint64());
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.witnessedSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.witnessedAgeSeconds = longToNumber(reader.uint64());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.witnessStatus = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -502,6 +556,21 @@ export const LogInfo: MessageFns<LogInfo> = {
         : isSet(object.audited_size)
         ? globalThis.Number(object.audited_size)
         : undefined,
+      witnessedSize: isSet(object.witnessedSize)
+        ? globalThis.Number(object.witnessedSize)
+        : isSet(object.witnessed_size)
+        ? globalThis.Number(object.witnessed_size)
+        : undefined,
+      witnessedAgeSeconds: isSet(object.witnessedAgeSeconds)
+        ? globalThis.Number(object.witnessedAgeSeconds)
+        : isSet(object.witnessed_age_seconds)
+        ? globalThis.Number(object.witnessed_age_seconds)
+        : undefined,
+      witnessStatus: isSet(object.witnessStatus)
+        ? globalThis.String(object.witnessStatus)
+        : isSet(object.witness_status)
+        ? globalThis.String(object.witness_status)
+        : "",
     };
   },
 
@@ -558,6 +627,15 @@ export const LogInfo: MessageFns<LogInfo> = {
     if (message.auditedSize !== undefined) {
       obj.auditedSize = Math.round(message.auditedSize);
     }
+    if (message.witnessedSize !== undefined) {
+      obj.witnessedSize = Math.round(message.witnessedSize);
+    }
+    if (message.witnessedAgeSeconds !== undefined) {
+      obj.witnessedAgeSeconds = Math.round(message.witnessedAgeSeconds);
+    }
+    if (message.witnessStatus !== "") {
+      obj.witnessStatus = message.witnessStatus;
+    }
     return obj;
   },
 
@@ -589,6 +667,9 @@ export const LogInfo: MessageFns<LogInfo> = {
     message.mirroredSize = object.mirroredSize ?? undefined;
     message.mirrorStored = object.mirrorStored ?? undefined;
     message.auditedSize = object.auditedSize ?? undefined;
+    message.witnessedSize = object.witnessedSize ?? undefined;
+    message.witnessedAgeSeconds = object.witnessedAgeSeconds ?? undefined;
+    message.witnessStatus = object.witnessStatus ?? "";
     return message;
   },
 };
