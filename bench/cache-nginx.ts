@@ -17,7 +17,12 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/**
+ * A port the kernel just handed out and released. Another process may take it before nginx binds
+ * it (nginx cannot bind port 0 and report the port), so startNginx retries with a fresh port when
+ * nginx reports the address in use. The bench keeps nginx on TCP, as the proxy it is compared to.
+ */
+async function ephemeralPort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -64,23 +69,47 @@ export async function startNginx(dir: string, root: string, readyPath = '/nix-ca
     );
   }
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    const port = await ephemeralPort();
+    try {
+      return await startOnPort(dir, root, readyPath, port);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt >= 5) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnPort(dir: string, root: string, readyPath: string, port: number): Promise<Nginx> {
   const conf = path.join(dir, 'nginx.conf');
+  const errorLog = path.join(dir, 'error.log');
+  const pidFile = path.join(dir, 'nginx.pid');
+  fs.rmSync(errorLog, { force: true });
   fs.writeFileSync(conf, config(dir, root, port));
   const check = spawnSync(NGINX, ['-t', '-q', '-c', conf, '-g', 'daemon off;'], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`nginx rejected ${conf}: ${check.stderr}`);
+  fs.rmSync(pidFile, { force: true }); // `nginx -t` writes one too
   const proc: ChildProcess = spawn(NGINX, ['-c', conf, '-g', 'daemon off;'], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (proc.exitCode !== null)
-      throw new Error(`nginx exited with ${proc.exitCode}; see ${path.join(dir, 'error.log')}`);
-    const up = await fetch(`${url}${readyPath}`).then(
-      (r) => r.ok,
-      () => false,
-    );
+    if (proc.exitCode !== null) {
+      const log = fs.existsSync(errorLog) ? fs.readFileSync(errorLog, 'utf8') : '';
+      if (log.includes('Address already in use'))
+        throw new PortTaken(`${url} was taken before nginx bound it`);
+      throw new Error(`nginx exited with ${proc.exitCode}; see ${errorLog}`);
+    }
+    // nginx writes its pid file only after it bound the port: until then whatever answers on the
+    // port is not this nginx.
+    const up =
+      fs.existsSync(pidFile) &&
+      (await fetch(`${url}${readyPath}`).then(
+        (r) => r.ok,
+        () => false,
+      ));
     if (up) break;
     if (i > 100) throw new Error(`nginx did not answer on ${url}`);
     await new Promise((r) => setTimeout(r, 50));
