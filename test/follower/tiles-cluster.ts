@@ -14,6 +14,8 @@ export interface TilesFollow {
   /** The log's gRPC API, for lookups (without it they go to `<url>tally/lookup`). */
   address?: string;
   mirror?: boolean;
+  /** More keys of its [[follow]] table, e.g. `witnesses = [...]`. */
+  extra?: string;
 }
 
 export function tilesFollowerConfig(logs: TilesFollow[], extra = ''): string {
@@ -23,7 +25,8 @@ export function tilesFollowerConfig(logs: TilesFollow[], extra = ''): string {
         `[[follow]]\nname = "${l.name}"\npublic_key = "${l.publicKey}"\nurl = "${l.url}"\n` +
         (l.address ? `address = "${l.address}"\n` : '') +
         (l.mirror ? 'mirror = true\n' : '') +
-        'poll_interval_seconds = 1\nrequest_timeout_ms = 1500\n',
+        'poll_interval_seconds = 1\nrequest_timeout_ms = 1500\n' +
+        (l.extra ?? ''),
     )
     .join('');
   return testConfig(`[publish]\nenabled = false\n[decide]\ncache_ttl_seconds = 0\n${extra}\n${follows}`);

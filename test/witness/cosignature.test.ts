@@ -19,6 +19,7 @@ import {
   type VerifiedCosignature,
   type WitnessQuorum,
 } from '../../src/witness/index.js';
+import { specCosign, specKeyPair } from './spec-verifier.js';
 
 // c2sp.org/tlog-cosignature, "Format" and "Ed25519 signed message" (example checkpoint and line).
 const SPEC_BODY = 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n';
@@ -40,29 +41,9 @@ const TD_COSIGNATURE =
 const BODY =
   'tally.log/0123456789abcdef\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\nmap-root CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n';
 
-/** A cosigner written from the spec alone with node:crypto, sharing no code with src/witness. */
-function specCosign(
-  name: string,
-  privateKey: crypto.KeyObject,
-  publicKey: Buffer,
-  body: string,
-  time: number,
-): string {
-  const id = crypto
-    .createHash('sha256')
-    .update(Buffer.concat([Buffer.from(`${name}\n`), Buffer.of(4), publicKey]))
-    .digest()
-    .subarray(0, 4);
-  const timestamp = Buffer.alloc(8);
-  timestamp.writeBigUInt64BE(BigInt(time));
-  const signature = crypto.sign(null, Buffer.from(`cosignature/v1\ntime ${time}\n${body}`), privateKey);
-  return `\u2014 ${name} ${Buffer.concat([id, timestamp, signature]).toString('base64')}\n`;
-}
-
 function nodeKeyPair(name: string): { key: SecretKey; privateKey: crypto.KeyObject; raw: Buffer } {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const { privateKey, raw } = specKeyPair();
   const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);
-  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
   return {
     key: { name, secretKey: new Uint8Array(Buffer.concat([seed, raw])), publicKey: new Uint8Array(raw) },
     privateKey,
