@@ -1,6 +1,6 @@
-import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { connectAdmin, connectPublic, type AdminClient, type PublicClient } from '../api/client.js';
+import { adminSocketOf } from '../config/state-paths.js';
 import { InvalidArgumentError } from '../errors.js';
 import { keyFromHashPart, storePathKey } from '../nix/index.js';
 
@@ -78,7 +78,7 @@ export async function withAdminClient<T>(
       token: fs.readFileSync(options.tokenFile, 'utf8').trim(),
     });
   } else {
-    client = connectAdmin({ socketPath: options.adminSocket ?? path.join(options.state, 'admin.sock') });
+    client = connectAdmin({ socketPath: options.adminSocket ?? adminSocketOf(options.state) });
   }
   try {
     return await body(client);

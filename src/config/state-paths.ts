@@ -30,6 +30,11 @@ export function keysDirOf(stateDir: string): string {
   return path.join(stateDir, 'keys');
 }
 
+/** The admin API's socket when `[admin] socket` is not set. */
+export function adminSocketOf(stateDir: string): string {
+  return path.join(stateDir, 'admin.sock');
+}
+
 export function stateLockDirOf(stateDir: string): string {
   return path.join(stateDir, 'lock');
 }
@@ -77,6 +82,6 @@ export function resolveStatePaths(config: Config): StatePaths {
     cacheKeyFile: config.cache.keyFile ?? path.join(keysDir, 'cache.secret'),
     witnessKeyFile: config.witness.keyFile ?? path.join(keysDir, 'witness.secret'),
     witnessAuditKeyFile: config.witness.auditKeyFile ?? path.join(keysDir, 'witness-audit.secret'),
-    adminSocket: config.admin.socket ?? path.join(config.stateDir, 'admin.sock'),
+    adminSocket: config.admin.socket ?? adminSocketOf(config.stateDir),
   };
 }
