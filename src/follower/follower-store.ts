@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import { TallyError } from '../errors.js';
+import { openTextLevel } from '../store/open-level.js';
 import type { EvidenceRecord, StoredHead, StoredReset } from './evidence.js';
 
 /*
@@ -29,14 +28,7 @@ export class FollowerStore {
   ) {}
 
   static async open(dir: string): Promise<FollowerStore> {
-    fs.mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw new TallyError('UNAVAILABLE', `cannot open follower store at ${dir}: ${cause}`);
-    }
+    const db = await openTextLevel(dir, 'follower store');
     const store = new FollowerStore(db, 0);
     store.evidenceCount = (await store.allEvidence()).length;
     return store;

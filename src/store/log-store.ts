@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { ClassicLevel } from 'classic-level';
+import { openBytesLevel } from './open-level.js';
 import { sha256 } from '../crypto/sha256.js';
 import type { PublicKey, SecretKey } from '../crypto/ed25519-keys.js';
 import { publicKeyOf } from '../crypto/ed25519-keys.js';
@@ -71,19 +71,12 @@ export interface LookupResult {
 }
 
 /*
- * Memory budget (see BENCHMARKS.md): map records of depth <= 18 are held in memory (a 38 MB slab,
- * nearly full from ~500k keys on), so an insert or a map proof reads only the ~3 levels of its
- * path below that (caching depth 19 too measured +2-4% appends for +38 MB). The log tree is kept
- * as tiles (StoredTiles), whose memory does not grow with the log.
+ * Map records of depth <= 18 are held in memory (MapTopCache), so an insert or a map proof reads
+ * only the few levels of its path below that; one more depth measured not worth its memory
+ * (BENCHMARKS.md, "Log core"). The log tree is kept as tiles (StoredTiles), whose memory does not
+ * grow with the log.
  */
 const CACHED_MAP_DEPTH = 18;
-
-/*
- * Stored hashes do not compress, so snappy only cost time. Without compression LevelDB serves
- * reads straight from its mmap'd table files and bypasses the block cache, so the default 8 MiB
- * cache is plenty; larger write buffers and files (16 MiB / 8 MiB) measured no faster at 1M entries.
- */
-const DB_OPTIONS = { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: false } as const;
 
 /**
  * One published log in its own LevelDB: the RFC 9162 tree, the sparse Merkle map, the values and
@@ -114,14 +107,7 @@ export class LogStore {
   ) {}
 
   static async open(dir: string, options: LogStoreOptions): Promise<LogStore> {
-    fs.mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<Buffer, Buffer>(dir, DB_OPTIONS);
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw new TallyError('UNAVAILABLE', `cannot open log store at ${dir}: ${cause}`);
-    }
+    const db = await openBytesLevel(dir, 'log store');
     const store = new LogStore(db, options, mapTopSnapshotFile(dir));
     try {
       await store.load();

@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { ClassicLevel } from 'classic-level';
+import { openBytesLevel } from './open-level.js';
 import { verifyCheckpoint } from '../checkpoint/checkpoint.js';
 import type { PublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError, VerificationError } from '../errors.js';
@@ -22,7 +22,6 @@ const STORED_KEY = Buffer.from([0x53]);
 const AUDITED_KEY = Buffer.from([0x41]);
 const TAG_KEY_INDEX = 0x4b;
 const SYNC = { sync: true } as const;
-const DB_OPTIONS = { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: false } as const;
 /** Map depths kept in memory while auditing: 2.4 MB, not the 38 MB of a published log's store. */
 const AUDIT_MAP_DEPTH = 15;
 
@@ -89,14 +88,7 @@ export class MirrorStore {
   ) {}
 
   static async open(dir: string, publicKey: PublicKey, origin: string): Promise<MirrorStore> {
-    fs.mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<Buffer, Buffer>(dir, DB_OPTIONS);
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw new TallyError('UNAVAILABLE', `cannot open mirror at ${dir}: ${cause}`);
-    }
+    const db = await openBytesLevel(dir, 'mirror');
     const store = new MirrorStore(db, publicKey, origin);
     try {
       store.load();

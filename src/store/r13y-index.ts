@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { ClassicLevel } from 'classic-level';
+import { openTextLevel } from './open-level.js';
 import { TallyError } from '../errors.js';
 import { decodeNixValue, hashPartOfKey, parseStorePath, STORE_PATH_KEY_BYTES } from '../nix/index.js';
 import {
@@ -59,14 +59,7 @@ export class R13yIndex {
   ) {}
 
   static async open(dir: string): Promise<R13yIndex> {
-    fs.mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw new TallyError('UNAVAILABLE', `cannot open the r13y index at ${dir}: ${cause}`);
-    }
+    const db = await openTextLevel(dir, 'the r13y index');
     const stored = await db.get(TALLY_KEY);
     const tally = stored === undefined ? emptyTally() : (JSON.parse(stored) as Tally);
     const last = await db.keys({ gte: 'n/', lt: 'n0', reverse: true, limit: 1 }).all();

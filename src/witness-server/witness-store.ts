@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import { TallyError } from '../errors.js';
+import { openTextLevel } from '../store/open-level.js';
 import type { CosignedCheckpoint } from '../witness/add-checkpoint.js';
 import type { WitnessEvidenceRecord } from './witness-evidence.js';
 
@@ -35,14 +34,7 @@ export class WitnessStore {
   private constructor(private readonly db: ClassicLevel<string, string>) {}
 
   static async open(dir: string): Promise<WitnessStore> {
-    fs.mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
-      throw new TallyError('UNAVAILABLE', `cannot open the witness store at ${dir}: ${cause}`);
-    }
+    const db = await openTextLevel(dir, 'the witness store');
     const store = new WitnessStore(db);
     store.evidenceCount = (
       await db.keys({ gte: EVIDENCE_PREFIX, lt: `${EVIDENCE_PREFIX}\xff` }).all()
