@@ -3,7 +3,15 @@ import { openBytesLevel } from './open-level.js';
 import { verifyCheckpoint } from '../checkpoint/checkpoint.js';
 import type { PublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError, VerificationError } from '../errors.js';
-import { appendLeaves, decodeLeaf, hashLeaf, planRoot, rootOfFrontier, type Frontier } from '../log/index.js';
+import {
+  appendLeaves,
+  decodeLeaf,
+  hashLeaf,
+  planInclusionProof,
+  planRoot,
+  rootOfFrontier,
+  type Frontier,
+} from '../log/index.js';
 import { mapInsertBatch, mapPath, mapRoot } from '../map/index.js';
 import { TILE_WIDTH, type TileId } from '../tiles/index.js';
 import { checkpointKey, HEAD_KEY, valueKey } from './keys.js';
@@ -238,6 +246,12 @@ export class MirrorStore {
   /** RFC 9162 root of the first `size` stored leaves. */
   rootAt(size: number): Buffer {
     const plan = planRoot(size);
+    return plan.assemble(plan.nodes.map((node) => this.tiles.nodeHash(node)));
+  }
+
+  /** The RFC 9162 inclusion proof of leaf `index` in the tree of the first `size` stored leaves. */
+  inclusionProof(index: number, size: number): Buffer[] {
+    const plan = planInclusionProof(index, size);
     return plan.assemble(plan.nodes.map((node) => this.tiles.nodeHash(node)));
   }
 

@@ -4,6 +4,7 @@ import { registerVerifyConsistency } from './consistency.js';
 import { registerVerifyInclusion } from './inclusion.js';
 import { registerVerifyLookup } from './lookup.js';
 import { registerVerifyTiles } from './tiles.js';
+import { registerVerifyR13yEvidence } from './r13y-evidence.js';
 import { withExamples } from '../../help.js';
 
 /**
@@ -16,6 +17,7 @@ const SUBCOMMANDS: ReadonlyArray<(verify: Command) => void> = [
   registerVerifyConsistency,
   registerVerifyLookup,
   registerVerifyTiles,
+  registerVerifyR13yEvidence,
 ];
 
 export function registerVerify(program: Command): void {
