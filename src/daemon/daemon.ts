@@ -19,6 +19,7 @@ import {
   createTallyMetrics,
   Readiness,
   registerFollowedLogGauges,
+  registerR13yGauges,
   registerSpoolGauge,
   registerStaticCopyGauges,
   type Observability,
@@ -109,6 +110,12 @@ export async function startDaemon(
   const { metrics, readiness } = observability;
   registerFollowedLogGauges(metrics, () => follower?.logs ?? []);
   registerSpoolGauge(metrics, () => countSpoolFiles(spoolDirOf(paths.stateDir)));
+  // The package breakdown is not needed here: a limit of 0 keeps the scrape cheap.
+  registerR13yGauges(
+    metrics,
+    () => follower?.r13y?.summary(0),
+    (logId) => follower?.logs.find((l) => l.id === logId)?.name ?? logId,
+  );
   registerStaticCopyGauges(metrics, () => published.flatMap((log) => log.copies.map((copy) => copy.status)));
   const cleanup = async () => {
     readiness.set('listeners', false);
@@ -193,7 +200,14 @@ export async function startDaemon(
         logs,
         witnessRoutes,
         mirrors,
-        follower?.r13y,
+        follower?.r13y && {
+          index: follower.r13y,
+          mirrors: (logId) => {
+            const log = follower?.logs.find((l) => l.id === logId);
+            const store = log?.mirrorOf?.mirror.store;
+            return store && log && { store, publicKey: log.config.publicKey };
+          },
+        },
       );
       addresses.http = logHttp.address;
     }

@@ -4,6 +4,7 @@ export { registerFollowedLogGauges, type FollowedLogView } from './followed-log-
 export { observeRequests, registerObservabilityRoutes, requestObserver, type Observability } from './http.js';
 export { Readiness } from './readiness.js';
 export { cacheMetrics } from './cache-metrics.js';
+export { registerR13yGauges } from './r13y-gauges.js';
 export { registerSpoolGauge } from './spool-gauge.js';
 export { registerStaticCopyGauges } from './static-copy-gauges.js';
 export { createTallyMetrics, type TallyMetrics } from './tally-metrics.js';

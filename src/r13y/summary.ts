@@ -29,7 +29,7 @@ export interface Summary {
 export function summarize(tally: Tally, packageLimit = Infinity): Summary {
   const { agreeing, disputed } = tally.overall;
   const shared = agreeing + disputed;
-  const byPackage = Object.entries(tally.byPackage)
+  const byPackage = (packageLimit === 0 ? [] : Object.entries(tally.byPackage))
     .map(([name, c]) => ({ name, agreeing: c.agreeing, disputed: c.disputed }))
     .sort((a, b) => b.disputed - a.disputed || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .slice(0, packageLimit);
