@@ -16,6 +16,7 @@ import { registerVerify } from './commands/verify/index.js';
 import { registerPostBuildHook } from './commands/post-build-hook.js';
 import { registerSubmitClosure } from './commands/submit-closure.js';
 import { registerPublishCache } from './commands/publish-cache.js';
+import { registerR13y } from './commands/r13y.js';
 import { withExamples } from './help.js';
 import { EXIT_CODE_MEANINGS } from './output.js';
 
@@ -74,5 +75,6 @@ export function buildProgram(): Command {
   registerPostBuildHook(program);
   registerSubmitClosure(program);
   registerPublishCache(program);
+  registerR13y(program);
   return program;
 }
