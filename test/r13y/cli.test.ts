@@ -3,29 +3,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePublicKey } from '../../src/crypto/ed25519-keys.js';
 import { sha256 } from '../../src/crypto/sha256.js';
-import { decodeNixValue, encodeNixValue, hashPartOfKey } from '../../src/nix/index.js';
+import { decodeNixValue, encodeNixValue } from '../../src/nix/index.js';
 import { verifyR13yEvidence, type R13yEvidence } from '../../src/verify/r13y-evidence.js';
 import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { pollUntil } from '../helpers/poll.js';
 import { assertBuilt, runCli } from '../cli/run-cli.js';
 import { sampleValue } from '../metrics/prometheus-text.js';
-import { keyOf, startPublisher, type Publisher } from '../follower/cluster.js';
+import { startPublisher, type Publisher } from '../follower/cluster.js';
+import { logOutput, narHash } from './cluster.js';
 import { logIdOfPublisher, mirrorConfig, tilesUrlOf } from '../mirror/cluster.js';
-
-const narHash = (c: string) => `sha256:${'1'.repeat(51)}${c}`;
-
-async function logOutput(p: Publisher, label: string, name: string, c: string): Promise<string> {
-  const key = keyOf(label);
-  const value = encodeNixValue({
-    storePath: `/nix/store/${hashPartOfKey(key)}-${name}`,
-    narHash: narHash(c),
-    narSize: 100,
-    references: [],
-  });
-  await p.daemon.adminClient().submit({ logId: '', entries: [{ key, value }] });
-  return hashPartOfKey(key);
-}
 
 const json = (args: string[]) => {
   const run = runCli([...args, '--json']);

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, TallyError } from '../../errors.js';
-import { hashPartOfKey } from '../../nix/index.js';
+import { keyFromHashPart, parseStorePath } from '../../nix/index.js';
 import type { Summary } from '../../r13y/index.js';
 import type { DisputePage } from '../../store/r13y-index.js';
 import { verifyR13yEvidence, type R13yEvidence } from '../../verify/r13y-evidence.js';
-import { parseIntegerArgument, parseKeyArgument } from '../api-options.js';
+import { parseIntegerArgument } from '../api-options.js';
 import { getDaemonJson } from '../daemon-http.js';
 import { withExamples } from '../help.js';
 import { readPublicKeyArgument } from '../key-argument.js';
-import { runCommand } from '../output.js';
+import { addJsonOption, runCommand } from '../output.js';
 
 interface HttpOptions {
   http: string;
@@ -19,9 +19,9 @@ interface HttpOptions {
 const PACKAGES_SHOWN = 20;
 
 const addHttpOptions = (command: Command): Command =>
-  command
-    .option('--http <address>', "the daemon's HTTP listener (api.http_listen)", '127.0.0.1:9003')
-    .option('--json', 'print one JSON object instead of text');
+  addJsonOption(
+    command.option('--http <address>', "the daemon's HTTP listener (api.http_listen)", '127.0.0.1:9003'),
+  );
 
 /** A report route; a daemon that mirrors no log has none, which is said plainly. */
 async function getReport(options: HttpOptions, pathAndQuery: string): Promise<unknown> {
@@ -61,33 +61,43 @@ function summaryText(s: Summary): string {
 
 /** A store path or a bare hash part, as the hash part the report is keyed by. */
 function hashPartArgument(text: string): string {
-  if (!text.includes('/') && !/^[0-9a-z]{32}$/.test(text)) {
+  if (text.includes('/')) return parseStorePath(text).hashPart;
+  try {
+    keyFromHashPart(text);
+  } catch {
     throw new InvalidArgumentError(
-      `${JSON.stringify(text)} is neither a store path nor a 32-character hash part`,
+      `${JSON.stringify(text)} is neither a store path nor the 32 nix32 characters of a hash part`,
     );
   }
-  return hashPartOfKey(parseKeyArgument(text));
+  return text;
 }
 
 export function registerR13y(program: Command): void {
   const r13y = withExamples(
+    program
+      .command('r13y')
+      .description(
+        "the reproducibility report of a mirroring daemon: how often the mirrored logs agree, and where they don't",
+      ),
+    ['tally r13y', 'tally r13y disputes --name python3', 'tally r13y show 0c0ahlb0gmr55r8fd7vl0ncy4lhn5dvr'],
+    "Read from the daemon's HTTP listener, which keeps the report up to date as its mirrors grow.\nWithout a subcommand, prints the summary.",
+  );
+
+  withExamples(
     addHttpOptions(
-      program
-        .command('r13y')
-        .description(
-          "the reproducibility report of a mirroring daemon: how often the mirrored logs agree, and where they don't",
-        ),
+      // The default, so that plain `tally r13y [--json]` prints the summary.
+      r13y
+        .command('summary', { isDefault: true })
+        .description('print the summary: agreeing and disputed paths, by package and by log pair'),
     ),
-    ['tally r13y', 'tally r13y --http 127.0.0.1:9003 --json'],
-    'The share agreeing is over paths logged by at least two logs. Read from the daemon, which keeps\nthe report up to date as its mirrors grow.',
-  )
-    .enablePositionalOptions()
-    .action((options: HttpOptions) =>
-      runCommand(options, async () => {
-        const summary = (await getReport(options, '/r13y.json')) as Summary;
-        return { human: summaryText(summary), json: { summary } };
-      }),
-    );
+    ['tally r13y summary', 'tally r13y summary --http 127.0.0.1:9003 --json'],
+    'The share agreeing is over paths logged by at least two logs; --json lists every package.',
+  ).action((options: HttpOptions) =>
+    runCommand(options, async () => {
+      const summary = (await getReport(options, '/r13y.json')) as Summary;
+      return { human: summaryText(summary), json: { summary } };
+    }),
+  );
 
   withExamples(
     addHttpOptions(
