@@ -10,7 +10,7 @@ import { groupsOf, isDisputed, type Group, type Observation, type PathReport } f
 
 /**
  * What one log committed to for a store path, as the daemon serves it from its mirror
- * (`/r13y/paths/<hashPart>/evidence.json`, docs/PROTOCOL.md "Evidence for a dispute"). Untrusted:
+ * (`/r13y/paths/<hashPart>/evidence.json`, docs/PROTOCOL.md "Reproducibility report: evidence for a dispute"). Untrusted:
  * `verifyR13yEvidence` checks every field.
  */
 export interface LogEvidence {

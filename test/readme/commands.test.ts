@@ -66,7 +66,7 @@ describe('README CLI reference', () => {
     const all = commandPaths(buildProgram());
     const known = [...all.map(({ path: p }) => p.join(' ')), 'help'];
     const groups = all.filter(({ command }) => command.commands.length > 0).map(({ path: p }) => p.join(' '));
-    const named = [...reference.matchAll(/`tally ([a-z][a-z-]*(?: [a-z][a-z-]*)?)/g)].map((m) => m[1]!);
+    const named = [...reference.matchAll(/`tally ([a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)?)/g)].map((m) => m[1]!);
     expect(named.length).toBeGreaterThan(15);
     const unknown = named.filter((name) => {
       if (known.includes(name)) return false;
