@@ -138,6 +138,71 @@ const publishS3Section = z.strictObject({
   force_path_style: z.boolean().default(false),
 });
 
+/**
+ * A witness's name (the cosignature key's name, so a note key name) and its Ed25519 public key as
+ * `name:base64`, as `<stateDir>/keys/witness.public` holds it. The key's name must be `name`.
+ */
+const witnessKeyFields = {
+  name: z.string().refine(isValidNoteKeyName, 'must be a non-empty witness name without spaces or "+"'),
+  public_key: parsedText(parsePublicKey),
+};
+
+function keyNamedAsWitness(witness: { name: string; public_key: { name: string } }, ctx: z.RefinementCtx) {
+  if (witness.public_key.name !== witness.name) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['public_key'],
+      message: `the key is named ${JSON.stringify(witness.public_key.name)}, not ${JSON.stringify(witness.name)}: a cosignature's key ID covers the name`,
+      input: witness.public_key,
+    });
+  }
+}
+
+/** Witnesses are named by `name`, so each name once in a list. */
+function uniqueWitnessNames(list: string) {
+  return (witnesses: readonly { name: string }[], ctx: z.RefinementCtx) => {
+    const seen = new Map<string, number>();
+    witnesses.forEach((witness, i) => {
+      const earlier = seen.get(witness.name);
+      if (earlier !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `duplicate name ${JSON.stringify(witness.name)}, already used by ${list}[${earlier}]`,
+          input: witness.name,
+        });
+      } else seen.set(witness.name, i);
+    });
+  };
+}
+
+/**
+ * A witness the publisher submits each checkpoint to (C2SP tlog-witness): `url` is its submission
+ * prefix, `<url>/add-checkpoint` is POSTed to. Kept without a trailing "/".
+ */
+const publishWitnessEntry = z
+  .strictObject({
+    ...witnessKeyFields,
+    url: z.string().transform((text, ctx): string => {
+      const url = URL.canParse(text) ? new URL(text) : undefined;
+      if (
+        url === undefined ||
+        (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+        url.search !== '' ||
+        url.hash !== ''
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be the witness's http:// or https:// submission prefix without a query or fragment, e.g. "http://witness.example:9003/witness"; got ${JSON.stringify(text)}`,
+          input: text,
+        });
+        return z.NEVER;
+      }
+      return url.href.replace(/\/+$/, '');
+    }),
+  })
+  .superRefine(keyNamedAsWitness);
+
 const publishSection = z.strictObject({
   enabled: z.boolean().default(true),
   name: keyName.prefault('tally'),
@@ -149,6 +214,7 @@ const publishSection = z.strictObject({
   meta: meta.prefault({}),
   static: publishStaticSection.prefault({}),
   s3: publishS3Section.prefault({}),
+  witness: z.array(publishWitnessEntry).superRefine(uniqueWitnessNames('publish.witness')).prefault([]),
 });
 
 const apiSection = z.strictObject({
@@ -383,40 +449,10 @@ const witnessSection = z.strictObject({
   log: z.array(witnessLogEntry).prefault([]),
 });
 
-/**
- * A witness a [[follow]] may require: its name (the cosignature key's name, so a note key name)
- * and its Ed25519 public key as `name:base64`, as `<stateDir>/keys/witness.public` holds it.
- */
-const witnessesEntry = z
-  .strictObject({
-    name: z.string().refine(isValidNoteKeyName, 'must be a non-empty witness name without spaces or "+"'),
-    public_key: parsedText(parsePublicKey),
-  })
-  .superRefine((witness, ctx) => {
-    if (witness.public_key.name !== witness.name) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['public_key'],
-        message: `the key is named ${JSON.stringify(witness.public_key.name)}, not ${JSON.stringify(witness.name)}: a cosignature's key ID covers the name`,
-        input: witness.public_key,
-      });
-    }
-  });
+/** A witness a [[follow]] may require. */
+const witnessesEntry = z.strictObject(witnessKeyFields).superRefine(keyNamedAsWitness);
 
-const witnessesList = z.array(witnessesEntry).superRefine((witnesses, ctx) => {
-  const seen = new Map<string, number>();
-  witnesses.forEach((witness, i) => {
-    const earlier = seen.get(witness.name);
-    if (earlier !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [i, 'name'],
-        message: `duplicate name ${JSON.stringify(witness.name)}, already used by witnesses[${earlier}]`,
-        input: witness.name,
-      });
-    } else seen.set(witness.name, i);
-  });
-});
+const witnessesList = z.array(witnessesEntry).superRefine(uniqueWitnessNames('witnesses'));
 
 export const DEFAULT_STATE_DIR = './tally-data';
 

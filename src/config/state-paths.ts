@@ -20,6 +20,7 @@ export interface StatePaths {
  *   lock/                                   held while a daemon runs (one daemon per state_dir)
  *   logs/<log id>/                          each published log's LevelDB store
  *   logs/<log id>.checkpoint                a copy of its latest checkpoint note
+ *   logs/<log id>.cosignatures.json         its [[publish.witness]] cosignatures, newest per witness
  *   follower/                               the follower's LevelDB store
  *   witness/                                the witness's LevelDB store (latest cosigned, evidence)
  *   mirrors/<logId>/                        a mirrored followed log's LevelDB ([[follow]] mirror)
@@ -45,6 +46,10 @@ export function logStoreDirOf(stateDir: string, logId: string): string {
 
 export function checkpointCopyFileOf(stateDir: string, logId: string): string {
   return path.join(stateDir, 'logs', `${logId}.checkpoint`);
+}
+
+export function cosignaturesFileOf(stateDir: string, logId: string): string {
+  return path.join(stateDir, 'logs', `${logId}.cosignatures.json`);
 }
 
 export function followerStoreDirOf(stateDir: string): string {

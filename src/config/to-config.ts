@@ -39,6 +39,7 @@ export function toConfig(file: ConfigFile, bases: PathBases): Config {
       meta: file.publish.meta,
       staticDir: inState(file.publish.static.dir),
       s3: s3Config(file.publish.s3),
+      witnesses: file.publish.witness.map((w) => ({ publicKey: w.public_key, url: w.url })),
     },
     api: {
       listen: file.api.listen,

@@ -37,6 +37,13 @@ export interface PublishConfig {
   meta: Record<string, string>;
   staticDir: string | undefined; // undefined: no static copy; else absolute, the copy under <staticDir>/logs/<log id>/
   s3: S3Config | undefined; // undefined: no S3 copy
+  witnesses: PublishWitnessConfig[]; // [[publish.witness]]: each checkpoint is submitted to each
+}
+
+/** A witness the publisher gathers cosignatures from ([[publish.witness]]). */
+export interface PublishWitnessConfig {
+  publicKey: PublicKey; // its name is the witness's name
+  url: string; // the submission prefix, no trailing "/": POST <url>/add-checkpoint
 }
 
 /** Where [publish.s3] puts the copy: objects `<prefix>logs/<log id>/<path>` in `bucket`. */

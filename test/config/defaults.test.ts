@@ -19,6 +19,7 @@ const EXPECTED_DEFAULTS: Config = {
     meta: {},
     staticDir: undefined,
     s3: undefined,
+    witnesses: [],
   },
   api: {
     listen: { host: '127.0.0.1', port: 9002 },

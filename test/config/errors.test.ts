@@ -7,6 +7,8 @@ import { issuesOf, KEY_A, KEY_B } from './fixtures.js';
 const follow = (name: string, key: string, extra = ''): string =>
   `[[follow]]\nname = "${name}"\npublic_key = "${key}"\naddress = "10.0.0.5:9002"\n${extra}\n`;
 
+const PW1 = `[[publish.witness]]\nname = "w1.example"\npublic_key = "w1.example:${Buffer.alloc(32, 1).toString('base64')}"\nurl = "http://127.0.0.1:9003/witness"\n`;
+
 const W1 = `[[witnesses]]\nname = "w1.example"\npublic_key = "w1.example:${Buffer.alloc(32, 1).toString('base64')}"\n`;
 
 describe('refused configs name the key and the reason', () => {
@@ -222,6 +224,42 @@ describe('refused configs name the key and the reason', () => {
       W1 + W1,
       'witnesses[1].name',
       /duplicate name "w1\.example", already used by witnesses\[0\]/,
+    ],
+    [
+      'a publish witness without a url',
+      PW1.replace(/url = .*\n/, ''),
+      'publish.witness[0].url',
+      /required/,
+    ],
+    [
+      'a publish witness url that is not http(s)',
+      PW1.replace('http://127.0.0.1:9003/witness', 'ftp://w1.example/witness'),
+      'publish.witness[0].url',
+      /must be the witness's http:\/\/ or https:\/\/ submission prefix/,
+    ],
+    [
+      'a publish witness url with a query',
+      PW1.replace('/witness"', '/witness?x=1"'),
+      'publish.witness[0].url',
+      /without a query or fragment/,
+    ],
+    [
+      'a publish witness whose key has another name',
+      PW1.replace('name = "w1.example"', 'name = "w2.example"'),
+      'publish.witness[0].public_key',
+      /the key is named "w1\.example", not "w2\.example"/,
+    ],
+    [
+      'a publish witness key that is not name:base64',
+      PW1.replace(/public_key = .*\n/, 'public_key = "w1.example"\n'),
+      'publish.witness[0].public_key',
+      /./,
+    ],
+    [
+      'two publish witnesses of one name',
+      PW1 + PW1,
+      'publish.witness[1].name',
+      /duplicate name "w1\.example", already used by publish\.witness\[0\]/,
     ],
     [
       'two listeners on one address',

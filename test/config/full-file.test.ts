@@ -28,6 +28,10 @@ prefix = "tally/"
 endpoint = "https://s3.example.org"
 region = "eu-west-1"
 force_path_style = true
+[[publish.witness]]
+name = "w2.example"
+public_key = "w2.example:${Buffer.from(W2_BYTES).toString('base64')}"
+url = "https://w2.example/witness/"
 
 [api]
 listen = "[::]:9102"
@@ -144,6 +148,9 @@ test('a file setting every key becomes the expected typed config', () => {
         region: 'eu-west-1',
         forcePathStyle: true,
       },
+      witnesses: [
+        { publicKey: { name: 'w2.example', publicKey: W2_BYTES }, url: 'https://w2.example/witness' },
+      ],
     },
     api: {
       listen: { host: '::', port: 9102 },
