@@ -22,6 +22,7 @@ import {
   registerR13yGauges,
   registerSpoolGauge,
   registerStaticCopyGauges,
+  registerWitnessCosigningGauges,
   type Observability,
 } from '../metrics/index.js';
 import { decisionsFromDecider, startCacheListener, type CacheListener } from './cache-listener.js';
@@ -117,6 +118,9 @@ export async function startDaemon(
     (logId) => follower?.logs.find((l) => l.id === logId)?.name ?? logId,
   );
   registerStaticCopyGauges(metrics, () => published.flatMap((log) => log.copies.map((copy) => copy.status)));
+  registerWitnessCosigningGauges(metrics, () =>
+    published.flatMap((log) => log.witnesses.map((w) => ({ log: log.name, status: w.status }))),
+  );
   const cleanup = async () => {
     readiness.set('listeners', false);
     await cache?.close();
@@ -128,7 +132,7 @@ export async function startDaemon(
     await follower?.stop();
     for (const log of published) {
       await log.publisher.drain();
-      await Promise.all(log.copies.map((copy) => copy.stop()));
+      await Promise.all([...log.copies, ...log.witnesses].map((task) => task.stop()));
       await log.store.close();
     }
     // Last, so /healthz on the metrics address reports the shutdown while it happens.

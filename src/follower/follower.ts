@@ -145,6 +145,7 @@ export class Follower {
         mirrorStored: mirror?.storedSize,
         auditedSize: mirror?.auditedSize,
         ...log.witnessInfo(now),
+        witnessCosigning: [], // a publisher's witnesses: none for a followed log
       };
     });
   }

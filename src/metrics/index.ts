@@ -7,4 +7,5 @@ export { cacheMetrics } from './cache-metrics.js';
 export { registerR13yGauges } from './r13y-gauges.js';
 export { registerSpoolGauge } from './spool-gauge.js';
 export { registerStaticCopyGauges } from './static-copy-gauges.js';
+export { registerWitnessCosigningGauges } from './witness-cosigning-gauges.js';
 export { createTallyMetrics, type TallyMetrics } from './tally-metrics.js';

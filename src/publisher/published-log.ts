@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { defaultOrigin, logIdOf } from '../checkpoint/log-id.js';
-import { logStoreDirOf } from '../config/state-paths.js';
+import { cosignaturesFileOf, logStoreDirOf } from '../config/state-paths.js';
 import type { PublishConfig } from '../config/types.js';
 import {
   generateSecretKey,
@@ -19,6 +19,8 @@ import { LogStore } from '../store/log-store.js';
 import { DirectoryTarget } from './directory-target.js';
 import type { StaticTarget } from './static-target.js';
 import { StaticCopy } from './static-copy.js';
+import { WitnessCosignatures } from './witness-cosignatures.js';
+import { WitnessSubmitter } from './witness-submitter.js';
 
 /** A log this node publishes: its identity, its store and its group-commit publisher. */
 export interface PublishedLog {
@@ -32,6 +34,10 @@ export interface PublishedLog {
   publisher: GroupCommitPublisher;
   /** Static copies ([publish.static], [publish.s3]), each brought up to date after every commit. */
   copies: StaticCopy[];
+  /** The witnesses' kept cosignatures: the served checkpoint is `cosignatures.withCosignatures(note)`. */
+  cosignatures: WitnessCosignatures;
+  /** One per [[publish.witness]], each handed every new checkpoint after its commit. */
+  witnesses: WitnessSubmitter[];
 }
 
 /**
@@ -90,15 +96,32 @@ export async function openPublishedLog(
     const { S3Target } = await import('./s3-target.js');
     targets.push(S3Target.forLog(config.s3, id));
   }
-  const copies = targets.map((target) => new StaticCopy(store, target, { publicKey, origin }, logLogger));
+  const cosignatures = await WitnessCosignatures.open(
+    cosignaturesFileOf(stateDir, id),
+    config.witnesses.map((w) => w.publicKey),
+    logLogger,
+  );
+  const served = (note: string) => cosignatures.withCosignatures(note);
+  const copies = targets.map(
+    (target) => new StaticCopy(store, target, { publicKey, origin, served }, logLogger),
+  );
+  const notifyCopies = () => copies.forEach((copy) => copy.notify());
+  const witnesses = config.witnesses.map(
+    (witness) => new WitnessSubmitter(store, witness, cosignatures, logLogger, notifyCopies),
+  );
   const publisher = new GroupCommitPublisher(
     store,
     { maxBatchEntries: config.maxBatchEntries, maxBatchDelayMs: config.maxBatchDelayMs },
     logLogger,
-    () => copies.forEach((copy) => copy.notify()),
+    () => {
+      notifyCopies();
+      witnesses.forEach((witness) => witness.notify());
+    },
   );
-  // Catches each copy up from the checkpoint it holds (after a restart, a crash, a new target).
-  copies.forEach((copy) => copy.notify());
+  // Catches each copy up from the checkpoint it holds (after a restart, a crash, a new target),
+  // and offers each witness the current head (a no-op when it already cosigned it).
+  notifyCopies();
+  witnesses.forEach((witness) => witness.notify());
   return {
     id,
     name: config.name,
@@ -109,6 +132,8 @@ export async function openPublishedLog(
     store,
     publisher,
     copies,
+    cosignatures,
+    witnesses,
   };
 }
 

@@ -46,7 +46,12 @@ export class StaticCopy {
   constructor(
     private readonly store: LogStore,
     readonly target: StaticTarget,
-    private readonly log: { publicKey: PublicKey; origin: string },
+    private readonly log: {
+      publicKey: PublicKey;
+      origin: string;
+      /** The checkpoint note as served: the log's, with the witnesses' cosignatures of it. */
+      served?: (note: string) => string;
+    },
     private readonly logger: Logger,
   ) {}
 
@@ -99,9 +104,11 @@ export class StaticCopy {
   private async catchUp(): Promise<void> {
     const head = this.store.getHead();
     const headSize = head.checkpoint.size;
+    // A cosignature arriving for the head changes the served note: the checkpoint is rewritten.
+    const headNote = this.log.served?.(head.note) ?? head.note;
     let published = this.published ?? (await this.readPublished());
     this.published = published;
-    while (!this.stopped && published.note !== head.note) {
+    while (!this.stopped && published.note !== headNote) {
       const from = published.size;
       const sizes: number[] =
         from < headSize
@@ -117,7 +124,7 @@ export class StaticCopy {
       if (this.stopped) return;
       await this.target.sync();
       const size = sizes.at(-1)!;
-      const note = size === headSize ? head.note : this.store.getCheckpointAt(size);
+      const note = size === headSize ? headNote : this.store.getCheckpointAt(size);
       if (note === undefined) throw new TallyError('INTERNAL', `the checkpoint at size ${size} is missing`);
       await this.target.write(CHECKPOINT_PATH, checkpointBytes(note));
       await this.target.sync();

@@ -162,3 +162,25 @@ export function checkAddCheckpoint(
   }
   return { status: 200, next: { size: checkpoint.size, rootHash: checkpoint.rootHash, note: request.note } };
 }
+
+/** The request body a client sends: `old <size>`, the proof from that size, an empty line, the note. */
+export function formatAddCheckpointBody(oldSize: number, proof: readonly Uint8Array[], note: string): string {
+  const lines = proof.map((hash) => `${Buffer.from(hash).toString('base64')}\n`).join('');
+  return `old ${oldSize}\n${lines}\n${note}`;
+}
+
+/**
+ * The witness's latest cosigned size from a 409's `text/x.tlog.size` body (a decimal and a
+ * newline); throws a TallyError naming what is wrong otherwise.
+ */
+export function parseLatestSizeBody(body: string): number {
+  const match = /^(0|[1-9][0-9]{0,15})\n?$/.exec(body);
+  const size = match ? Number(match[1]) : NaN;
+  if (!Number.isSafeInteger(size)) {
+    throw new TallyError(
+      'INVALID_ARGUMENT',
+      `a text/x.tlog.size body must be a decimal size, got ${JSON.stringify(body.slice(0, 40))}`,
+    );
+  }
+  return size;
+}

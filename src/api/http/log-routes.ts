@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { MAX_KEY_BYTES, MIN_KEY_BYTES } from '../../entry/entry.js';
 import { MAX_LOOKUP_KEYS_PER_CALL } from '../limits.js';
 import type { PublishedLog, PublishedLogs } from '../../publisher/published-log.js';
-import { cacheControlOf, readLogResource, type ServedStore } from '../../publisher/log-resources.js';
+import { cacheControlOf, checkpointBytes, readLogResource, type ServedStore } from '../../publisher/log-resources.js';
 import { parseLogResourcePath } from '../../tiles/index.js';
 import { lookupJsonOf } from '../lookup-json.js';
 
@@ -35,7 +35,11 @@ export function registerLogRoutes(
         .type('text/plain; charset=utf-8')
         .send(`not a tlog-tiles resource: ${path.slice(0, 200)}\n`);
     }
-    const bytes = await readLogResource(store, resource);
+    // A published log's checkpoint carries the witnesses' cosignatures of it.
+    const bytes =
+      log !== undefined && resource.kind === 'checkpoint'
+        ? checkpointBytes(log.cosignatures.withCosignatures(log.store.getHead().note))
+        : await readLogResource(store, resource);
     if (bytes === undefined) return notFound(reply, `${path}: the log has no such resource`);
     reply.type(bytes.contentType).header('cache-control', cacheControlOf(bytes));
     if (bytes.compressible) {
@@ -78,6 +82,6 @@ async function lookup(log: PublishedLog, query: unknown, reply: FastifyReply) {
     keys.push(Buffer.from(hex, 'hex'));
   }
   const results = await log.store.lookupMany(keys);
-  const note = results[0]!.head.note;
+  const note = log.cosignatures.withCosignatures(results[0]!.head.note);
   return reply.type('application/json').header('cache-control', 'no-store').send(lookupJsonOf(results, note));
 }

@@ -17,7 +17,11 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
   };
 
   return {
-    getHead: unary('GetHead', logger, ({ logId }) => ({ checkpoint: resolve(logId).store.getHead().note })),
+    // Checkpoints are answered as served everywhere: with the witnesses' cosignatures of them.
+    getHead: unary('GetHead', logger, ({ logId }) => {
+      const { store, cosignatures } = resolve(logId);
+      return { checkpoint: cosignatures.withCosignatures(store.getHead().note) };
+    }),
 
     getEntries: unary('GetEntries', logger, async ({ logId, start, end }) => {
       const { store } = resolve(logId);
@@ -55,14 +59,14 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
     }),
 
     lookup: unary('Lookup', logger, async ({ logId, key }) => {
-      const { store } = resolve(logId);
+      const { store, cosignatures } = resolve(logId);
       checkKey(key, 'Lookup: key');
       const [found] = await store.lookupMany([key]);
-      return { checkpoint: found!.head.note, ...keyLookupOf(found!) };
+      return { checkpoint: cosignatures.withCosignatures(found!.head.note), ...keyLookupOf(found!) };
     }),
 
     lookupMany: unary('LookupMany', logger, async ({ logId, keys, omitValue }) => {
-      const { store } = resolve(logId);
+      const { store, cosignatures } = resolve(logId);
       if (keys.length === 0 || keys.length > MAX_LOOKUP_KEYS_PER_CALL) {
         throw new InvalidArgumentError(
           `LookupMany: ${keys.length} keys; a call asks for 1..${MAX_LOOKUP_KEYS_PER_CALL} keys`,
@@ -75,7 +79,10 @@ export function createLogService(logs: PublishedLogs, logger: Logger): Implement
         );
       }
       const results = await store.lookupMany(keys, omitValue);
-      return { checkpoint: results[0]!.head.note, answers: results.map(keyLookupOf) };
+      return {
+        checkpoint: cosignatures.withCosignatures(results[0]!.head.note),
+        answers: results.map(keyLookupOf),
+      };
     }),
   };
 }

@@ -38,6 +38,17 @@ export function createNodeService(
           headAgeSeconds: undefined,
           tilesUrl: tilesUrlOf(httpAddress(), log.id),
           witnessStatus: '',
+          witnessCosigning: log.witnesses.map(({ status }) => ({
+            name: status.name,
+            url: status.url,
+            cosignedSize: status.cosignedSize,
+            lastError: status.lastError,
+            lastAttemptAgeSeconds:
+              status.lastAttemptMs === undefined
+                ? undefined
+                : Math.max(0, Math.floor((Date.now() - status.lastAttemptMs) / 1000)),
+            failures: status.failures,
+          })),
         })),
         ...followed(),
       ],

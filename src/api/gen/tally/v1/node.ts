@@ -102,11 +102,39 @@ export interface LogInfo {
    * empty for logs that require no witnesses.
    */
   witnessStatus: string;
+  /**
+   * Published logs with [[publish.witness]]: each witness's cosigning of this log's checkpoints,
+   * in the configured order; empty for other logs.
+   */
+  witnessCosigning: WitnessCosigning[];
 }
 
 export interface LogInfo_MetaEntry {
   key: string;
   value: string;
+}
+
+/** How one witness ([[publish.witness]]) cosigns the checkpoints of a log this node publishes. */
+export interface WitnessCosigning {
+  /** The witness's name, the name its cosignatures carry. */
+  name: string;
+  /** Its submission prefix; checkpoints are POSTed to <url>/add-checkpoint. */
+  url: string;
+  /**
+   * The size of the newest checkpoint it validly cosigned (kept, and served with that checkpoint
+   * while it is the latest); absent before any.
+   */
+  cosignedSize?:
+    | number
+    | undefined;
+  /** Why the last submission failed, in words; empty when it succeeded or none was made yet. */
+  lastError: string;
+  /** Seconds since the last submission was attempted; absent before any (since the daemon started). */
+  lastAttemptAgeSeconds?:
+    | number
+    | undefined;
+  /** Submissions that failed since the daemon started. */
+  failures: number;
 }
 
 /** Asks for one value. */
@@ -260,6 +288,7 @@ function createBaseLogInfo(): LogInfo {
     witnessedSize: undefined,
     witnessedAgeSeconds: undefined,
     witnessStatus: "",
+    witnessCosigning: [],
   };
 }
 
@@ -318,6 +347,9 @@ export const LogInfo: MessageFns<LogInfo> = {
     }
     if (message.witnessStatus !== "") {
       writer.uint32(146).string(message.witnessStatus);
+    }
+    for (const v of message.witnessCosigning) {
+      WitnessCosigning.encode(v!, writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -482,6 +514,14 @@ export const LogInfo: MessageFns<LogInfo> = {
             message.witnessStatus = reader.string();
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.witnessCosigning.push(WitnessCosigning.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -571,6 +611,11 @@ export const LogInfo: MessageFns<LogInfo> = {
         : isSet(object.witness_status)
         ? globalThis.String(object.witness_status)
         : "",
+      witnessCosigning: globalThis.Array.isArray(object?.witnessCosigning)
+        ? object.witnessCosigning.map((e: any) => WitnessCosigning.fromJSON(e))
+        : globalThis.Array.isArray(object?.witness_cosigning)
+        ? object.witness_cosigning.map((e: any) => WitnessCosigning.fromJSON(e))
+        : [],
     };
   },
 
@@ -636,6 +681,9 @@ export const LogInfo: MessageFns<LogInfo> = {
     if (message.witnessStatus !== "") {
       obj.witnessStatus = message.witnessStatus;
     }
+    if (message.witnessCosigning?.length) {
+      obj.witnessCosigning = message.witnessCosigning.map((e) => WitnessCosigning.toJSON(e));
+    }
     return obj;
   },
 
@@ -670,6 +718,7 @@ export const LogInfo: MessageFns<LogInfo> = {
     message.witnessedSize = object.witnessedSize ?? undefined;
     message.witnessedAgeSeconds = object.witnessedAgeSeconds ?? undefined;
     message.witnessStatus = object.witnessStatus ?? "";
+    message.witnessCosigning = object.witnessCosigning?.map((e) => WitnessCosigning.fromPartial(e)) || [];
     return message;
   },
 };
@@ -755,6 +804,167 @@ export const LogInfo_MetaEntry: MessageFns<LogInfo_MetaEntry> = {
     const message = createBaseLogInfo_MetaEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseWitnessCosigning(): WitnessCosigning {
+  return { name: "", url: "", cosignedSize: undefined, lastError: "", lastAttemptAgeSeconds: undefined, failures: 0 };
+}
+
+export const WitnessCosigning: MessageFns<WitnessCosigning> = {
+  encode(message: WitnessCosigning, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.url !== "") {
+      writer.uint32(18).string(message.url);
+    }
+    if (message.cosignedSize !== undefined) {
+      writer.uint32(24).uint64(message.cosignedSize);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(34).string(message.lastError);
+    }
+    if (message.lastAttemptAgeSeconds !== undefined) {
+      writer.uint32(40).uint64(message.lastAttemptAgeSeconds);
+    }
+    if (message.failures !== 0) {
+      writer.uint32(48).uint64(message.failures);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WitnessCosigning {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWitnessCosigning();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cosignedSize = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.lastAttemptAgeSeconds = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.failures = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WitnessCosigning {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      cosignedSize: isSet(object.cosignedSize)
+        ? globalThis.Number(object.cosignedSize)
+        : isSet(object.cosigned_size)
+        ? globalThis.Number(object.cosigned_size)
+        : undefined,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+      lastAttemptAgeSeconds: isSet(object.lastAttemptAgeSeconds)
+        ? globalThis.Number(object.lastAttemptAgeSeconds)
+        : isSet(object.last_attempt_age_seconds)
+        ? globalThis.Number(object.last_attempt_age_seconds)
+        : undefined,
+      failures: isSet(object.failures) ? globalThis.Number(object.failures) : 0,
+    };
+  },
+
+  toJSON(message: WitnessCosigning): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.cosignedSize !== undefined) {
+      obj.cosignedSize = Math.round(message.cosignedSize);
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    if (message.lastAttemptAgeSeconds !== undefined) {
+      obj.lastAttemptAgeSeconds = Math.round(message.lastAttemptAgeSeconds);
+    }
+    if (message.failures !== 0) {
+      obj.failures = Math.round(message.failures);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WitnessCosigning>, I>>(base?: I): WitnessCosigning {
+    return WitnessCosigning.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WitnessCosigning>, I>>(object: I): WitnessCosigning {
+    const message = createBaseWitnessCosigning();
+    message.name = object.name ?? "";
+    message.url = object.url ?? "";
+    message.cosignedSize = object.cosignedSize ?? undefined;
+    message.lastError = object.lastError ?? "";
+    message.lastAttemptAgeSeconds = object.lastAttemptAgeSeconds ?? undefined;
+    message.failures = object.failures ?? 0;
     return message;
   },
 };
