@@ -12,11 +12,7 @@ export function registerWitnessCosigningGauges(
   witnesses: () => readonly { log: string; status: WitnessCosigningStatus }[],
 ): void {
   const registers = [metrics.registry];
-  const gauge = (
-    name: string,
-    help: string,
-    value: (status: WitnessCosigningStatus) => number | undefined,
-  ) =>
+  const gauge = (name: string, help: string, value: (status: WitnessCosigningStatus) => number | undefined) =>
     new Gauge({
       name,
       help,

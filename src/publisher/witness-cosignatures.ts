@@ -34,7 +34,11 @@ export class WitnessCosignatures {
     private readonly kept: Map<string, KeptCosignature>,
   ) {}
 
-  static async open(file: string, witnesses: readonly PublicKey[], logger: Logger): Promise<WitnessCosignatures> {
+  static async open(
+    file: string,
+    witnesses: readonly PublicKey[],
+    logger: Logger,
+  ): Promise<WitnessCosignatures> {
     const kept = new Map<string, KeptCosignature>();
     let parsed: CosignaturesFile | undefined;
     try {
@@ -48,7 +52,8 @@ export class WitnessCosignatures {
       const entry = parsed?.witnesses?.[witness.name];
       if (entry === undefined) continue;
       const lines = verifiedLines(entry.text, entry.lines, witness);
-      if (lines === '') logger.warn({ witness: witness.name, file }, 'a kept cosignature does not verify; dropped');
+      if (lines === '')
+        logger.warn({ witness: witness.name, file }, 'a kept cosignature does not verify; dropped');
       else kept.set(witness.name, { text: entry.text, lines });
     }
     return new WitnessCosignatures(file, kept);

@@ -130,7 +130,8 @@ export class WitnessSubmitter {
           `the witness has cosigned size ${old} of this log, larger than its size ${checkpoint.size}`,
         );
       }
-      const proof = old === 0 || old === checkpoint.size ? [] : this.store.consistencyProof(old, checkpoint.size);
+      const proof =
+        old === 0 || old === checkpoint.size ? [] : this.store.consistencyProof(old, checkpoint.size);
       this.lastAttemptMs = Date.now();
       const answer = await postAddCheckpoint(
         this.witness.url,

@@ -225,12 +225,7 @@ describe('refused configs name the key and the reason', () => {
       'witnesses[1].name',
       /duplicate name "w1\.example", already used by witnesses\[0\]/,
     ],
-    [
-      'a publish witness without a url',
-      PW1.replace(/url = .*\n/, ''),
-      'publish.witness[0].url',
-      /required/,
-    ],
+    ['a publish witness without a url', PW1.replace(/url = .*\n/, ''), 'publish.witness[0].url', /required/],
     [
       'a publish witness url that is not http(s)',
       PW1.replace('http://127.0.0.1:9003/witness', 'ftp://w1.example/witness'),

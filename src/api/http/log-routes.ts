@@ -3,7 +3,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { MAX_KEY_BYTES, MIN_KEY_BYTES } from '../../entry/entry.js';
 import { MAX_LOOKUP_KEYS_PER_CALL } from '../limits.js';
 import type { PublishedLog, PublishedLogs } from '../../publisher/published-log.js';
-import { cacheControlOf, checkpointBytes, readLogResource, type ServedStore } from '../../publisher/log-resources.js';
+import {
+  cacheControlOf,
+  checkpointBytes,
+  readLogResource,
+  type ServedStore,
+} from '../../publisher/log-resources.js';
 import { parseLogResourcePath } from '../../tiles/index.js';
 import { lookupJsonOf } from '../lookup-json.js';
 

@@ -36,7 +36,8 @@ export function registerLogs(program: Command): void {
 
 function cosigningText(w: WitnessCosigning): string {
   const size = w.cosignedSize === undefined ? 'nothing yet' : `size ${w.cosignedSize}`;
-  const attempt = w.lastAttemptAgeSeconds === undefined ? '' : `, last attempt ${w.lastAttemptAgeSeconds}s ago`;
+  const attempt =
+    w.lastAttemptAgeSeconds === undefined ? '' : `, last attempt ${w.lastAttemptAgeSeconds}s ago`;
   const error = w.lastError ? `, failing (${w.failures} failures): ${w.lastError}` : '';
   return `${size}${attempt}${error}`;
 }
