@@ -535,6 +535,10 @@ export class FollowedLog {
         return null;
       case 'same':
         stored!.seenAtMs = Date.now();
+        // The same checkpoint with other cosignatures (a builder adds witnesses' lines as they
+        // arrive): keep the latest bytes, so answers carrying them take anchor's fast path
+        // instead of a queue turn and a quorum check each.
+        stored!.note = note;
         return null;
       case 'misbehaved':
         return this.compromise(judgement.evidence, note, judgement.detail);

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODE_MEANINGS } from '../../src/cli/output.js';
 import { buildProgram } from '../../src/cli/program.js';
+import { defaultOrigin, logIdOf } from '../../src/checkpoint/log-id.js';
 import { parseConfig } from '../../src/config/parse.js';
+import { formatPublicKey } from '../../src/crypto/ed25519-keys.js';
 import { loadPolicyChain } from '../../src/decide/index.js';
 import { commandPaths, parseTallyArgs, tallyInvocations } from '../cli/command-line.js';
 import { repoRoot, tempDir } from '../helpers/tmp.js';
@@ -137,6 +139,31 @@ describe('README TOML examples', () => {
     expect(config.policy.map((p) => [p.name, p.params])).toEqual([
       ['two-thirds', { threshold: 66, min_agreeing: 2 }],
       ['fallback', { name: 'builder-a', min_agreeing: 2 }],
+    ]);
+  });
+});
+
+describe('README witnesses example', () => {
+  const blocks = codeBlocks().filter((b) => b.lang === 'toml' && b.section === 'Witnesses: no split views');
+  const [witness, user] = blocks.map((b) => parseConfig(b.code, { file: '/etc/tally/tally.toml' }));
+
+  it("the witness cosigns the three builders' logs, by the origins their keys give", () => {
+    expect(blocks).toHaveLength(2);
+    expect([witness!.witness.enabled, witness!.witness.name]).toEqual([true, 'w1.example']);
+    // The user's [[follow]] keys are the builders': each origin is the default one of that key.
+    expect(witness!.witness.logs.map((l) => [l.origin, formatPublicKey(l.publicKey)])).toEqual(
+      user!.follow.map((f) => [
+        defaultOrigin(logIdOf(f.publicKey, f.protocol)),
+        formatPublicKey(f.publicKey),
+      ]),
+    );
+  });
+
+  it('the user requires both witnesses, quorum 2, on each of the three builders', () => {
+    expect(user!.follow.map((f) => [f.name, f.witnesses.map((w) => w.name), f.witnessQuorum])).toEqual([
+      ['builder-a', ['w1.example', 'w2.example'], 2],
+      ['builder-b', ['w1.example', 'w2.example'], 2],
+      ['builder-c', ['w1.example', 'w2.example'], 2],
     ]);
   });
 });
