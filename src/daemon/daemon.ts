@@ -206,6 +206,7 @@ export async function startDaemon(
         mirrors,
         follower?.r13y && {
           index: follower.r13y,
+          logNames: new Map(follower.logs.map((log) => [log.id, log.name])),
           mirrors: (logId) => {
             const log = follower?.logs.find((l) => l.id === logId);
             const store = log?.mirrorOf?.mirror.store;

@@ -1,81 +1,75 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { formatPublicKey, type PublicKey } from '../../crypto/ed25519-keys.js';
+import { formatPublicKey } from '../../crypto/ed25519-keys.js';
 import { keyFromHashPart } from '../../nix/index.js';
 import { groupsOf, isDisputed } from '../../r13y/index.js';
-import type { MirrorStore } from '../../store/mirror-store.js';
-import type { R13yIndex } from '../../store/r13y-index.js';
 import type { LogEvidence, R13yEvidence } from '../../verify/r13y-evidence.js';
-
-/** Disputed paths per page of `/r13y/disputes.json`. */
-const DISPUTES_PER_PAGE = 50;
-/** Longest `name` filter looked at; a longer one is refused, not truncated silently. */
-const MAX_NAME_FILTER_CHARS = 211;
-const HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
-
-/** A mirrored log as the evidence route reads it: its copy and the key it is verified against. */
-export interface EvidenceSource {
-  store: Pick<MirrorStore, 'head' | 'lookup' | 'inclusionProof'>;
-  publicKey: PublicKey;
-}
+import {
+  checkHashPart,
+  checkLogIds,
+  DISPUTES_PER_PAGE,
+  logsNamed,
+  parseListQuery,
+  type R13yReport,
+} from './r13y-query.js';
 
 /**
  * The reproducibility report as JSON (docs/PROTOCOL.md "Reproducibility report"), read from the
- * index the follower keeps up to date: no request recomputes anything.
+ * index the follower keeps up to date: no request recomputes anything. The HTML pages
+ * (r13y-page-routes.ts) show the same.
  */
-export function registerR13yRoutes(
-  app: FastifyInstance,
-  index: R13yIndex,
-  mirrors: (logId: string) => EvidenceSource | undefined = () => undefined,
-): void {
-  app.get('/r13y.json', async (_request, reply) => json(reply, index.summary()));
+export function registerR13yRoutes(app: FastifyInstance, report: R13yReport): void {
+  const { index, logNames, mirrors } = report;
+  app.get('/r13y.json', async (_request, reply) =>
+    json(reply, { ...index.summary(), logs: logsNamed(logNames, logNames.keys()) }),
+  );
 
   app.get<{ Querystring: { name?: unknown; page?: unknown } }>(
     '/r13y/disputes.json',
     async (request, reply) => {
-      const { name, page } = request.query;
-      if (name !== undefined && (typeof name !== 'string' || name.length > MAX_NAME_FILTER_CHARS)) {
-        return bad(reply, `name must be one string of at most ${MAX_NAME_FILTER_CHARS} characters`);
-      }
-      const pageNumber =
-        page === undefined
-          ? 1
-          : typeof page === 'string' && /^[1-9][0-9]{0,8}$/.test(page)
-            ? Number(page)
-            : 0;
-      if (pageNumber === 0) return bad(reply, 'page must be a whole number from 1');
+      const query = parseListQuery(request.query);
+      if ('error' in query) return bad(reply, query.error);
+      const { name, page } = query.ok;
       const found = await index.disputes({
         name: name === '' ? undefined : name,
-        offset: (pageNumber - 1) * DISPUTES_PER_PAGE,
+        offset: (page - 1) * DISPUTES_PER_PAGE,
         limit: DISPUTES_PER_PAGE,
       });
-      return json(reply, { ...found, page: pageNumber, perPage: DISPUTES_PER_PAGE });
+      return json(reply, { ...found, page, perPage: DISPUTES_PER_PAGE });
     },
   );
 
   app.get<{ Params: { hashPart: string } }>('/r13y/paths/:hashPart.json', async (request, reply) => {
     const { hashPart } = request.params;
-    if (!HASH_PART.test(hashPart))
-      return bad(reply, 'a path is named by the 32 nix32 characters of its hash part');
-    const report = await index.path(hashPart);
-    if (report === undefined) {
+    const wrong = checkHashPart(hashPart);
+    if (wrong !== undefined) return bad(reply, wrong);
+    const path = await index.path(hashPart);
+    if (path === undefined) {
       return reply.code(404).type('text/plain; charset=utf-8').send(`no followed log holds ${hashPart}\n`);
     }
-    return json(reply, { ...report, disputed: isDisputed(report), groups: groupsOf(report) });
+    return json(reply, {
+      ...path,
+      disputed: isDisputed(path),
+      groups: groupsOf(path),
+      logs: logsNamed(
+        logNames,
+        path.observations.map((o) => o.logId),
+      ),
+    });
   });
 
   // Proofs from the mirrors' stored tiles, against each mirror's current signed head: the CLI
   // (`tally r13y show`) verifies them, trusting nothing here.
   app.get<{ Params: { hashPart: string } }>('/r13y/paths/:hashPart/evidence.json', async (request, reply) => {
     const { hashPart } = request.params;
-    if (!HASH_PART.test(hashPart))
-      return bad(reply, 'a path is named by the 32 nix32 characters of its hash part');
-    const report = await index.path(hashPart);
-    if (report === undefined) {
+    const wrong = checkHashPart(hashPart);
+    if (wrong !== undefined) return bad(reply, wrong);
+    const path = await index.path(hashPart);
+    if (path === undefined) {
       return reply.code(404).type('text/plain; charset=utf-8').send(`no followed log holds ${hashPart}\n`);
     }
     const key = keyFromHashPart(hashPart);
     const logs: LogEvidence[] = [];
-    for (const { logId } of report.observations) {
+    for (const { logId } of path.observations) {
       const source = mirrors(logId);
       const head = source?.store.head;
       // Read synchronously in one turn, so the head, the entry and the proof belong together.
@@ -95,9 +89,34 @@ export function registerR13yRoutes(
         value: found.value.toString('base64'),
       });
     }
-    const evidence: R13yEvidence = { hashPart, name: report.name, logs };
+    const evidence: R13yEvidence = { hashPart, name: path.name, logs };
     return json(reply, evidence);
   });
+
+  app.get<{ Params: { a: string; b: string }; Querystring: { page?: unknown } }>(
+    '/r13y/pairs/:a/:b.json',
+    async (request, reply) => {
+      const { a, b } = request.params;
+      const wrong = checkLogIds(a, b);
+      if (wrong !== undefined) return bad(reply, wrong);
+      const query = parseListQuery({ page: request.query.page });
+      if ('error' in query) return bad(reply, query.error);
+      const pair = index.summary().byLogPair.find((p) => p.logs.includes(a) && p.logs.includes(b));
+      if (pair === undefined) {
+        return reply.code(404).type('text/plain; charset=utf-8').send(`logs ${a} and ${b} share no path\n`);
+      }
+      const { page } = query.ok;
+      const found = await index.pairDisputes(a, b, {
+        offset: (page - 1) * DISPUTES_PER_PAGE,
+        limit: DISPUTES_PER_PAGE,
+      });
+      return json(reply, {
+        ...pair,
+        logs: logsNamed(logNames, pair.logs),
+        disputes: { ...found, page, perPage: DISPUTES_PER_PAGE },
+      });
+    },
+  );
 }
 
 function json(reply: FastifyReply, body: unknown) {
