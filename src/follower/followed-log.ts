@@ -289,6 +289,9 @@ export class FollowedLog {
   private mirroredVote(key: Buffer): Vote {
     const { store } = this.mirrorOf!.mirror;
     const mirrored = store.head;
+    // Without a witnessed checkpoint the mirror copies nothing: say why, not "catching up".
+    const limit = this.quorum ? this.witnessedLimit() : undefined;
+    if (limit && 'problem' in limit) return this.vote('unavailable', limit.problem);
     if (mirrored === undefined || this.head === undefined) {
       return this.vote('unavailable', `the mirror is catching up (${store.storedSize} entries so far)`);
     }
@@ -301,8 +304,6 @@ export class FollowedLog {
         `${asOf}: older than max_checkpoint_age_seconds (${this.config.maxCheckpointAgeSeconds})`,
       );
     }
-    const limit = this.quorum ? this.witnessedLimit() : undefined;
-    if (limit && 'problem' in limit) return this.vote('unavailable', limit.problem);
     const found = store.lookup(key);
     if (found === undefined) return this.vote('absent', `absent at size ${size} (${asOf})`);
     // A mirror copied before witnesses were required may hold more than the witnessed tree.

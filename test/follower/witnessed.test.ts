@@ -31,11 +31,13 @@ describe('following a log that requires a witness', () => {
   let proxy: TilesProxy;
   let patient: DaemonProcess;
   let strict: DaemonProcess;
+  /** Mirrors the log (mirror = true), requiring the witness too. */
+  let mirror: DaemonProcess;
   /** The note the proxy serves as the log's checkpoint; undefined: the log's own. */
   let served: string | undefined;
   let cosignedAt2 = '';
 
-  const followerOf = (dir: string, maxAge?: number) =>
+  const followerOf = (dir: string, maxAge?: number, mirrored = false) =>
     startTilesFollower(
       path.join(cluster.root, dir),
       [
@@ -43,6 +45,7 @@ describe('following a log that requires a witness', () => {
           name: 'origin',
           publicKey: origin.publicKey,
           url: proxy.url,
+          mirror: mirrored,
           extra: 'witnesses = ["w1.example"]\n' + (maxAge ? `max_witnessed_age_seconds = ${maxAge}\n` : ''),
         },
       ],
@@ -67,17 +70,18 @@ describe('following a log that requires a witness', () => {
     w1 = await startWitness(path.join(cluster.root, 'w1'), 'w1.example', [origin]);
     proxy = await startTilesProxy(tilesUrlOf(origin));
     proxy.tamper = (p) => (p === 'checkpoint' && served !== undefined ? Buffer.from(served) : undefined);
-    [patient, strict] = await Promise.all([
+    [patient, strict, mirror] = await Promise.all([
       followerOf('patient'),
       followerOf('strict', STRICT_MAX_AGE_SECONDS),
+      followerOf('mirror', undefined, true),
     ]);
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([patient?.stop(), strict?.stop(), w1?.daemon.stop(), proxy?.close()]);
+    await Promise.all([patient?.stop(), strict?.stop(), mirror?.stop(), w1?.daemon.stop(), proxy?.close()]);
   });
 
   it('with no witnessed checkpoint yet, the log follows but never votes: unavailable, "not witnessed"', async () => {
-    for (const node of [patient, strict]) {
+    for (const node of [patient, strict, mirror]) {
       const row = await pollUntil('healthy at size 1', async () => {
         const r = await logRow(node, 'origin');
         return r.state === 'healthy' && r.headSize === 1 ? r : undefined;
@@ -88,6 +92,8 @@ describe('following a log that requires a witness', () => {
       expect(row.witnessStatus).toBe(reason);
       expect(await voteOf(node, 'a')).toEqual({ decided: false, status: 'unavailable', detail: reason });
     }
+    // The mirror copies nothing that is not witnessed.
+    expect((await logRow(mirror, 'origin')).mirroredSize ?? 0).toBe(0);
   });
 
   it('a cosigned checkpoint counts: its entries vote', async () => {
@@ -134,6 +140,18 @@ describe('following a log that requires a witness', () => {
     const json = await runCli(['logs', '--api', patient.api, '--json']);
     const logs = (JSON.parse(json.stdout) as { logs: { name: string; witnessedSize?: number }[] }).logs;
     expect(logs.find((l) => l.name === 'origin')!.witnessedSize).toBe(2);
+
+    // The mirror follows the head to 3 but copies only the witnessed tree: entry 2 is not in it.
+    await pollUntil('the mirror at head 3', async () => (await logRow(mirror, 'origin')).headSize === 3);
+    const polls = proxy.requested.filter((p) => p === 'checkpoint').length;
+    await pollUntil(
+      'more polls',
+      () => proxy.requested.filter((p) => p === 'checkpoint').length >= polls + 6,
+    );
+    expect((await logRow(mirror, 'origin')).mirroredSize).toBe(2);
+    expect((await voteOf(mirror, 'a')).status).toBe('agrees');
+    expect(await voteOf(mirror, 'c')).toMatchObject({ decided: false, status: 'other' });
+    expect((await voteOf(mirror, 'c')).detail).toMatch(/^absent at size 2 \(mirrored checkpoint of size 2, /);
   });
 
   it("a witness's cosignature copied onto a newer checkpoint does not count", async () => {
