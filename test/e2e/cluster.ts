@@ -6,7 +6,7 @@ import { serveDirectory } from '../cache/static-server.js';
 import { startPublisher, type Publisher } from '../follower/cluster.js';
 import { writeHookScript } from '../builder/nix-store.js';
 import { createChrootNixStore, type ChrootNixStore } from './chroot-nix-store.js';
-import { tilesUrlOf } from '../mirror/cluster.js';
+import { tilesUrlOf } from '../follower/mirror-cluster.js';
 
 /**
  * One builder of the end-to-end setup: a `tally daemon` publishing its log, a Nix store of its

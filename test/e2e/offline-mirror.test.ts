@@ -5,7 +5,7 @@ import { keyFromHashPart } from '../../src/nix/store-path.js';
 import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
 import { names } from '../follower/cluster.js';
-import { logRow } from '../mirror/cluster.js';
+import { logRow } from '../follower/mirror-cluster.js';
 import { requireNix, textDerivation } from '../builder/nix-store.js';
 import { createChrootNixStore } from './chroot-nix-store.js';
 import {

@@ -15,8 +15,8 @@ import {
   tilesUrlOf,
   trusting,
   valueOf,
-} from '../mirror/cluster.js';
-import { startTilesProxy, type TilesProxy } from '../mirror/tiles-proxy.js';
+} from './mirror-cluster.js';
+import { startTilesProxy, type TilesProxy } from './tiles-proxy.js';
 import { expectKeptTilesGenuine, startTilesFollower, type TilesFollow } from './tiles-cluster.js';
 
 /**

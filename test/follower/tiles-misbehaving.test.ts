@@ -14,8 +14,8 @@ import {
   openMirror,
   tilesUrlOf,
   trusting,
-} from '../mirror/cluster.js';
-import { startTilesProxy, type Tamper, type TilesProxy } from '../mirror/tiles-proxy.js';
+} from './mirror-cluster.js';
+import { startTilesProxy, type Tamper, type TilesProxy } from './tiles-proxy.js';
 import { expectKeptTilesGenuine, startTilesFollower } from './tiles-cluster.js';
 
 const isTile = (p: string) => p.startsWith('tile/') && !p.startsWith('tile/entries/');

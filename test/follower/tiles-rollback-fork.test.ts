@@ -6,8 +6,8 @@ import { generateSecretKey, parsePublicKey, writeKeyPair } from '../../src/crypt
 import type { DaemonProcess } from '../helpers/daemon.js';
 import { pollUntil } from '../helpers/poll.js';
 import { keyOf, names, publish, testCluster, type Publisher } from './cluster.js';
-import { logIdOfPublisher, logRow, tilesUrlOf } from '../mirror/cluster.js';
-import { startTilesProxy, type TilesProxy } from '../mirror/tiles-proxy.js';
+import { logIdOfPublisher, logRow, tilesUrlOf } from './mirror-cluster.js';
+import { startTilesProxy, type TilesProxy } from './tiles-proxy.js';
 import { startTilesFollower, type TilesFollow } from './tiles-cluster.js';
 
 type Name = 'rolled' | 'forked' | 'grown';

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type DaemonProcess } from '../helpers/daemon.js';
 import { pollUntil } from '../helpers/poll.js';
 import { keyOf, publish, testCluster, type Publisher } from './cluster.js';
-import { logRow, tilesUrlOf, trusting } from '../mirror/cluster.js';
-import { startTilesProxy, type TilesProxy } from '../mirror/tiles-proxy.js';
+import { logRow, tilesUrlOf, trusting } from './mirror-cluster.js';
+import { startTilesProxy, type TilesProxy } from './tiles-proxy.js';
 import { startTilesFollower } from './tiles-cluster.js';
 import {
   cosignatureLineOf,

@@ -5,7 +5,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { pollUntil } from '../helpers/poll.js';
 import { startPublisher, type Publisher } from '../follower/cluster.js';
 import { logOutput, narHash } from './cluster.js';
-import { logIdOfPublisher, startMirror, tilesUrlOf } from '../mirror/cluster.js';
+import { logIdOfPublisher, startMirror, tilesUrlOf } from '../follower/mirror-cluster.js';
 
 /** Three real publishing daemons, mirrored by a fourth, whose HTTP listener serves the report. */
 describe('r13y routes of a mirroring daemon', () => {

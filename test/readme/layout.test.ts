@@ -7,7 +7,8 @@ import { section } from './readme.js';
 /*
  * The layout the docs describe is the one src/ has: README's Development > Layout and
  * docs/ARCHITECTURE.md's layer table name every folder of src/, in the layers
- * .dependency-cruiser.cjs enforces, and every file ARCHITECTURE.md names exists.
+ * .dependency-cruiser.cjs enforces, and every file ARCHITECTURE.md names exists. Test folders
+ * mirror src/.
  */
 
 const read = (file: string) => fs.readFileSync(path.join(repoRoot, file), 'utf8');
@@ -61,4 +62,34 @@ test("README's Layout names every folder of src/", () => {
   const layout = development.slice(development.indexOf('- Layout:'));
   const named = new Set([...layout.matchAll(/`([\w/-]+?)\/`|`(errors)\.ts`/g)].map((m) => m[1] ?? m[2]));
   expect(srcFolders().filter((folder) => !named.has(folder))).toEqual([]);
+});
+
+/** Test folders that test the whole rather than one folder of src/, or serve the other tests. */
+const WHOLE_SYSTEM_TEST_FOLDERS = ['deploy', 'e2e', 'fixtures', 'helpers', 'readme'];
+
+describe('test/ mirrors src/', () => {
+  const dirs = (root: string) =>
+    fs
+      .readdirSync(path.join(repoRoot, root), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  const srcTop = dirs('src');
+  const testTop = dirs('test');
+
+  test('every folder of src/ with code in it has a test folder of the same name', () => {
+    // A folder of types alone (src/vote/) has nothing to run; its users' tests check it.
+    const hasCode = (folder: string) =>
+      fs
+        .readdirSync(path.join(repoRoot, 'src', folder), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .some((file) =>
+          /^export (async function|function|const|let|class)\b/m.test(read(path.join('src', folder, file))),
+        );
+    expect(srcTop.filter((folder) => hasCode(folder) && !testTop.includes(folder))).toEqual([]);
+  });
+
+  test('every other test folder is one of the whole-system ones', () => {
+    expect(testTop.filter((folder) => !srcTop.includes(folder))).toEqual(WHOLE_SYSTEM_TEST_FOLDERS);
+  });
 });

@@ -6,7 +6,7 @@ import { parseNote } from '../../src/crypto/signed-note.js';
 import { addCheckpointBody } from '../fixtures/rfc6962-tree.js';
 import type { Publisher } from '../follower/cluster.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
-import { logIdOfPublisher } from '../mirror/cluster.js';
+import { logIdOfPublisher } from '../follower/mirror-cluster.js';
 
 /**
  * Helpers for tests of witnessed logs: a real tally witness daemon, and submitting a real

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
-import { keyOf, startPublisher, type Publisher } from '../follower/cluster.js';
+import { keyOf, startPublisher, type Publisher } from './cluster.js';
 import { pollUntil } from '../helpers/poll.js';
 import { startTilesProxy, type TilesProxy } from './tiles-proxy.js';
 import {
@@ -18,7 +18,7 @@ import {
   valueOf,
   trusting,
   type MirrorEntry,
-} from './cluster.js';
+} from './mirror-cluster.js';
 
 /** A mirror following a real publishing daemon over its tiles, through a real HTTP proxy. */
 describe('mirror catch-up', () => {

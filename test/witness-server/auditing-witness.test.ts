@@ -9,13 +9,13 @@ import { startPublisher, type Publisher } from '../follower/cluster.js';
 import { runCli, type DaemonProcess } from '../helpers/daemon.js';
 import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
-import { fill, logIdOfPublisher, logRow, startMirror, tilesUrlOf } from '../mirror/cluster.js';
-import { startLyingLog, type LyingLog } from '../mirror/lying-log.js';
-import { specVerifies } from './spec-verifier.js';
+import { fill, logIdOfPublisher, logRow, startMirror, tilesUrlOf } from '../follower/mirror-cluster.js';
+import { startLyingLog, type LyingLog } from '../follower/lying-log.js';
+import { specVerifies } from '../witness/spec-verifier.js';
 
 /**
  * An auditing witness ([witness] audit = true) as a real daemon that mirrors an honest publisher
- * (a real daemon) and a publisher whose signed map root lies (test/mirror/lying-log.ts).
+ * (a real daemon) and a publisher whose signed map root lies (test/follower/lying-log.ts).
  */
 describe('auditing witness (real daemons)', () => {
   const root = tempDir('tally-audit-witness-');

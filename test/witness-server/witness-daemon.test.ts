@@ -15,7 +15,7 @@ import { checkWitnessQuorum, formatWitnessVerifierKey } from '../../src/witness/
 import { addCheckpointBody, checkpointText, ReferenceTree } from '../fixtures/rfc6962-tree.js';
 import { runCli, startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
-import { specVerifies } from './spec-verifier.js';
+import { specVerifies } from '../witness/spec-verifier.js';
 
 const ORIGIN = 'example.com/log-a';
 const RACE_ORIGINS = Array.from({ length: 120 }, (_, i) => `example.com/race-${i}`);

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type DaemonProcess } from '../helpers/daemon.js';
 import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
-import { startPublisher, type Publisher } from '../follower/cluster.js';
-import { fill, headReaches, logRow, startMirror, tilesUrlOf } from './cluster.js';
+import { startPublisher, type Publisher } from './cluster.js';
+import { fill, headReaches, logRow, startMirror, tilesUrlOf } from './mirror-cluster.js';
 import { startLyingLog, type LyingLog } from './lying-log.js';
 
 /** `tally audit` against an honest daemon and against publishers whose signed map root lies. */

@@ -4,7 +4,7 @@ import { logIdOf } from '../../src/checkpoint/log-id.js';
 import { defaultOrigin } from '../../src/checkpoint/log-id.js';
 import { MirrorStore } from '../../src/store/mirror-store.js';
 import { startDaemonProcess, testConfig, type DaemonProcess } from '../helpers/daemon.js';
-import { keyOf, type Publisher } from '../follower/cluster.js';
+import { keyOf, type Publisher } from './cluster.js';
 import { pollUntil } from '../helpers/poll.js';
 import { expect } from 'vitest';
 import { tilesOfTree, logResourcePath, type LogResource } from '../../src/tiles/index.js';
