@@ -7,8 +7,8 @@ import { defaultOrigin } from '../../src/checkpoint/log-id.js';
 import { runCli, type DaemonProcess } from '../helpers/daemon.js';
 import { pollUntil } from '../helpers/poll.js';
 import { digestOf, keyOf, publish, testCluster, type Publisher } from './cluster.js';
-import { logIdOfPublisher, logRow, tilesUrlOf, trusting } from '../mirror/cluster.js';
-import { startTilesProxy, type TilesProxy } from '../mirror/tiles-proxy.js';
+import { logIdOfPublisher, logRow, tilesUrlOf, trusting } from './mirror-cluster.js';
+import { startTilesProxy, type TilesProxy } from './tiles-proxy.js';
 import { startTilesFollower } from './tiles-cluster.js';
 import {
   cosignatureLineOf,

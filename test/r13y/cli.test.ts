@@ -12,7 +12,7 @@ import { assertBuilt, runCli } from '../cli/run-cli.js';
 import { sampleValue } from '../metrics/prometheus-text.js';
 import { startPublisher, type Publisher } from '../follower/cluster.js';
 import { logOutput, narHash } from './cluster.js';
-import { logIdOfPublisher, mirrorConfig, tilesUrlOf } from '../mirror/cluster.js';
+import { logIdOfPublisher, mirrorConfig, tilesUrlOf } from '../follower/mirror-cluster.js';
 
 const json = (args: string[]) => {
   const run = runCli([...args, '--json']);
