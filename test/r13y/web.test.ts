@@ -6,7 +6,7 @@ import type { DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { pollUntil } from '../helpers/poll.js';
 import { startPublisher, type Publisher } from '../follower/cluster.js';
-import { logIdOfPublisher, startMirror, tilesUrlOf } from '../mirror/cluster.js';
+import { logIdOfPublisher, startMirror, tilesUrlOf } from '../follower/mirror-cluster.js';
 import { logOutput, narHash } from './cluster.js';
 
 /** Debian's chromium; .ci/run installs it. The browser test fails without it, in CI and out. */
