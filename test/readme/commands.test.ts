@@ -145,10 +145,10 @@ describe('README TOML examples', () => {
 
 describe('README witnesses example', () => {
   const blocks = codeBlocks().filter((b) => b.lang === 'toml' && b.section === 'Witnesses: no split views');
-  const [witness, user] = blocks.map((b) => parseConfig(b.code, { file: '/etc/tally/tally.toml' }));
+  const [witness, builder, user] = blocks.map((b) => parseConfig(b.code, { file: '/etc/tally/tally.toml' }));
 
   it("the witness cosigns the three builders' logs, by the origins their keys give", () => {
-    expect(blocks).toHaveLength(2);
+    expect(blocks).toHaveLength(3);
     expect([witness!.witness.enabled, witness!.witness.name]).toEqual([true, 'w1.example']);
     // The user's [[follow]] keys are the builders': each origin is the default one of that key.
     expect(witness!.witness.logs.map((l) => [l.origin, formatPublicKey(l.publicKey)])).toEqual(
@@ -157,6 +157,14 @@ describe('README witnesses example', () => {
         formatPublicKey(f.publicKey),
       ]),
     );
+  });
+
+  it("the builder submits to both witnesses, by the keys the user requires and the witness's prefix", () => {
+    const witnessUrl = `http://${witness!.witness.name}:${witness!.api.httpListen!.port}${witness!.witness.prefix}`;
+    expect(builder!.publish.witnesses.map((w) => [formatPublicKey(w.publicKey), w.url])).toEqual([
+      [formatPublicKey(user!.follow[0]!.witnesses[0]!), witnessUrl],
+      [formatPublicKey(user!.follow[0]!.witnesses[1]!), witnessUrl.replace('w1.', 'w2.')],
+    ]);
   });
 
   it('the user requires both witnesses, quorum 2, on each of the three builders', () => {
