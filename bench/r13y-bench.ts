@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
+import { registerR13yPageRoutes } from '../src/api/http/r13y-page-routes.js';
+import type { R13yReport } from '../src/api/http/r13y-query.js';
 import { registerR13yRoutes } from '../src/api/http/r13y-routes.js';
 import { sha256 } from '../src/crypto/sha256.js';
 import { encodeNixValue, hashPartOfKey, STORE_PATH_KEY_BYTES } from '../src/nix/index.js';
@@ -13,7 +15,7 @@ import { R13yIndex } from '../src/store/r13y-index.js';
  * bench:r13y: the reproducibility index of issue 16. Three logs of N entries each (the same N
  * store paths; the third log logs a different NarHash for 1 path in 100) are fed into a fresh
  * index as the follower feeds it from mirrors; then 10,000 new entries per the first log; then
- * the report's JSON routes are timed over real HTTP. Generating the records is inside the timed
+ * the report's JSON routes and HTML pages are timed over real HTTP. Generating the records is inside the timed
  * feed, so the feed times are upper bounds. Prints times and the peak RSS of this process.
  */
 const { values } = parseArgs({
@@ -71,7 +73,13 @@ await index.feed(LOGS[0]!, records(0, N, N + 10_000));
 console.log(`update: 10000 new entries in ${(seconds(started) * 1000).toFixed(0)} ms`);
 
 const app = Fastify({ logger: false });
-registerR13yRoutes(app, index);
+const report: R13yReport = {
+  index,
+  logNames: new Map(LOGS.map((id, i) => [id, `builder-${i + 1}`])),
+  mirrors: () => undefined,
+};
+registerR13yRoutes(app, report);
+registerR13yPageRoutes(app, report);
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 const disputed = (await index.disputes({ limit: 1 })).items[0]!.hashPart;
 const routes = [
@@ -80,6 +88,11 @@ const routes = [
   '/r13y/disputes.json?name=pkg4999-&page=2',
   `/r13y/disputes.json?page=${Math.ceil(summary.disputed / 50)}`,
   `/r13y/paths/${disputed}.json`,
+  '/r13y',
+  '/r13y?name=pkg4999-&page=2',
+  `/r13y/paths/${disputed}`,
+  `/r13y/pairs/${LOGS[0]}/${LOGS[2]}`,
+  '/r13y/feed.atom',
 ];
 for (const route of routes) {
   const times: number[] = [];

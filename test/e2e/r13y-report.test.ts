@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNixValue, keyFromHashPart } from '../../src/nix/index.js';
 import { pollUntil } from '../helpers/poll.js';
 import { tempDir } from '../helpers/tmp.js';
-import { logIdOfPublisher } from '../mirror/cluster.js';
+import { logIdOfPublisher } from '../follower/mirror-cluster.js';
 import { requireNix, textDerivation } from '../builder/nix-store.js';
 import { runCli } from '../cli/run-cli.js';
 import { startBuilder, startClientDaemon, type Builder, type ClientDaemon } from './cluster.js';
