@@ -85,11 +85,11 @@ const disputed = (await index.disputes({ limit: 1 })).items[0]!.hashPart;
 const routes = [
   '/r13y.json',
   '/r13y/disputes.json',
-  '/r13y/disputes.json?name=pkg4999-&page=2',
+  '/r13y/disputes.json?name=pkg4900-',
   `/r13y/disputes.json?page=${Math.ceil(summary.disputed / 50)}`,
   `/r13y/paths/${disputed}.json`,
   '/r13y',
-  '/r13y?name=pkg4999-&page=2',
+  '/r13y?name=pkg4900-',
   `/r13y/paths/${disputed}`,
   `/r13y/pairs/${LOGS[0]}/${LOGS[2]}`,
   '/r13y/feed.atom',
