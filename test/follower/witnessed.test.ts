@@ -102,6 +102,11 @@ describe('following a log that requires a witness', () => {
     for (const node of [patient, strict]) {
       await pollUntil('witnessed at size 2', async () => (await logRow(node, 'origin')).witnessedSize === 2);
     }
+    // The next test serves an unwitnessed head at once: the mirror must have copied this one first.
+    await pollUntil(
+      'the mirror copied size 2',
+      async () => (await logRow(mirror, 'origin')).mirroredSize === 2,
+    );
     const row = await logRow(patient, 'origin');
     expect([row.headSize, row.witnessStatus]).toEqual([2, 'witnessed at size 2 (quorum 1 of w1.example)']);
     expect(await voteOf(patient, 'b')).toEqual({
