@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import { verifyCheckpoint } from '../checkpoint/checkpoint.js';
 import type { PublicKey } from '../crypto/ed25519-keys.js';
 import { TallyError } from '../errors.js';
-import { nextPollDelayMs } from '../follower/backoff.js';
 import type { LogStore } from '../store/log-store.js';
 import { CHECKPOINT_PATH, logResourcePath, resourcesAddedBetween, type LogResource } from '../tiles/index.js';
 import { checkpointBytes, readLogResource } from './log-resources.js';
 import { forkProblem } from './published-head.js';
 import type { StaticTarget } from './static-target.js';
+import { BackgroundRetry } from './background-retry.js';
 
 /** Signed sizes made durable per step of a catch-up: a crash loses at most one step's work. */
 const SIZES_PER_STEP = 256;
@@ -36,12 +36,11 @@ export interface StaticCopyStatus {
 export class StaticCopy {
   /** The copy's checkpoint (size 0 and no note while it holds none); read from the target first. */
   private published: { size: number; note: string | undefined } | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
-  private failuresInARow = 0;
-  private failures = 0;
-  private cancelPause: (() => void) | undefined;
+  private readonly retry = new BackgroundRetry(
+    () => this.catchUp(),
+    (err, retryInMs) =>
+      this.logger.error({ err, target: this.target.description, retryInMs }, 'static publishing failed'),
+  );
 
   constructor(
     private readonly store: LogStore,
@@ -59,46 +58,23 @@ export class StaticCopy {
     return {
       kind: this.target.kind,
       size: this.published?.size,
-      failing: this.failuresInARow > 0,
-      failures: this.failures,
+      failing: this.retry.failing,
+      failures: this.retry.failures,
     };
   }
 
   /** Brings the copy up to the current head soon; returns at once. */
   notify(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.run().finally(() => (this.running = undefined));
+    this.retry.notify();
   }
 
   /** Stops after the step in progress (a retry wait is cut short); the store may then close. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancelPause?.();
-    await this.running;
+  stop(): Promise<void> {
+    return this.retry.stop();
   }
 
-  private async run(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.catchUp();
-        this.failuresInARow = 0;
-      } catch (err) {
-        this.failures++;
-        this.failuresInARow++;
-        const delayMs = nextPollDelayMs(0, this.failuresInARow, Math.random());
-        this.logger.error(
-          { err, target: this.target.description, retryInMs: delayMs },
-          'static publishing failed',
-        );
-        await this.pause(delayMs);
-        this.again = true;
-      }
-    } while (this.again && !this.stopped);
+  private get stopped(): boolean {
+    return this.retry.stopped;
   }
 
   private async catchUp(): Promise<void> {
@@ -173,16 +149,5 @@ export class StaticCopy {
       );
     }
     return { size: checkpoint.size, note };
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.cancelPause = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }

@@ -3,11 +3,11 @@ import type { PublicKey } from '../crypto/ed25519-keys.js';
 import { parseNote } from '../crypto/signed-note.js';
 import { parseTlogCheckpointBody } from '../checkpoint/checkpoint.js';
 import { TallyError } from '../errors.js';
-import { nextPollDelayMs } from '../follower/backoff.js';
 import type { LogStore } from '../store/log-store.js';
 import { formatAddCheckpointBody, parseLatestSizeBody } from '../witness/add-checkpoint.js';
 import { postAddCheckpoint, type WitnessRequestLimits } from './witness-client.js';
 import type { WitnessCosignatures } from './witness-cosignatures.js';
+import { BackgroundRetry } from './background-retry.js';
 
 /** What `tally logs` and the metrics show of one witness of the published log. */
 export interface WitnessCosigningStatus {
@@ -40,14 +40,16 @@ const CONFLICTS_PER_ATTEMPT = 3;
 export class WitnessSubmitter {
   /** The witness's latest cosigned size for this log, as it last told us; undefined: not known. */
   private witnessSize: number | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
-  private failuresInARow = 0;
-  private failures = 0;
   private lastError = '';
   private lastAttemptMs: number | undefined;
-  private cancelPause: (() => void) | undefined;
+  private readonly retry = new BackgroundRetry(
+    () => this.submitHead(),
+    (err, retryInMs) => {
+      this.lastError = err.message;
+      this.logger.warn({ witness: this.name, err: err.message, retryInMs }, 'witness submission failed');
+    },
+    () => (this.lastError = ''),
+  );
 
   constructor(
     private readonly store: LogStore,
@@ -74,47 +76,22 @@ export class WitnessSubmitter {
       cosignedSize: text === undefined ? undefined : parseTlogCheckpointBody(text).size,
       lastError: this.lastError,
       lastAttemptMs: this.lastAttemptMs,
-      failures: this.failures,
+      failures: this.retry.failures,
     };
   }
 
   /** Submits the current head soon; returns at once. */
   notify(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.run().finally(() => (this.running = undefined));
+    this.retry.notify();
   }
 
   /** Stops after the request in flight (a retry wait is cut short). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancelPause?.();
-    await this.running;
+  stop(): Promise<void> {
+    return this.retry.stop();
   }
 
-  private async run(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.submitHead();
-        this.failuresInARow = 0;
-        this.lastError = '';
-      } catch (err) {
-        this.failures++;
-        this.failuresInARow++;
-        this.lastError = (err as Error).message;
-        const delayMs = nextPollDelayMs(0, this.failuresInARow, Math.random());
-        this.logger.warn(
-          { witness: this.name, err: this.lastError, retryInMs: delayMs },
-          'witness submission failed',
-        );
-        await this.pause(delayMs);
-        this.again = true;
-      }
-    } while (this.again && !this.stopped);
+  private get stopped(): boolean {
+    return this.retry.stopped;
   }
 
   private async submitHead(): Promise<void> {
@@ -166,16 +143,5 @@ export class WitnessSubmitter {
       }
       this.witnessSize = latest;
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.cancelPause = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }

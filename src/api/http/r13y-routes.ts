@@ -38,14 +38,27 @@ export function registerR13yRoutes(app: FastifyInstance, report: R13yReport): vo
     },
   );
 
-  app.get<{ Params: { hashPart: string } }>('/r13y/paths/:hashPart.json', async (request, reply) => {
-    const { hashPart } = request.params;
+  /** The index's record of a path, or the 400/404 answer already sent. */
+  const pathOrRefusal = async (hashPart: string, reply: FastifyReply) => {
     const wrong = checkHashPart(hashPart);
-    if (wrong !== undefined) return bad(reply, wrong);
+    if (wrong !== undefined) return { refused: bad(reply, wrong) };
     const path = await index.path(hashPart);
     if (path === undefined) {
-      return reply.code(404).type('text/plain; charset=utf-8').send(`no followed log holds ${hashPart}\n`);
+      return {
+        refused: reply
+          .code(404)
+          .type('text/plain; charset=utf-8')
+          .send(`no followed log holds ${hashPart}\n`),
+      };
     }
+    return { path };
+  };
+
+  app.get<{ Params: { hashPart: string } }>('/r13y/paths/:hashPart.json', async (request, reply) => {
+    const { hashPart } = request.params;
+    const found = await pathOrRefusal(hashPart, reply);
+    if (found.path === undefined) return found.refused;
+    const { path } = found;
     return json(reply, {
       ...path,
       disputed: isDisputed(path),
@@ -61,12 +74,9 @@ export function registerR13yRoutes(app: FastifyInstance, report: R13yReport): vo
   // (`tally r13y show`) verifies them, trusting nothing here.
   app.get<{ Params: { hashPart: string } }>('/r13y/paths/:hashPart/evidence.json', async (request, reply) => {
     const { hashPart } = request.params;
-    const wrong = checkHashPart(hashPart);
-    if (wrong !== undefined) return bad(reply, wrong);
-    const path = await index.path(hashPart);
-    if (path === undefined) {
-      return reply.code(404).type('text/plain; charset=utf-8').send(`no followed log holds ${hashPart}\n`);
-    }
+    const found = await pathOrRefusal(hashPart, reply);
+    if (found.path === undefined) return found.refused;
+    const { path } = found;
     const key = keyFromHashPart(hashPart);
     const logs: LogEvidence[] = [];
     for (const { logId } of path.observations) {
