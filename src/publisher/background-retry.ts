@@ -3,9 +3,9 @@ import { nextPollDelayMs } from '../follower/backoff.js';
 /**
  * Runs one background job, off the submission path, whenever it is notified: one run at a time,
  * and a notification during a run makes one more run due. A failing run is retried with a growing
- * delay (1 s doubling, at most 5 minutes). Static copies and witness submitters each own one.
+ * delay (1 s doubling, at most 5 minutes). Static copies and witness submitters are such jobs.
  */
-export class BackgroundRetry {
+export abstract class BackgroundRetry {
   private running: Promise<void> | undefined;
   private again = false;
   private stoppedFlag = false;
@@ -13,13 +13,14 @@ export class BackgroundRetry {
   private failureCount = 0;
   private cancelPause: (() => void) | undefined;
 
-  constructor(
-    private readonly job: () => Promise<void>,
-    /** Told of each failed run, with the delay before the retry (for logs and status). */
-    private readonly onFailure: (err: Error, retryInMs: number) => void,
-    /** Told of each run that succeeded. */
-    private readonly onSuccess: () => void = () => {},
-  ) {}
+  /** One run of the job. */
+  protected abstract runOnce(): Promise<void>;
+
+  /** Told of each failed run, with the delay before the retry (for logs and status). */
+  protected abstract failed(err: Error, retryInMs: number): void;
+
+  /** Told of each run that succeeded. */
+  protected succeeded(): void {}
 
   /** Whether stop() was called; jobs check it between steps. */
   get stopped(): boolean {
@@ -36,7 +37,7 @@ export class BackgroundRetry {
     return this.failureCount;
   }
 
-  /** Runs the job soon; returns at once. */
+  /** Runs the job soon (a static copy catches up, a witness is sent the head); returns at once. */
   notify(): void {
     if (this.stoppedFlag) return;
     if (this.running) {
@@ -57,14 +58,14 @@ export class BackgroundRetry {
     do {
       this.again = false;
       try {
-        await this.job();
+        await this.runOnce();
         this.failuresInARow = 0;
-        this.onSuccess();
+        this.succeeded();
       } catch (err) {
         this.failureCount++;
         this.failuresInARow++;
         const delayMs = nextPollDelayMs(0, this.failuresInARow, Math.random());
-        this.onFailure(err as Error, delayMs);
+        this.failed(err as Error, delayMs);
         await this.pause(delayMs);
         this.again = true;
       }

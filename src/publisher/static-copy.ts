@@ -33,14 +33,9 @@ export interface StaticCopyStatus {
  * The copy's own checkpoint says where it is, so a restart catches up from there. A failing
  * target is logged and retried with a growing delay; it never fails a submission or the daemon.
  */
-export class StaticCopy {
+export class StaticCopy extends BackgroundRetry {
   /** The copy's checkpoint (size 0 and no note while it holds none); read from the target first. */
   private published: { size: number; note: string | undefined } | undefined;
-  private readonly retry = new BackgroundRetry(
-    () => this.catchUp(),
-    (err, retryInMs) =>
-      this.logger.error({ err, target: this.target.description, retryInMs }, 'static publishing failed'),
-  );
 
   constructor(
     private readonly store: LogStore,
@@ -52,32 +47,25 @@ export class StaticCopy {
       served?: (note: string) => string;
     },
     private readonly logger: Logger,
-  ) {}
+  ) {
+    super();
+  }
 
   get status(): StaticCopyStatus {
     return {
       kind: this.target.kind,
       size: this.published?.size,
-      failing: this.retry.failing,
-      failures: this.retry.failures,
+      failing: this.failing,
+      failures: this.failures,
     };
   }
 
-  /** Brings the copy up to the current head soon; returns at once. */
-  notify(): void {
-    this.retry.notify();
+  protected failed(err: Error, retryInMs: number): void {
+    this.logger.error({ err, target: this.target.description, retryInMs }, 'static publishing failed');
   }
 
-  /** Stops after the step in progress (a retry wait is cut short); the store may then close. */
-  stop(): Promise<void> {
-    return this.retry.stop();
-  }
-
-  private get stopped(): boolean {
-    return this.retry.stopped;
-  }
-
-  private async catchUp(): Promise<void> {
+  /** Brings the copy up to the current head. */
+  protected async runOnce(): Promise<void> {
     const head = this.store.getHead();
     const headSize = head.checkpoint.size;
     // A cosignature arriving for the head changes the served note: the checkpoint is rewritten.

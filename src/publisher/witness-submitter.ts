@@ -37,19 +37,11 @@ const CONFLICTS_PER_ATTEMPT = 3;
  * witness is retried with a growing delay (1 s doubling, at most 5 minutes); newer checkpoints
  * meanwhile only mark that another round is due. It never fails a submission or the daemon.
  */
-export class WitnessSubmitter {
+export class WitnessSubmitter extends BackgroundRetry {
   /** The witness's latest cosigned size for this log, as it last told us; undefined: not known. */
   private witnessSize: number | undefined;
   private lastError = '';
   private lastAttemptMs: number | undefined;
-  private readonly retry = new BackgroundRetry(
-    () => this.submitHead(),
-    (err, retryInMs) => {
-      this.lastError = err.message;
-      this.logger.warn({ witness: this.name, err: err.message, retryInMs }, 'witness submission failed');
-    },
-    () => (this.lastError = ''),
-  );
 
   constructor(
     private readonly store: LogStore,
@@ -60,6 +52,7 @@ export class WitnessSubmitter {
     private readonly onCosigned: () => void,
     private readonly limits: WitnessRequestLimits = WITNESS_REQUEST_LIMITS,
   ) {
+    super();
     const text = cosignatures.cosignedText(this.name);
     if (text !== undefined) this.witnessSize = parseTlogCheckpointBody(text).size;
   }
@@ -76,25 +69,21 @@ export class WitnessSubmitter {
       cosignedSize: text === undefined ? undefined : parseTlogCheckpointBody(text).size,
       lastError: this.lastError,
       lastAttemptMs: this.lastAttemptMs,
-      failures: this.retry.failures,
+      failures: this.failures,
     };
   }
 
-  /** Submits the current head soon; returns at once. */
-  notify(): void {
-    this.retry.notify();
+  protected failed(err: Error, retryInMs: number): void {
+    this.lastError = err.message;
+    this.logger.warn({ witness: this.name, err: err.message, retryInMs }, 'witness submission failed');
   }
 
-  /** Stops after the request in flight (a retry wait is cut short). */
-  stop(): Promise<void> {
-    return this.retry.stop();
+  protected override succeeded(): void {
+    this.lastError = '';
   }
 
-  private get stopped(): boolean {
-    return this.retry.stopped;
-  }
-
-  private async submitHead(): Promise<void> {
+  /** Submits the current head. */
+  protected async runOnce(): Promise<void> {
     const { checkpoint, note } = this.store.getHead();
     if (checkpoint.size === 0) return; // nothing to witness yet
     const { text } = parseNote(note);
