@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 /** Length in bytes of every SHA-256 digest in tally. */
 export const DIGEST_LENGTH = 32;
 
-// One-shot crypto.hash is about twice as fast as createHash for small inputs (Node >= 20.12).
+// One-shot crypto.hash (Node >= 20.12) skips the Hash object createHash makes per call.
 const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer })
   .hash;
 
@@ -32,8 +32,8 @@ export function sha256Pair(
   right: Uint8Array,
   rightAt: number,
 ): Buffer {
-  // Every byte is written below; allocUnsafe takes it from Node's pool (a shared module buffer
-  // measured no faster: BENCHMARKS.md, "Log core").
+  // Every byte is written below, so allocUnsafe (Node's pool) is safe; a shared module buffer
+  // measured no faster (BENCHMARKS.md, "Log core").
   const input = Buffer.allocUnsafe(1 + 2 * DIGEST_LENGTH);
   input[0] = prefix;
   for (let i = 0; i < DIGEST_LENGTH; i++) {

@@ -92,7 +92,7 @@ export async function openPublishedLog(
   }
   const targets: StaticTarget[] = directory ? [directory] : [];
   if (config.s3 !== undefined) {
-    // Loaded only when configured: the AWS SDK adds ~150 ms to a start that does not use it.
+    // Loaded only when configured: the AWS SDK is slow to load and most starts do not use it.
     const { S3Target } = await import('./s3-target.js');
     targets.push(S3Target.forLog(config.s3, id));
   }

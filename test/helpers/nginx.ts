@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { pollUntil } from './poll.js';
 import { tempDir } from './tmp.js';
 
 /** Debian's nginx (package nginx-light); .ci/run installs it. A test that needs it fails without it. */
@@ -55,12 +56,14 @@ export async function startNginx(root: string, server: string): Promise<NginxPro
   const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
   let gone = false;
   void exited.then(() => (gone = true));
-  const deadline = Date.now() + 20_000;
-  while (!fs.existsSync(socket)) {
-    if (gone) throw new Error(`nginx exited before it listened:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`nginx did not listen on ${socket}:\n${out}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await pollUntil(
+    `nginx to listen on ${socket}`,
+    () => {
+      if (gone) throw new Error(`nginx exited before it listened:\n${out}`);
+      return fs.existsSync(socket);
+    },
+    { timeoutMs: 20_000, intervalMs: 20 },
+  );
   const open = new Set<net.Socket>();
   const forwarder = net.createServer((client) => {
     const upstream = net.connect(socket);
