@@ -114,6 +114,8 @@ const memory = () => {
     rssAnonMiB: split.anonMiB,
     rssFileMiB: split.fileMiB,
     heapMiB: mib(m.heapUsed),
+    heapTotalMiB: mib(m.heapTotal),
+    externalMiB: mib(m.external),
   };
 };
 
