@@ -78,6 +78,9 @@ export interface LookupResult {
  */
 const CACHED_MAP_DEPTH = 18;
 
+/** LevelDB table files kept open (and mmapped): bounds the store's file-backed memory (docs/decisions.md). */
+const MAX_OPEN_TABLE_FILES = 64;
+
 /**
  * One published log in its own LevelDB: the RFC 9162 tree, the sparse Merkle map, the values and
  * the signed checkpoints. Integration is single-writer (the publisher serialises calls) and each
@@ -107,7 +110,7 @@ export class LogStore {
   ) {}
 
   static async open(dir: string, options: LogStoreOptions): Promise<LogStore> {
-    const db = await openBytesLevel(dir, 'log store');
+    const db = await openBytesLevel(dir, 'log store', { maxOpenFiles: MAX_OPEN_TABLE_FILES });
     const store = new LogStore(db, options, mapTopSnapshotFile(dir));
     try {
       await store.load();

@@ -10,10 +10,24 @@ import { TallyError } from '../errors.js';
 const BYTES = { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: false } as const;
 const TEXT = { keyEncoding: 'utf8', valueEncoding: 'utf8' } as const;
 
+/** Options a store may set beyond BYTES. */
+export interface BytesLevelOptions {
+  /**
+   * Table files LevelDB keeps open (default 1,000). LevelDB mmaps each open table and unmaps it
+   * only when the table leaves its cache, so this bounds the file-backed memory of a store whose
+   * database keeps growing (docs/decisions.md).
+   */
+  maxOpenFiles?: number;
+}
+
 /** Opens the LevelDB at `dir` (created if missing) with byte keys and values. */
-export function openBytesLevel(dir: string, what: string): Promise<ClassicLevel<Buffer, Buffer>> {
+export function openBytesLevel(
+  dir: string,
+  what: string,
+  options: BytesLevelOptions = {},
+): Promise<ClassicLevel<Buffer, Buffer>> {
   fs.mkdirSync(dir, { recursive: true });
-  return opened(new ClassicLevel<Buffer, Buffer>(dir, BYTES), dir, what);
+  return opened(new ClassicLevel<Buffer, Buffer>(dir, { ...BYTES, ...options }), dir, what);
 }
 
 /** Opens the LevelDB at `dir` (created if missing) with text keys and values. */
