@@ -1,9 +1,9 @@
-import { InvalidArgumentError } from '../errors.js';
-import { sha256 } from '../crypto/sha256.js';
-import { EMPTY_HASH, leafPreimage, nodePreimage } from './hash.js';
+import { InvalidArgumentError, TallyError } from '../errors.js';
+import { DIGEST_LENGTH, sha256 } from '../crypto/sha256.js';
+import { EMPTY_HASH, NODE_PREIMAGE_LENGTH, leafPreimage, nodePreimage } from './hash.js';
 import { assertDigest, mapPath, pathBit } from './path.js';
 import { positionKey } from './position.js';
-import { decodeRecord } from './record.js';
+import { decodeRecord, isNodeRecord } from './record.js';
 import { mapRoot } from './read.js';
 import type { MapInsert, MapLeaf, MapNodeSource, MapWrite } from './types.js';
 import { assertLogIndex } from './u64.js';
@@ -23,10 +23,15 @@ export interface MapBatchResult {
  * and positions under an empty or leaf position are known empty and are never read.
  *
  * Throws InvalidArgumentError if a key is already present or appears twice in the batch: the map
- * is first-write-wins and must never overwrite.
+ * is first-write-wins and must never overwrite. `paths`, when given, are the inserts' mapPath
+ * values, which a caller that walked the map first has computed already.
  */
-export function mapInsertBatch(source: MapNodeSource, inserts: readonly MapInsert[]): MapBatchResult {
-  const leaves = sortedNewLeaves(inserts);
+export function mapInsertBatch(
+  source: MapNodeSource,
+  inserts: readonly MapInsert[],
+  paths?: readonly Buffer[],
+): MapBatchResult {
+  const leaves = sortedNewLeaves(inserts, paths);
   if (leaves.length === 0) return { root: mapRoot(source), writes: [] };
   const writes: MapWrite[] = [];
   const root = updateSubtree(source, writes, 0, leaves, 0, leaves.length);
@@ -34,11 +39,12 @@ export function mapInsertBatch(source: MapNodeSource, inserts: readonly MapInser
 }
 
 /** Validates the inserts and returns them as leaves sorted by path, rejecting duplicates. */
-function sortedNewLeaves(inserts: readonly MapInsert[]): MapLeaf[] {
+function sortedNewLeaves(inserts: readonly MapInsert[], paths?: readonly Buffer[]): MapLeaf[] {
   const leaves = inserts.map((insert, i): MapLeaf => {
     assertLogIndex(insert.logIndex, `inserts[${i}].logIndex`);
     assertDigest(insert.valueDigest, `inserts[${i}].valueDigest`);
-    return { path: mapPath(insert.key), logIndex: insert.logIndex, valueDigest: insert.valueDigest };
+    const path = paths?.[i] ?? mapPath(insert.key);
+    return { path, logIndex: insert.logIndex, valueDigest: insert.valueDigest };
   });
   // Sorting on the first 48 bits as a number avoids a native call per comparison; ties are rare.
   const sorted = leaves
@@ -71,16 +77,19 @@ function updateSubtree(
   const stored = source.get(key);
   if (stored === undefined) return buildSubtree(writes, depth, leaves, lo, hi);
 
-  const record = decodeRecord(stored);
-  if (record.kind === 'leaf') {
+  if (!isNodeRecord(stored)) {
+    const record = decodeRecord(stored);
+    if (record.kind !== 'leaf') throw new TallyError('INTERNAL', 'corrupt map node record');
     // The collapsed leaf moves down together with the new leaves into a freshly built subtree.
     return buildSubtree(writes, depth, withExistingLeaf(leaves.slice(lo, hi), record.leaf), 0, hi - lo + 1);
   }
 
+  // The new record starts as the stored one; each side that gains leaves gets its new hash.
+  const node = Buffer.allocUnsafe(NODE_PREIMAGE_LENGTH);
+  stored.copy(node);
   const mid = firstRightIndex(leaves, lo, hi, depth);
-  const left = mid > lo ? updateSubtree(source, writes, depth + 1, leaves, lo, mid) : record.left;
-  const right = mid < hi ? updateSubtree(source, writes, depth + 1, leaves, mid, hi) : record.right;
-  const node = nodePreimage(left, right);
+  if (mid > lo) updateSubtree(source, writes, depth + 1, leaves, lo, mid).copy(node, 1);
+  if (mid < hi) updateSubtree(source, writes, depth + 1, leaves, mid, hi).copy(node, 1 + DIGEST_LENGTH);
   writes.push([key, node]);
   return sha256(node);
 }

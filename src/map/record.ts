@@ -38,6 +38,11 @@ export function nodeRecordChild(record: Buffer, right: boolean): Buffer | undefi
   return right ? record.subarray(1 + DIGEST_LENGTH) : record.subarray(1, 1 + DIGEST_LENGTH);
 }
 
+/** True when a stored record is an internal node's (its bytes are then 0x03 || left || right). */
+export function isNodeRecord(record: Buffer): boolean {
+  return record.length === NODE_PREIMAGE_LENGTH && record[0] === MAP_NODE_PREFIX;
+}
+
 /** Parses a stored record; a malformed one means corrupted storage, not bad input. */
 export function decodeRecord(record: Buffer): MapRecord {
   if (record.length === NODE_PREIMAGE_LENGTH && record[0] === MAP_NODE_PREFIX) {

@@ -209,7 +209,7 @@ export class LogStore {
     const mapRead = await this.map.readAlong(paths);
     const results: SubmissionResult[] = [];
     const seenInBatch = new Map<string, { index: number; digest: Buffer }>();
-    const newLeaves: { key: Buffer; digest: Buffer; value: Buffer }[] = [];
+    const newLeaves: { key: Buffer; path: Buffer; digest: Buffer; value: Buffer }[] = [];
     let nextIndex = this.frontier.size;
     submissions.forEach(({ key, value }, i) => {
       const digest = sha256(value);
@@ -225,7 +225,7 @@ export class LogStore {
       }
       const index = nextIndex++;
       seenInBatch.set(keyId, { index, digest });
-      newLeaves.push({ key, digest, value });
+      newLeaves.push({ key, path: paths[i]!, digest, value });
       results.push({ status: 'appended', index, digest });
     });
     if (newLeaves.length === 0) return { results, head: this.head };
@@ -236,6 +236,7 @@ export class LogStore {
     const map = mapInsertBatch(
       mapRead.source,
       newLeaves.map((l, i) => ({ key: l.key, logIndex: firstIndex + i, valueDigest: l.digest })),
+      newLeaves.map((l) => l.path),
     );
     const checkpoint: Checkpoint = {
       origin: this.options.origin,
