@@ -1,13 +1,15 @@
 import type { Head } from '../store/log-store.js';
-import type { MirroredEntry, MirrorStore } from '../store/mirror-store.js';
-import { encodeLeaf } from '../log/index.js';
+import { DIGEST_LENGTH } from '../crypto/sha256.js';
+import type { MirroredEntries, MirrorStore } from '../store/mirror-store.js';
 import { TILE_WIDTH, type TileId } from '../tiles/index.js';
 import { tileKey } from '../tiles/index.js';
-import { TiledLogVerifier } from '../verify/tiled-log.js';
+import { TiledLogVerifier, type VerifiedBundle } from '../verify/tiled-log.js';
 import type { LogResourceSource, VerifiedTileCache } from '../verify/tile-sources.js';
 
-/** Bundles fetched together, and windows in flight: 2 x 4 bundles fit the verifier's 8 recent ones. */
+/** Bundles stored together, in one synced write. */
 const WINDOW_BUNDLES = 4;
+/** Bundles downloading and verifying at once (three GETs each: entries, values, level-0 tile). */
+const BUNDLES_AHEAD = 16;
 
 /** How far a catch-up is: leaves stored of the target checkpoint's size. */
 export type CatchUpProgress = (stored: number, target: number) => void;
@@ -41,16 +43,16 @@ export class LogMirror {
     private readonly source: LogResourceSource,
   ) {}
 
-  /**
-   * Brings the mirror up to `target`, a checkpoint whose signature, origin and consistency with
-   * every stored head the caller has checked. Throws (VerificationError, or the source's error)
-   * when the log's resources do not verify or cannot be fetched; what was stored stays.
-   */
   /** Ends a running catch-up after the window being written (it resumes from there next time). */
   stop(): void {
     this.stopped = true;
   }
 
+  /**
+   * Brings the mirror up to `target`, a checkpoint whose signature, origin and consistency with
+   * every stored head the caller has checked. Throws (VerificationError, or the source's error)
+   * when the log's resources do not verify or cannot be fetched; what was stored stays.
+   */
   async catchUp(target: Head, onProgress?: CatchUpProgress): Promise<void> {
     const size = target.checkpoint.size;
     const { store } = this;
@@ -62,29 +64,40 @@ export class LogMirror {
       new UpperTiles(),
     );
     await verifier.verifyRoot();
-    const windowEnd = (at: number) =>
-      Math.min(size, (Math.floor(at / TILE_WIDTH) + WINDOW_BUNDLES) * TILE_WIDTH);
-    let at = store.storedSize;
-    let next: Promise<MirroredEntry[]> | undefined = fetchRange(verifier, at, windowEnd(at));
-    while (next !== undefined && !this.stopped) {
-      const end = windowEnd(at);
-      const entries: MirroredEntry[] = await next;
-      // The next window downloads while this one is written.
-      next = end < size ? fetchRange(verifier, end, windowEnd(end)) : undefined;
-      next?.catch(() => undefined);
+    const bundles = Math.ceil(size / TILE_WIDTH);
+    // Bundles download and verify ahead, in order, while the windows before them are written.
+    const ahead: Promise<VerifiedBundle>[] = [];
+    let nextBundle = Math.floor(store.storedSize / TILE_WIDTH);
+    const fetchAhead = () => {
+      while (nextBundle < bundles && ahead.length < BUNDLES_AHEAD) {
+        const bundle = verifier.bundle(nextBundle++);
+        bundle.catch(() => undefined);
+        ahead.push(bundle);
+      }
+    };
+    fetchAhead();
+    while (ahead.length > 0 && !this.stopped) {
+      const window = await Promise.all(ahead.splice(0, WINDOW_BUNDLES));
+      fetchAhead();
+      const entries = entriesOf(window, store.storedSize);
+      const end = store.storedSize + entries.leaves.length;
       await store.append(entries, end === size ? target : undefined);
-      at = end;
-      onProgress?.(at, size);
+      onProgress?.(end, size);
     }
   }
 }
 
-/** Entries [start, end) with their values, verified. */
-async function fetchRange(verifier: TiledLogVerifier, start: number, end: number): Promise<MirroredEntry[]> {
-  const indices = Array.from({ length: end - start }, (_, i) => start + i);
-  const [entries, values] = await Promise.all([
-    Promise.all(indices.map((i) => verifier.entry(i))),
-    Promise.all(indices.map((i) => verifier.value(i))),
-  ]);
-  return entries.map((e, i) => ({ leaf: encodeLeaf(e.key, e.valueDigest), value: values[i]! }));
+/** The entries of whole verified bundles, from leaf `from` on (a resumed bundle's first ones are stored). */
+function entriesOf(window: VerifiedBundle[], from: number): MirroredEntries {
+  const leaves: Uint8Array[] = [];
+  const leafHashes: Buffer[] = [];
+  const values: Uint8Array[] = [];
+  for (const bundle of window) {
+    for (let j = Math.max(0, from - bundle.start); j < bundle.leaves.length; j++) {
+      leaves.push(bundle.leaves[j]!);
+      values.push(bundle.values[j]!);
+      leafHashes.push(bundle.leafHashes.subarray(j * DIGEST_LENGTH, (j + 1) * DIGEST_LENGTH));
+    }
+  }
+  return { leaves, leafHashes, values };
 }

@@ -1,6 +1,6 @@
 /** RFC 9162 Merkle log core: hashing, leaf encoding, compact-range appends, proof plans, verifiers. */
 export { EMPTY_ROOT, hashChildren, hashLeaf } from './hasher.js';
-export { decodeLeaf, encodeLeaf } from './leaf.js';
+export { decodeLeaf, encodeLeaf, leafKeyLength } from './leaf.js';
 export type { NodeId } from './node-id.js';
 export {
   planConsistencyProof,

@@ -28,6 +28,18 @@ export function encodeLeaf(key: Uint8Array, valueDigest: Uint8Array): Buffer {
 
 /** Inverse of encodeLeaf; rejects anything encodeLeaf could not have produced. Returns copies. */
 export function decodeLeaf(data: Uint8Array): DecodedLeaf {
+  const keyLength = leafKeyLength(data);
+  return {
+    key: Buffer.from(data.subarray(1, 1 + keyLength)),
+    valueDigest: Buffer.from(data.subarray(1 + keyLength)),
+  };
+}
+
+/**
+ * The key length of well-formed leaf data (the key is at bytes 1.., the value digest after it),
+ * checked as decodeLeaf checks it, for readers that take views rather than copies.
+ */
+export function leafKeyLength(data: Uint8Array): number {
   if (data.length === 0) throw new InvalidArgumentError('leaf data is empty');
   const keyLength = data[0] as number;
   if (keyLength === 0) throw new InvalidArgumentError('leaf key length is 0, must be at least 1');
@@ -37,8 +49,5 @@ export function decodeLeaf(data: Uint8Array): DecodedLeaf {
       `leaf data is ${data.length} bytes, expected ${expected} for a ${keyLength}-byte key`,
     );
   }
-  return {
-    key: Buffer.from(data.subarray(1, 1 + keyLength)),
-    valueDigest: Buffer.from(data.subarray(1 + keyLength)),
-  };
+  return keyLength;
 }

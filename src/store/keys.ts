@@ -40,7 +40,7 @@ export const mapKey = (positionKey: Uint8Array): Buffer => tagged(TAG_MAP, posit
 export const valueKey = (digest: Uint8Array): Buffer => tagged(TAG_VALUE, digest);
 
 // Called for every map record of every batch: one allocation, no intermediate buffers.
-function tagged(tag: number, rest: Uint8Array): Buffer {
+export function tagged(tag: number, rest: Uint8Array): Buffer {
   const key = Buffer.allocUnsafe(1 + rest.length);
   key[0] = tag;
   key.set(rest, 1);

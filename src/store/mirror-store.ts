@@ -2,11 +2,11 @@ import { ClassicLevel } from 'classic-level';
 import { openBytesLevel } from './open-level.js';
 import { verifyCheckpoint } from '../checkpoint/checkpoint.js';
 import type { PublicKey } from '../crypto/ed25519-keys.js';
+import { DIGEST_LENGTH } from '../crypto/sha256.js';
 import { TallyError, VerificationError } from '../errors.js';
 import {
   appendLeaves,
   decodeLeaf,
-  hashLeaf,
   planInclusionProof,
   planRoot,
   rootOfFrontier,
@@ -14,7 +14,7 @@ import {
 } from '../log/index.js';
 import { mapInsertBatch, mapPath, mapRoot } from '../map/index.js';
 import { TILE_WIDTH, type TileId } from '../tiles/index.js';
-import { checkpointKey, HEAD_KEY, valueKey } from './keys.js';
+import { checkpointKey, HEAD_KEY, tagged, valueKey } from './keys.js';
 import { StoredMap } from './stored-map.js';
 import { StoredTiles } from './stored-tiles.js';
 import type { Head } from './log-store.js';
@@ -33,10 +33,14 @@ const SYNC = { sync: true } as const;
 /** Map depths kept in memory while auditing: 2.4 MB, not the 38 MB of a published log's store. */
 const AUDIT_MAP_DEPTH = 15;
 
-/** One verified entry to append: its leaf data (key_length || key || value_digest) and value. */
-export interface MirroredEntry {
-  leaf: Buffer;
-  value: Buffer;
+/**
+ * Verified entries to append, in log order: their leaf data (key_length || key || value_digest,
+ * well-formed), their leaf hashes (checked against a verified tile) and their values.
+ */
+export interface MirroredEntries {
+  leaves: readonly Uint8Array[];
+  leafHashes: Buffer[];
+  values: readonly Uint8Array[];
 }
 
 /** A key's entry in the mirror, as of the mirror's head. */
@@ -64,13 +68,20 @@ export interface MirroredRecord {
   firstCheckpointSize: number;
 }
 
+const writeU64 = (target: Buffer, n: number, at: number) => {
+  target.writeUInt32BE(Math.floor(n / 2 ** 32), at);
+  target.writeUInt32BE(n >>> 0, at + 4);
+};
 const u64 = (n: number) => {
   const b = Buffer.allocUnsafe(8);
-  b.writeBigUInt64BE(BigInt(n));
+  writeU64(b, n, 0);
   return b;
 };
+/** A Buffer view of bytes (no copy), for LevelDB's byte encoding. */
+const asBuffer = (bytes: Uint8Array) =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const readU64 = (b: Buffer | undefined) => (b === undefined ? 0 : Number(b.readBigUInt64BE(0)));
-const keyIndexKey = (key: Uint8Array) => Buffer.concat([Buffer.from([TAG_KEY_INDEX]), key]);
+const keyIndexKey = (key: Uint8Array) => tagged(TAG_KEY_INDEX, key);
 
 /**
  * A whole copy of another node's log (mirror mode), in its own LevelDB with the layout of a
@@ -152,9 +163,9 @@ export class MirrorStore {
    * the caller): the tree recomputed from every stored entry must give its root, or nothing is
    * written (VerificationError), and it becomes the head.
    */
-  async append(entries: readonly MirroredEntry[], completes?: Head): Promise<void> {
-    const leafHashes = entries.map((e) => hashLeaf(e.leaf));
-    const { frontier, newNodes } = appendLeaves(this.frontier, leafHashes);
+  async append(entries: MirroredEntries, completes?: Head): Promise<void> {
+    const { leaves, values } = entries;
+    const { frontier, newNodes } = appendLeaves(this.frontier, entries.leafHashes);
     if (completes !== undefined) {
       const { checkpoint } = completes;
       if (frontier.size !== checkpoint.size) {
@@ -170,24 +181,26 @@ export class MirrorStore {
         );
       }
     }
-    const decoded = entries.map((e) => decodeLeaf(e.leaf));
-    const indexKeys = decoded.map((d) => keyIndexKey(d.key));
+    const indexKeys = leaves.map((leaf) => keyIndexKey(leaf.subarray(1, 1 + leaf[0]!)));
     const known = await this.db.getMany(indexKeys);
     const batch = this.db.batch();
     const seen = new Set<string>();
-    decoded.forEach((d, i) => {
-      const id = d.key.toString('latin1');
+    for (let i = 0; i < leaves.length; i++) {
+      const leaf = leaves[i]!;
+      const digestAt = 1 + leaf[0]!;
+      const digest = leaf.subarray(digestAt);
+      batch.put(valueKey(digest), asBuffer(values[i]!));
       // First write wins: a key seen before keeps its first entry (the audit reports the second).
-      if (known[i] !== undefined || seen.has(id)) return;
+      if (known[i] !== undefined) continue;
+      const id = indexKeys[i]!.toString('latin1');
+      if (seen.has(id)) continue;
       seen.add(id);
-      batch.put(indexKeys[i]!, Buffer.concat([u64(this.frontier.size + i), d.valueDigest]));
-    });
-    for (let i = 0; i < entries.length; i++) batch.put(valueKey(decoded[i]!.valueDigest), entries[i]!.value);
-    const staged = this.tiles.stage(
-      batch,
-      newNodes,
-      entries.map((e) => e.leaf),
-    );
+      const record = Buffer.allocUnsafe(8 + DIGEST_LENGTH);
+      writeU64(record, this.frontier.size + i, 0);
+      record.set(digest, 8);
+      batch.put(indexKeys[i]!, record);
+    }
+    const staged = this.tiles.stage(batch, newNodes, leaves);
     batch.put(STORED_KEY, u64(frontier.size));
     if (completes !== undefined) {
       const note = Buffer.from(completes.note);

@@ -79,7 +79,7 @@ export class StoredTiles {
   stage(
     batch: ChainedBatch<ClassicLevel<Buffer, Buffer>, Buffer, Buffer>,
     newNodes: readonly NewNode[],
-    leafData: readonly Buffer[],
+    leafData: readonly Uint8Array[],
   ): StagedTiles {
     const { edge, changed } = this.edge.extend(newNodes);
     for (const { tile, bytes } of changed) batch.put(tileKey(tile.level, tile.index), bytes);

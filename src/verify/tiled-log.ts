@@ -4,8 +4,8 @@ import { DIGEST_LENGTH, sha256 } from '../crypto/sha256.js';
 import { InvalidArgumentError, VerificationError } from '../errors.js';
 import { requireCount } from '../log/bits.js';
 import {
-  decodeLeaf,
   hashLeaf,
+  leafKeyLength,
   planConsistencyProof,
   planInclusionProof,
   planRoot,
@@ -27,6 +27,7 @@ import {
   tileRunOfNode,
   tilesOfTree,
   tileWidthAt,
+  type BundleFormat,
   type LogResource,
   type TileId,
 } from '../tiles/index.js';
@@ -44,6 +45,18 @@ export interface VerifiedEntry {
   key: Buffer;
   valueDigest: Buffer;
   leafHash: Buffer;
+}
+
+/** A whole entry bundle and its values, every item checked (TiledLogVerifier.bundle). */
+export interface VerifiedBundle {
+  /** Index of the bundle's first entry. */
+  start: number;
+  /** Leaf data of each entry (views into the fetched bundle). */
+  leaves: Uint8Array[];
+  /** The bundle's verified level-0 tile: leaf hash j at bytes 32j to 32j + 32. */
+  leafHashes: Buffer;
+  /** Each entry's value (views into the fetched bundle). */
+  values: Uint8Array[];
 }
 
 /** Bundles (and tile trees) kept per verifier, most recent first: callers ask for neighbours. */
@@ -220,6 +233,24 @@ export class TiledLogVerifier {
     return bundle.checked(index % TILE_WIDTH);
   }
 
+  /**
+   * Every entry and value of entry bundle `n` at its width in this tree, all checked: each entry
+   * against its level-0 tile, each value against its entry's digest. One promise for 256 entries,
+   * for readers of whole bundles (a mirror); nothing is kept in the verifier.
+   */
+  async bundle(n: number): Promise<VerifiedBundle> {
+    this.requireIndex(n * TILE_WIDTH);
+    const [{ bundle: entries, hashes }, values] = await Promise.all([
+      this.fetchEntries(n),
+      this.fetchValues(n),
+    ]);
+    for (let j = 0; j < entries.items.length; j++) {
+      const leaf = entries.items[j]!;
+      checkValue(values, values.items[j]!, j, leaf, 1 + checkEntry(entries, hashes, leaf, j));
+    }
+    return { start: n * TILE_WIDTH, leaves: entries.items, leafHashes: hashes, values: values.items };
+  }
+
   private verifiedEdge(): Promise<Map<string, Uint8Array>> {
     if (this.edge === undefined) {
       const edge = this.verifyEdge();
@@ -302,42 +333,38 @@ export class TiledLogVerifier {
   }
 
   private async fetchEntryBundle(n: number): Promise<ParsedBundle<VerifiedEntry>> {
-    const tile = this.level0Tile(n);
-    const resource: LogResource = { kind: 'entries', tile };
-    const path = logResourcePath(resource);
-    const [bytes, hashes] = await Promise.all([this.source.get(resource), this.tile(tile)]);
-    const leaves = parseBundle(ENTRY_BUNDLE, bytes, tile.width, path);
-    return new ParsedBundle(leaves, (leaf, j) => {
-      const index = n * TILE_WIDTH + j;
-      const leafHash = hashLeaf(leaf);
-      if (!equalBytes(leafHash, hashes.subarray(j * DIGEST_LENGTH, (j + 1) * DIGEST_LENGTH))) {
-        throw new VerificationError(
-          `${path}: entry ${j} (leaf ${index}) does not hash to hash ${j} of ${tilePath(tile)}`,
-        );
-      }
-      try {
-        return { index, leafHash, ...decodeLeaf(leaf) };
-      } catch (e) {
-        throw new VerificationError(`${path}: entry ${j} (leaf ${index}): ${(e as Error).message}`);
-      }
+    const { bundle, hashes } = await this.fetchEntries(n);
+    return new ParsedBundle(bundle.items, (leaf, j) => {
+      const keyLength = checkEntry(bundle, hashes, leaf, j);
+      return {
+        index: bundle.start + j,
+        leafHash: Buffer.from(hashes.subarray(j * DIGEST_LENGTH, (j + 1) * DIGEST_LENGTH)),
+        key: Buffer.from(leaf.subarray(1, 1 + keyLength)),
+        valueDigest: Buffer.from(leaf.subarray(1 + keyLength)),
+      };
     });
   }
 
   private async fetchValueBundle(n: number): Promise<ParsedBundle<Buffer>> {
-    const tile = this.level0Tile(n);
-    const resource: LogResource = { kind: 'values', tile };
-    const path = logResourcePath(resource);
-    const [bytes, entries] = await Promise.all([this.source.get(resource), this.entryBundle(n)]);
-    const values = parseBundle(VALUE_BUNDLE, bytes, tile.width, path);
-    return new ParsedBundle(values, (value, j) => {
-      if (!equalBytes(sha256(value), entries.checked(j).valueDigest)) {
-        throw new VerificationError(
-          `${path}: value ${j} (leaf ${n * TILE_WIDTH + j}) does not hash to the value digest of ` +
-            `entry ${j} of ${logResourcePath({ kind: 'entries', tile })}`,
-        );
-      }
+    const [values, entries] = await Promise.all([this.fetchValues(n), this.entryBundle(n)]);
+    return new ParsedBundle(values.items, (value, j) => {
+      checkValue(values, value, j, entries.checked(j).valueDigest, 0);
       return asBuffer(value);
     });
+  }
+
+  /** Entry bundle `n`, its structure checked, with its verified level-0 tile. */
+  private async fetchEntries(n: number): Promise<{ bundle: FetchedBundle; hashes: Buffer }> {
+    const tile = this.level0Tile(n);
+    const resource: LogResource = { kind: 'entries', tile };
+    const [bytes, hashes] = await Promise.all([this.source.get(resource), this.tile(tile)]);
+    return { bundle: fetchedBundle(ENTRY_BUNDLE, resource, bytes), hashes: asBuffer(hashes) };
+  }
+
+  /** Value bundle `n`, its structure checked (not yet its values). */
+  private async fetchValues(n: number): Promise<FetchedBundle> {
+    const resource: LogResource = { kind: 'values', tile: this.level0Tile(n) };
+    return fetchedBundle(VALUE_BUNDLE, resource, await this.source.get(resource));
   }
 
   private level0Tile(index: number): TileId {
@@ -363,6 +390,65 @@ export class TiledLogVerifier {
     if (index >= this.size) {
       throw new InvalidArgumentError(`entry ${index} is not in the tree of size ${this.size}`);
     }
+  }
+}
+
+/** A fetched bundle whose structure was checked: exactly its tile's width of items. */
+interface FetchedBundle {
+  resource: LogResource & { kind: 'entries' | 'values' };
+  path: string;
+  start: number;
+  items: Uint8Array[];
+}
+
+function fetchedBundle(
+  format: BundleFormat,
+  resource: LogResource & { kind: 'entries' | 'values' },
+  bytes: Uint8Array,
+): FetchedBundle {
+  const path = logResourcePath(resource);
+  const { tile } = resource;
+  return {
+    resource,
+    path,
+    start: tile.index * TILE_WIDTH,
+    items: parseBundle(format, bytes, tile.width, path),
+  };
+}
+
+/**
+ * Checks entry `j` of an entry bundle: it hashes to hash j of the bundle's level-0 tile, and it
+ * is well-formed leaf data. Returns its key's length (the value digest follows the key).
+ */
+function checkEntry(bundle: FetchedBundle, hashes: Buffer, leaf: Uint8Array, j: number): number {
+  const at = j * DIGEST_LENGTH;
+  if (hashLeaf(leaf).compare(hashes, at, at + DIGEST_LENGTH) !== 0) {
+    throw new VerificationError(
+      `${bundle.path}: entry ${j} (leaf ${bundle.start + j}) does not hash to hash ${j} of ${tilePath(bundle.resource.tile)}`,
+    );
+  }
+  try {
+    return leafKeyLength(leaf);
+  } catch (e) {
+    throw new VerificationError(
+      `${bundle.path}: entry ${j} (leaf ${bundle.start + j}): ${(e as Error).message}`,
+    );
+  }
+}
+
+/** Checks value `j` of a value bundle against the value digest at `digestAt` in `digest`. */
+function checkValue(
+  values: FetchedBundle,
+  value: Uint8Array,
+  j: number,
+  digest: Uint8Array,
+  digestAt: number,
+): void {
+  if (sha256(value).compare(digest, digestAt, digestAt + DIGEST_LENGTH) !== 0) {
+    throw new VerificationError(
+      `${values.path}: value ${j} (leaf ${values.start + j}) does not hash to the value digest of ` +
+        `entry ${j} of ${logResourcePath({ kind: 'entries', tile: values.resource.tile })}`,
+    );
   }
 }
 

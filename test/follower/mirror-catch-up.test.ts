@@ -14,6 +14,7 @@ import {
   logRow,
   openMirror,
   startMirror,
+  storedEntries,
   tilesUrlOf,
   valueOf,
   trusting,
@@ -43,9 +44,8 @@ describe('mirror catch-up', () => {
   });
 
   it('a SIGKILL in the middle of a bundle download resumes, and ends byte-identical to the origin', async () => {
-    // Entry bundle 9 is sent half, then hangs: the mirror is killed while it waits for it. Bundles
-    // are fetched in windows of 4, the next window only once the one before it is written, so
-    // bundles 0-3 are stored by the time bundle 9 is asked for.
+    // Entry bundle 9 is sent half, then hangs: the mirror is killed while it waits for it, once
+    // the bundles before it are stored (bundles are stored in windows of 4, in order).
     let hung = false;
     proxy.tamper = (p, body, res) => {
       if (p !== 'tile/entries/009') return undefined;
@@ -56,6 +56,7 @@ describe('mirror catch-up', () => {
     };
     mirror = await startMirror(stateDir, [entry], trusting('origin'));
     await pollUntil('the hung bundle to be asked for', () => hung);
+    await pollUntil('bundles 0-7 to be stored', async () => (await storedEntries(mirror!, 'origin')) >= 2048);
     await mirror.kill();
     proxy.tamper = undefined;
     proxy.requested.length = 0;

@@ -50,7 +50,10 @@ export function mirrorConfig(logs: MirrorEntry[], extra = ''): string {
         `poll_interval_seconds = 1\nrequest_timeout_ms = 1500\n${l.extra ?? ''}`,
     )
     .join('');
-  return testConfig(`[publish]\nenabled = false\n[decide]\ncache_ttl_seconds = 0\n${extra}\n${follows}`);
+  // Metrics on a listener of their own: tests read a catch-up's progress there.
+  return testConfig(
+    `metrics_listen = "127.0.0.1:0"\n[publish]\nenabled = false\n[decide]\ncache_ttl_seconds = 0\n${extra}\n${follows}`,
+  );
 }
 
 export function startMirror(stateDir: string, logs: MirrorEntry[], extra = ''): Promise<DaemonProcess> {
@@ -60,6 +63,13 @@ export function startMirror(stateDir: string, logs: MirrorEntry[], extra = ''): 
 /** The ListLogs row of `name` on `node`. */
 export async function logRow(node: DaemonProcess, name: string) {
   return (await node.publicClient().listLogs({})).logs.find((l) => l.name === name)!;
+}
+
+/** Entries of log `name` that `node` has stored in its mirror so far (its metrics). */
+export async function storedEntries(node: DaemonProcess, name: string): Promise<number> {
+  const text = await (await fetch(`http://${node.metrics}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`tally_mirror_stored_entries{log="${name}"}`));
+  return Number(line?.split(' ')[1] ?? 0);
 }
 
 /** Waits until `node` reports log `name` at head size `size`. */
