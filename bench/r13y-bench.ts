@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,71 +7,93 @@ import Fastify from 'fastify';
 import { registerR13yPageRoutes } from '../src/api/http/r13y-page-routes.js';
 import type { R13yReport } from '../src/api/http/r13y-query.js';
 import { registerR13yRoutes } from '../src/api/http/r13y-routes.js';
-import { sha256 } from '../src/crypto/sha256.js';
-import { encodeNixValue, hashPartOfKey, STORE_PATH_KEY_BYTES } from '../src/nix/index.js';
-import type { MirroredRecord } from '../src/store/mirror-store.js';
+import { parsePublicKey } from '../src/crypto/ed25519-keys.js';
+import { MirrorStore } from '../src/store/mirror-store.js';
 import { R13yIndex } from '../src/store/r13y-index.js';
+import { rssSplitMiB } from './disk-usage.js';
+import type { BenchMirror } from './r13y-mirrors.js';
 
 /*
- * bench:r13y: the reproducibility index of issue 16. Three logs of N entries each (the same N
- * store paths; the third log logs a different NarHash for 1 path in 100) are fed into a fresh
- * index as the follower feeds it from mirrors; then 10,000 new entries per the first log; then
- * the report's JSON routes and HTML pages are timed over real HTTP. Generating the records is inside the timed
- * feed, so the feed times are upper bounds. Prints times and the peak RSS of this process.
+ * bench:r13y: the reproducibility index of issue 16, built from mirrors already on disk. A child
+ * process first writes three mirrors (bench/r13y-mirrors.ts: N entries each of the same store
+ * paths, the third logging a different NarHash for 1 path in 100; not timed). Timed: a fresh
+ * index fed from the three mirrors' records as the follower feeds it (MirrorStore.records), then
+ * an update for the first log's 10,000 further entries, then the report's JSON routes and HTML
+ * pages over real HTTP. Prints times, the build's CPU time and the peak RSS of this process
+ * (which holds the mirrors open, as the follower does). `--mirrors DIR` keeps the mirrors in DIR
+ * and reuses them on the next run with the same --entries.
  */
 const { values } = parseArgs({
-  options: { entries: { type: 'string', default: '1000000' }, requests: { type: 'string', default: '50' } },
+  options: {
+    entries: { type: 'string', default: '1000000' },
+    requests: { type: 'string', default: '50' },
+    mirrors: { type: 'string' },
+  },
 });
 const N = Number(values.entries);
 const REQUESTS = Number(values.requests);
-const LOGS = ['a', 'b', 'c'].map((c) => c.repeat(64));
-const PACKAGES = 5_000;
-const CHECKPOINT_EVERY = 10_000;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-bench-r13y-'));
-
-const keyOf = (i: number) => sha256(Buffer.from(`path ${i}`)).subarray(0, STORE_PATH_KEY_BYTES);
-const narHashOf = (i: number, lying: boolean) =>
-  `sha256:${'0'.repeat(20)}${hashPartOfKey(sha256(Buffer.from(`nar ${i} ${lying}`)).subarray(0, 20))}`;
-
-/** Entries [start, end) of log `logIndex`, as MirrorStore.records yields them. */
-async function* records(logIndex: number, start: number, end: number): AsyncGenerator<MirroredRecord> {
-  for (let i = start; i < end; i++) {
-    const key = keyOf(i);
-    const value = encodeNixValue({
-      storePath: `/nix/store/${hashPartOfKey(key)}-pkg${i % PACKAGES}-1.${i % 7}`,
-      narHash: narHashOf(i, logIndex === 2 && i % 100 === 0),
-      narSize: 1000 + (i % 1000),
-      references: [],
-    });
-    yield {
-      index: i,
-      key,
-      valueDigest: sha256(value),
-      value,
-      firstCheckpointSize: Math.ceil((i + 1) / CHECKPOINT_EVERY) * CHECKPOINT_EVERY,
-    };
-  }
-}
-
-let peak = 0;
-const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+const mirrorsDir = values.mirrors ?? path.join(dir, 'mirrors');
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 
+function readMirrors(): BenchMirror[] | undefined {
+  const file = path.join(mirrorsDir, 'mirrors.json');
+  if (!fs.existsSync(file)) return undefined;
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { entries: number; logs: BenchMirror[] };
+  return stored.entries === N ? stored.logs : undefined;
+}
+
+let mirrors = readMirrors();
+if (mirrors === undefined) {
+  const started = process.hrtime.bigint();
+  const writer = path.join(import.meta.dirname, 'r13y-mirrors.js');
+  const done = spawnSync(process.execPath, [writer, mirrorsDir, String(N)], { stdio: 'inherit' });
+  if (done.status !== 0) throw new Error(`writing the mirrors failed (${done.status})`);
+  mirrors = readMirrors()!;
+  console.log(`mirrors written in ${seconds(started).toFixed(1)} s (not timed)`);
+}
+const stores = await Promise.all(
+  mirrors.map((m) => MirrorStore.open(m.dir, parsePublicKey(m.publicKey), m.origin)),
+);
+const LOGS = mirrors.map((m) => m.logId);
+
+// Peak RSS, and its split into anonymous and file-backed (LevelDB mmaps the table files it reads).
+let peak = 0;
+let peakAnon = 0;
+let peakFile = 0;
+const sample = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const { anonMiB, fileMiB } = rssSplitMiB();
+  peakAnon = Math.max(peakAnon, anonMiB);
+  peakFile = Math.max(peakFile, fileMiB);
+}, 100);
+const peaks = () => `peak RSS ${mib(peak)} MiB (anonymous ${peakAnon}, file-backed ${peakFile})`;
+
 const index = await R13yIndex.open(path.join(dir, 'r13y'));
 let started = process.hrtime.bigint();
-for (const [i, logId] of LOGS.entries()) await index.feed(logId, records(i, 0, N));
+const cpu = process.cpuUsage();
+const perLog: string[] = [];
+for (const [i, logId] of LOGS.entries()) {
+  const at = process.hrtime.bigint();
+  await index.feed(logId, stores[i]!.records(0, N), stores[i]!);
+  perLog.push(`${seconds(at).toFixed(1)} s`);
+}
 const firstBuild = seconds(started);
+const { user, system } = process.cpuUsage(cpu);
 const summary = index.summary(0);
 console.log(
   `first build: ${LOGS.length} logs x ${N} entries in ${firstBuild.toFixed(1)} s ` +
-    `(${((LOGS.length * N) / firstBuild).toFixed(0)} entries/s); ${summary.shared} shared, ${summary.disputed} disputed; peak RSS ${mib(peak)} MiB`,
+    `(${((LOGS.length * N) / firstBuild).toFixed(0)} entries/s; CPU ${(user / 1e6).toFixed(1)} s user + ` +
+    `${(system / 1e6).toFixed(1)} s sys); ${summary.shared} shared, ${summary.disputed} disputed; ${peaks()}`,
 );
+const { heapTotal, external } = process.memoryUsage();
+console.log(`  per log ${perLog.join(', ')}; now heap ${mib(heapTotal)} MiB, external ${mib(external)} MiB`);
 
-// The first log grows by 10,000 paths no other log holds yet.
+// The first log's mirror holds 10,000 further paths no other log holds yet.
 started = process.hrtime.bigint();
-await index.feed(LOGS[0]!, records(0, N, N + 10_000));
-console.log(`update: 10000 new entries in ${(seconds(started) * 1000).toFixed(0)} ms`);
+await index.feed(LOGS[0]!, stores[0]!.records(N), stores[0]!);
+console.log(`update: ${stores[0]!.size - N} new entries in ${(seconds(started) * 1000).toFixed(0)} ms`);
 
 const app = Fastify({ logger: false });
 const report: R13yReport = {
@@ -109,6 +132,7 @@ for (const route of routes) {
 }
 await app.close();
 await index.close();
+await Promise.all(stores.map((s) => s.close()));
 clearInterval(sample);
-console.log(`peak RSS ${mib(peak)} MiB`);
+console.log(peaks());
 fs.rmSync(dir, { recursive: true, force: true });

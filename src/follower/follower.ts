@@ -213,7 +213,7 @@ export class Follower {
     const feeding = this.r13yFeeding.then(async () => {
       if (this.stopped) return;
       const start = await index.fedSize(log.id);
-      if (start < mirror.size) await index.feed(log.id, mirror.records(start));
+      if (start < mirror.size) await index.feed(log.id, mirror.records(start), mirror);
     });
     this.r13yFeeding = feeding.catch((err: unknown) => {
       this.logger.error({ err, log: log.name }, 'feeding the reproducibility report failed');

@@ -19,7 +19,7 @@ export interface StorePath {
 }
 
 const NAME_CHARS = /^[A-Za-z0-9+\-._?=]+$/;
-const HASH_CHAR = new Set(NIX_BASE32_ALPHABET);
+const HASH_PART = new RegExp(`^[${NIX_BASE32_ALPHABET}]{${STORE_PATH_HASH_CHARS}}$`);
 const STORE_DIR_COMPONENT = /^[A-Za-z0-9+\-._?=]+$/;
 
 /** Throws unless `storeDir` is an absolute, normalised directory such as `/nix/store`. */
@@ -35,21 +35,24 @@ export function assertStoreDir(storeDir: string): void {
   }
 }
 
-/** The 20 raw key bytes of a 32-character Nix base32 store path hash part. */
-export function keyFromHashPart(hashPart: string): Buffer {
+/** Throws unless `hashPart` is 32 characters of Nix base32, the hash part of a store path. */
+export function assertHashPart(hashPart: string): void {
+  if (HASH_PART.test(hashPart)) return;
   if (hashPart.length !== STORE_PATH_HASH_CHARS) {
     throw new InvalidArgumentError(
       `store path hash ${JSON.stringify(hashPart)} must be ${STORE_PATH_HASH_CHARS} characters, got ${hashPart.length}`,
     );
   }
-  for (let i = 0; i < hashPart.length; i++) {
-    if (!HASH_CHAR.has(hashPart[i]!)) {
-      throw new InvalidArgumentError(
-        `store path hash ${JSON.stringify(hashPart)} has ${JSON.stringify(hashPart[i])} at position ${i}, ` +
-          `outside the Nix base32 alphabet ${NIX_BASE32_ALPHABET}`,
-      );
-    }
-  }
+  const at = [...hashPart].findIndex((c) => !NIX_BASE32_ALPHABET.includes(c));
+  throw new InvalidArgumentError(
+    `store path hash ${JSON.stringify(hashPart)} has ${JSON.stringify(hashPart[at])} at position ${at}, ` +
+      `outside the Nix base32 alphabet ${NIX_BASE32_ALPHABET}`,
+  );
+}
+
+/** The 20 raw key bytes of a 32-character Nix base32 store path hash part. */
+export function keyFromHashPart(hashPart: string): Buffer {
+  assertHashPart(hashPart);
   // 32 characters carry exactly 160 bits, so there are no padding bits to reject.
   return decodeNixBase32(hashPart);
 }
@@ -92,7 +95,7 @@ export function parseStorePathBaseName(baseName: string, storeDir: string = DEFA
   }
   const hashPart = baseName.slice(0, STORE_PATH_HASH_CHARS);
   try {
-    keyFromHashPart(hashPart);
+    assertHashPart(hashPart);
   } catch (e) {
     throw new InvalidArgumentError(`${where}: ${(e as Error).message}`);
   }

@@ -1,3 +1,5 @@
+const DASH = 0x2d;
+
 /**
  * The package name of a store-path name: the name without its version, by Nix's own rule
  * (`DrvName`): the version starts after the first dash that is not followed by a letter.
@@ -6,7 +8,9 @@
  */
 export function packageName(storePathName: string): string {
   for (let i = 0; i < storePathName.length - 1; i++) {
-    if (storePathName[i] === '-' && !/[A-Za-z]/.test(storePathName[i + 1]!)) return storePathName.slice(0, i);
+    if (storePathName.charCodeAt(i) !== DASH) continue;
+    const next = storePathName.charCodeAt(i + 1) | 0x20; // lower case, for letters
+    if (next < 0x61 || next > 0x7a) return storePathName.slice(0, i);
   }
   return storePathName;
 }

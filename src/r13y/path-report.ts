@@ -54,18 +54,6 @@ export function isDisputed(report: PathReport): boolean {
   return report.observations.some((o) => o.valueDigest !== first);
 }
 
-/** The log pairs (ids in order) that logged different values for the path. */
-export function disagreeingPairs(report: PathReport): [string, string][] {
-  const obs = report.observations; // sorted by log id, so each pair comes out in order
-  const pairs: [string, string][] = [];
-  for (let i = 0; i < obs.length; i++) {
-    for (let j = i + 1; j < obs.length; j++) {
-      if (obs[i]!.valueDigest !== obs[j]!.valueDigest) pairs.push([obs[i]!.logId, obs[j]!.logId]);
-    }
-  }
-  return pairs;
-}
-
 /**
  * The report with one more observation. A log's second observation of a path is ignored: a log
  * holds each key once (the audit rejects a log that does not), so only a replay repeats it.

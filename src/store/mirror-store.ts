@@ -58,12 +58,14 @@ export interface AuditFailure {
   detail: string;
 }
 
-/** One entry of a mirrored log with its value and the first mirrored checkpoint that includes it. */
+/**
+ * One entry of a mirrored log and the first mirrored checkpoint that includes it. Its value is read
+ * apart (`values`), by those that need it.
+ */
 export interface MirroredRecord {
   index: number;
   key: Buffer;
   valueDigest: Buffer;
-  value: Buffer;
   /** The size of the first checkpoint the mirror holds whose tree includes this entry. */
   firstCheckpointSize: number;
 }
@@ -309,8 +311,8 @@ export class MirrorStore {
   }
 
   /**
-   * Entries [start, end) of the head's tree with their values and the first mirrored checkpoint
-   * that includes each: what a reproducibility report reads. In index order; reads in bundles.
+   * Entries [start, end) of the head's tree with the first mirrored checkpoint that includes each:
+   * what a reproducibility report reads. In index order; reads in bundles.
    */
   async *records(start = 0, end = this.size): AsyncGenerator<MirroredRecord> {
     const stop = Math.min(end, this.size);
@@ -321,12 +323,18 @@ export class MirrorStore {
       for (let i = 0; i < leaves.length; i++) {
         const index = at + i;
         while (checkpoints[next]! <= index) next++;
-        const { key, valueDigest } = decodeLeaf(leaves[i]!);
-        const value = this.getValue(valueDigest);
-        if (value === undefined) throw new TallyError('INTERNAL', 'mirror is corrupt: a value is missing');
-        yield { index, key, valueDigest, value, firstCheckpointSize: checkpoints[next]! };
+        yield { index, ...decodeLeaf(leaves[i]!), firstCheckpointSize: checkpoints[next]! };
       }
     }
+  }
+
+  /** The values of these digests, in one read; a value the mirror lacks is corrupt state. */
+  async values(digests: readonly Buffer[]): Promise<Buffer[]> {
+    const found = await this.db.getMany(digests.map((d) => valueKey(d)));
+    return found.map((value) => {
+      if (value === undefined) throw new TallyError('INTERNAL', 'mirror is corrupt: a value is missing');
+      return value;
+    });
   }
 
   /**

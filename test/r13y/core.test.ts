@@ -4,6 +4,7 @@ import {
   emptyTally,
   groupsOf,
   isDisputed,
+  NameSearch,
   packageName,
   pairKey,
   summarize,
@@ -97,5 +98,20 @@ describe('tally', () => {
     ]);
     expect(tally.byPair[pairKey('c', 'a')]).toEqual({ shared: 1, disagreeing: 1 });
     expect(summarize(tally, 1).byPackage).toHaveLength(1);
+  });
+});
+
+describe('NameSearch', () => {
+  it('finds the names containing a text, each once, in the order added, paged', () => {
+    const names = new NameSearch();
+    for (const name of ['hello-2.12', 'rand-1', 'hello-hello-1', 'openssl-3', 'shellcheck-0.9'])
+      names.add(name);
+    expect(names.find('hello', 0, 50)).toEqual({ total: 2, numbers: [0, 2] });
+    expect(names.find('ell', 1, 1)).toEqual({ total: 3, numbers: [2] });
+    expect(names.find('-1', 0, 50)).toEqual({ total: 2, numbers: [1, 2] });
+    // A match never spans two names.
+    expect(names.find('1\nhello', 0, 50)).toEqual({ total: 0, numbers: [] });
+    expect(names.find('3o', 0, 50).total).toBe(0);
+    expect(names.find('', 3, 50)).toEqual({ total: 5, numbers: [3, 4] });
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeNixValue, hashPartOfKey } from '../../src/nix/index.js';
 import type { MirroredRecord } from '../../src/store/mirror-store.js';
-import { R13yIndex } from '../../src/store/r13y-index.js';
+import { R13yIndex, type MirroredValues } from '../../src/store/r13y-index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -20,6 +20,18 @@ function tempDir(): string {
 
 const NAR_HASH = (byte: number) => `sha256:${'1'.repeat(51)}${'0123456789abcdfg'[byte % 16]}`;
 
+/** The values of the records below by digest, as a mirror holds them. */
+const stored = new Map<string, Buffer>();
+const values: MirroredValues = {
+  values: async (digests) => digests.map((d) => stored.get(d.toString('hex'))!),
+};
+
+function withValue(value: Buffer): Buffer {
+  const digest = crypto.createHash('sha256').update(value).digest();
+  stored.set(digest.toString('hex'), value);
+  return digest;
+}
+
 function record(
   index: number,
   key: Buffer,
@@ -33,13 +45,7 @@ function record(
     narSize: 100 + narByte,
     references: [],
   });
-  return {
-    index,
-    key,
-    valueDigest: crypto.createHash('sha256').update(value).digest(),
-    value,
-    firstCheckpointSize,
-  };
+  return { index, key, valueDigest: withValue(value), firstCheckpointSize };
 }
 
 async function* from(records: MirroredRecord[]): AsyncGenerator<MirroredRecord> {
@@ -55,10 +61,20 @@ describe('R13yIndex', () => {
     let index = await R13yIndex.open(dir);
     const at = () => new Date('2026-12-03T20:00:00Z');
     expect(
-      await index.feed('alpha', from([record(0, same, 'hello-2.12', 1), record(1, random, 'rand-1', 2)]), at),
+      await index.feed(
+        'alpha',
+        from([record(0, same, 'hello-2.12', 1), record(1, random, 'rand-1', 2)]),
+        values,
+        at,
+      ),
     ).toBe(2);
     expect(
-      await index.feed('beta', from([record(0, same, 'hello-2.12', 1), record(1, random, 'rand-1', 3)]), at),
+      await index.feed(
+        'beta',
+        from([record(0, same, 'hello-2.12', 1), record(1, random, 'rand-1', 3)]),
+        values,
+        at,
+      ),
     ).toBe(2);
     expect(index.summary()).toMatchObject({ paths: 2, shared: 2, agreeing: 1, disputed: 1 });
     await index.close();
@@ -67,13 +83,14 @@ describe('R13yIndex', () => {
     expect(await index.fedSize('alpha')).toBe(2);
     expect(await index.fedSize('gamma')).toBe(0);
     // A record not starting at the fed size is a bug in the caller, never silently counted.
-    await expect(index.feed('alpha', from([record(0, lied, 'x-1', 1)]))).rejects.toThrow(
+    await expect(index.feed('alpha', from([record(0, lied, 'x-1', 1)]), values)).rejects.toThrow(
       /expected entry 2, got 0/,
     );
-    await index.feed('alpha', from([record(2, lied, 'lie-1.0', 4, 10)]), at);
+    await index.feed('alpha', from([record(2, lied, 'lie-1.0', 4, 10)]), values, at);
     await index.feed(
       'gamma',
       from([record(0, same, 'hello-2.12', 1), record(1, lied, 'lie-1.0', 5), record(2, random, 'rand-1', 2)]),
+      values,
       at,
     );
 
@@ -123,11 +140,10 @@ describe('R13yIndex', () => {
     const odd: MirroredRecord = {
       index: 0,
       key: crypto.randomBytes(20),
-      valueDigest: crypto.createHash('sha256').update(value).digest(),
-      value,
+      valueDigest: withValue(value),
       firstCheckpointSize: 1,
     };
-    expect(await index.feed('alpha', from([odd]))).toBe(1);
+    expect(await index.feed('alpha', from([odd]), values)).toBe(1);
     expect(index.summary().paths).toBe(0);
     await index.close();
   });

@@ -114,7 +114,6 @@ describe('r13y pages escape what they show', () => {
     const record = {
       index: 0,
       key,
-      value,
       valueDigest: crypto.createHash('sha256').update(value).digest(),
       firstCheckpointSize: 1,
     };
@@ -124,6 +123,7 @@ describe('r13y pages escape what they show', () => {
         (async function* () {
           yield record;
         })(),
+        { values: async () => [value] },
       ),
     ).toBe(1);
     expect(index.summary().paths).toBe(0);
