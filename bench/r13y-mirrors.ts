@@ -4,7 +4,7 @@ import { signCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { defaultOrigin, logIdOf } from '../src/checkpoint/log-id.js';
 import { formatPublicKey, generateSecretKey, publicKeyOf } from '../src/crypto/ed25519-keys.js';
 import { sha256 } from '../src/crypto/sha256.js';
-import { encodeLeaf } from '../src/log/index.js';
+import { encodeLeaf, hashLeaf } from '../src/log/index.js';
 import { encodeNixValue, hashPartOfKey, STORE_PATH_KEY_BYTES } from '../src/nix/index.js';
 import { MirrorStore } from '../src/store/mirror-store.js';
 
@@ -68,7 +68,11 @@ for (let l = 0; l < 3; l++) {
     const end = Math.min(entries, at + CHECKPOINT_EVERY);
     const batch = [];
     for (let i = at; i < end; i++) batch.push(entryOf(l, i));
-    await store.append(batch);
+    await store.append({
+      leaves: batch.map((e) => e.leaf),
+      leafHashes: batch.map((e) => hashLeaf(e.leaf)),
+      values: batch.map((e) => e.value),
+    });
     const checkpoint = { origin, size: end, logRoot: store.rootAt(end), mapRoot: MAP_ROOT };
     await store.complete({ checkpoint, note: signCheckpoint(checkpoint, key) });
     at = end;
