@@ -39,7 +39,7 @@ describe('tally r13y against a mirroring daemon', () => {
     paths.lone = await logOutput(a, 'lone', 'lone-1', '0');
     const config = mirrorConfig(
       builders.map((p) => ({ name: p.name, publicKey: p.publicKey, url: tilesUrlOf(p) })),
-    ).replace('[cache]\nlisten = ""', '[cache]\nlisten = "127.0.0.1:0"\nmetrics_listen = "127.0.0.1:0"');
+    ).replace('[cache]\nlisten = ""', '[cache]\nlisten = "127.0.0.1:0"');
     mirror = await startDaemonProcess({ stateDir: path.join(root, 'mirror'), config });
     http = mirror.http!;
     await pollUntil(
